@@ -1,0 +1,77 @@
+"""`savvy-ros bringup`: the launch file's node set in one process, one MultiThreadedExecutor.
+
+`ros2 launch` is not available from the PyPI wheels, so this runs the same executables with the
+same parameter file: rclpy applies `--params-file` per node name (and `/**`) exactly as launch
+does for separate processes.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rclpy
+from rclpy.context import Context
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+
+from savvy_ros.bringup.node_table import NodeEntry, read_executables
+
+
+@dataclass
+class Bringup:
+    """Nodes created in one context; `spin()` blocks until shutdown or `stop()`."""
+
+    params_file: Path
+    nodes_wanted: list[str] | None = None      # executables; None = all
+    use_sim_time: bool = False
+    extra_ros_args: list[str] = field(default_factory=list)
+    context: Context = field(default_factory=Context)
+    nodes: list[Node] = field(default_factory=list)
+
+    def ros_args(self) -> list[str]:
+        args = ['--ros-args', '--params-file', str(self.params_file)]
+        if self.use_sim_time:
+            args += ['-p', 'use_sim_time:=true']
+        return args + self.extra_ros_args
+
+    def selected(self) -> list[NodeEntry]:
+        table = read_executables()
+        if self.nodes_wanted is None:
+            return table
+        known = {entry.executable: entry for entry in table}
+        unknown = [name for name in self.nodes_wanted if name not in known]
+        if unknown:
+            raise ValueError(f'unknown node(s) {", ".join(unknown)}; known: {", ".join(known)}')
+        return [known[name] for name in self.nodes_wanted]
+
+    def start(self) -> list[Node]:
+        if not self.params_file.is_file():
+            raise FileNotFoundError(f'parameter file not found: {self.params_file}')
+        entries = self.selected()
+        rclpy.init(args=['savvy-ros-bringup', *self.ros_args()], context=self.context)
+        try:
+            for entry in entries:
+                self.nodes.append(entry.node_class()(context=self.context))
+        except BaseException:
+            self.shutdown()
+            raise
+        return self.nodes
+
+    def spin(self, stop_event: threading.Event | None = None) -> None:
+        executor = MultiThreadedExecutor(context=self.context)
+        for node in self.nodes:
+            executor.add_node(node)
+        try:
+            while self.context.ok() and not (stop_event and stop_event.is_set()):
+                executor.spin_once(timeout_sec=0.1)
+        except (KeyboardInterrupt, ExternalShutdownException):
+            pass
+        finally:
+            executor.shutdown()
+
+    def shutdown(self) -> None:
+        for node in self.nodes:
+            node.destroy_node()
+        self.nodes.clear()
+        rclpy.try_shutdown(context=self.context)

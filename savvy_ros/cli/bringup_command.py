@@ -1,0 +1,55 @@
+"""Run the savvy_ros node set in one process (a component container in spirit), with the
+parameters of config/savvy.yaml: the same nodes and YAML as launch/savvy.launch.py."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from savvy_ros.cli.errors import EXIT_OK, CliError
+
+NAME = 'bringup'
+HELP = 'run the node set in one process (MultiThreadedExecutor)'
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--params-file', type=Path, default=None,
+                        help='parameter YAML (default: config/savvy.yaml of this package)')
+    parser.add_argument('--nodes', default=None,
+                        help='comma-separated executables to run (default: all; see --list)')
+    parser.add_argument('--sim-time', action='store_true', help='use /clock (replaying a bag)')
+    parser.add_argument('--list', action='store_true', help='print the node table and exit')
+    parser.add_argument('--duration', type=float, default=None,
+                        help='stop after this many seconds (default: run until Ctrl-C)')
+
+
+def run(args: argparse.Namespace) -> int:
+    import threading
+
+    from savvy_ros.bringup.node_table import read_executables
+    from savvy_ros.bringup.runner import Bringup
+    from savvy_ros.resources import config_file
+
+    if args.list:
+        for entry in read_executables():
+            print(f'{entry.executable}\t{entry.module}')
+        return EXIT_OK
+    if args.duration is not None and args.duration <= 0:
+        raise CliError('--duration must be > 0')
+    wanted = [n.strip() for n in args.nodes.split(',') if n.strip()] if args.nodes else None
+    bringup = Bringup(params_file=args.params_file or config_file(), nodes_wanted=wanted,
+                      use_sim_time=args.sim_time)
+    try:
+        nodes = bringup.start()
+    except (ValueError, FileNotFoundError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f'savvy-ros bringup: running {", ".join(n.get_name() for n in nodes)} '
+          f'with {bringup.params_file}', flush=True)
+    stop = threading.Event()
+    if args.duration is not None:
+        threading.Timer(args.duration, stop.set).start()
+    try:
+        bringup.spin(stop)
+    finally:
+        stop.set()
+        bringup.shutdown()
+    return EXIT_OK

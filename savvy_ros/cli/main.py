@@ -1,0 +1,47 @@
+"""`savvy-ros COMMAND ...`: entry point. Subcommands import rclpy lazily so --help stays fast."""
+from __future__ import annotations
+
+import argparse
+import sys
+from types import ModuleType
+
+from savvy_ros import __version__
+from savvy_ros.cli import bringup_command, demo_command, tf_echo_command
+from savvy_ros.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError
+
+# Each module has NAME, HELP, add_arguments(parser) and run(args) -> int.
+COMMANDS: list[ModuleType] = [bringup_command, tf_echo_command, demo_command]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='savvy-ros',
+        description='savvy_ros: spatial awareness from seeing and hearing (SAVVY) for ROS 2.')
+    parser.add_argument('--version', action='version', version=f'savvy_ros {__version__}')
+    sub = parser.add_subparsers(dest='command', metavar='COMMAND')
+    for command in COMMANDS:
+        doc = (command.__doc__ or command.HELP).strip()
+        p = sub.add_parser(command.NAME, help=command.HELP, description=doc,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        command.add_arguments(p)
+        p.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except CliError as exc:
+        print(f'savvy-ros {args.command}: error: {exc}', file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""rclpy nodes: parameters, QoS, message conversion, one call into the core, publish."""
