@@ -1,0 +1,87 @@
+"""The savvy-ros command line: help on every subcommand, exit codes, clear errors."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from savvy_ros.cli.main import COMMANDS, build_parser, main
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', *args], capture_output=True, text=True,
+                          timeout=timeout, env=dict(os.environ, PYTHONUNBUFFERED='1'))
+
+
+def test_top_level_help_lists_every_subcommand():
+    result = run_cli('--help')
+    assert result.returncode == EXIT_OK
+    for command in COMMANDS:
+        assert command.NAME in result.stdout
+
+
+@pytest.mark.parametrize('name', [c.NAME for c in COMMANDS])
+def test_each_subcommand_has_help(name, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([name, '--help'])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert f'savvy-ros {name}' in out and 'usage:' in out
+
+
+def test_no_command_prints_help_and_fails(capsys):
+    assert main([]) == EXIT_USAGE
+    assert 'usage: savvy-ros' in capsys.readouterr().err
+
+
+def test_unknown_subcommand_is_a_usage_error():
+    result = run_cli('no-such-command')
+    assert result.returncode == EXIT_USAGE
+    assert 'invalid choice' in result.stderr
+
+
+def test_bringup_list_prints_the_node_table():
+    result = run_cli('bringup', '--list')
+    assert result.returncode == EXIT_OK
+    assert result.stdout.split()[:2] == ['monitor_node', 'savvy_ros.nodes.monitor_node']
+
+
+def test_bringup_unknown_node_names_it():
+    result = run_cli('bringup', '--nodes', 'monitor_node,bogus_node', '--duration', '1')
+    assert result.returncode == EXIT_USAGE
+    assert 'unknown node(s) bogus_node' in result.stderr and 'Traceback' not in result.stderr
+
+
+def test_bringup_missing_params_file(tmp_path):
+    result = run_cli('bringup', '--params-file', str(tmp_path / 'nope.yaml'), '--duration', '1')
+    assert result.returncode == EXIT_USAGE
+    assert 'parameter file not found' in result.stderr
+
+
+def test_bringup_runs_for_a_duration_and_exits_cleanly():
+    result = run_cli('bringup', '--duration', '1.5')
+    assert result.returncode == EXIT_OK, result.stderr
+    assert 'running savvy_monitor' in result.stdout
+
+
+def test_tf_echo_without_transforms_fails_with_the_reason():
+    result = run_cli('tf-echo', 'map', 'head', '--wait', '1')
+    assert result.returncode == EXIT_FAILURE
+    assert 'map <- head' in result.stdout and 'Traceback' not in result.stderr
+
+
+def test_bad_numbers_are_usage_errors():
+    assert run_cli('tf-echo', 'map', 'head', '--wait', '-1').returncode == EXIT_USAGE
+    assert run_cli('demo', '--duration', '0.5').returncode == EXIT_USAGE
+    assert run_cli('bringup', '--duration', 'abc').returncode == EXIT_USAGE
+
+
+def test_parser_builds_without_importing_rclpy():
+    # --help must stay fast: subcommands import rclpy only when they run.
+    code = ('import sys; from savvy_ros.cli.main import build_parser; build_parser(); '
+            'sys.exit(1 if "rclpy" in sys.modules else 0)')
+    assert subprocess.run([sys.executable, '-c', code]).returncode == 0
+    assert build_parser().prog == 'savvy-ros'

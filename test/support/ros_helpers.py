@@ -1,0 +1,54 @@
+"""Helpers the DDS tests share: peer processes and spinning until a condition holds."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SUPPORT = Path(__file__).resolve().parent
+
+
+def start_peer(script: str, *args: str) -> subprocess.Popen:
+    """Start test/support/<script> in its own process (inherits the session's DDS domain)."""
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    return subprocess.Popen([sys.executable, str(SUPPORT / script), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 30.0) -> str:
+    """Read the peer's output until a line containing `text`; fail with its output otherwise."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        seen.append(line)
+        if text in line:
+            return line
+    raise AssertionError(f'peer never printed {text!r}; output:\n' + ''.join(seen))
+
+
+def stop_peer(process: subprocess.Popen, timeout: float = 10.0) -> str:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    return out or ''
+
+
+def spin_until(executor, condition: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        executor.spin_once(timeout_sec=0.05)
+    return condition()

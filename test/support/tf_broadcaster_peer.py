@@ -1,0 +1,56 @@
+"""DDS peer process: publishes the WalkingRig's transforms with fixed, known stamps.
+
+/tf_static (transient local) first: head -> camera_optical and head -> mic_array; then, once a
+subscriber matches, world -> head at 50 Hz for stamps 100.00 .. 104.98 s, all at once
+(reliable, depth 300 so none is lost), then keeps running until terminated.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from tf2_msgs.msg import TFMessage
+
+from savvy_ros.demo.rig_publisher import transform_msg
+from savvy_ros.demo.walking_rig import HEAD_T_CAMERA_OPTICAL, HEAD_T_MIC_ARRAY, WalkingRig
+from savvy_ros.ros.tf_listener import TF_STATIC_QOS
+
+T0, RATE, COUNT = 100.0, 50.0, 250
+
+
+def main() -> None:
+    rclpy.init()
+    node = Node('tf_broadcaster_peer')
+    tf_qos = QoSProfile(depth=COUNT + 50, reliability=ReliabilityPolicy.RELIABLE,
+                        durability=DurabilityPolicy.VOLATILE, history=HistoryPolicy.KEEP_LAST)
+    static_pub = node.create_publisher(TFMessage, '/tf_static', TF_STATIC_QOS)
+    tf_pub = node.create_publisher(TFMessage, '/tf', tf_qos)
+    static_pub.publish(TFMessage(transforms=[transform_msg('head', 'camera_optical', T0, HEAD_T_CAMERA_OPTICAL),
+                                             transform_msg('head', 'mic_array', T0, HEAD_T_MIC_ARRAY)]))
+    print('STATIC PUBLISHED', flush=True)
+    rig = WalkingRig()
+    deadline = time.monotonic() + 30
+    while tf_pub.get_subscription_count() == 0 and time.monotonic() < deadline:
+        rclpy.spin_once(node, timeout_sec=0.05)
+    if tf_pub.get_subscription_count() == 0:
+        print('NO SUBSCRIBER', flush=True)
+        sys.exit(1)
+    for k in range(COUNT):
+        t = T0 + k / RATE
+        tf_pub.publish(TFMessage(transforms=[transform_msg('map', 'head', t, rig.head_pose(t - T0))]))
+    print('DYNAMIC PUBLISHED', flush=True)
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()
