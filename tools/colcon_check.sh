@@ -111,7 +111,8 @@ SETUP=$INSTALL/setup.bash
 VERIFY=$(mktemp -d "${TMPDIR:-/tmp}/savvy_colcon_check.XXXXXX")
 trap 'rm -rf "$VERIFY"' EXIT
 cat > "$VERIFY/verify.py" <<'PY'
-"""Runs in the environment of the colcon install only; argv: install prefix, package, source dir."""
+"""Runs in the environment of the colcon install only; argv: install prefix, package, checkout,
+the workspace's copy of the sources."""
 import importlib
 import os
 import re
@@ -122,6 +123,7 @@ from pathlib import Path
 prefix = Path(sys.argv[1]).resolve()
 pkg = sys.argv[2]
 src = Path(sys.argv[3]).resolve()
+src_copy = Path(sys.argv[4]).resolve()
 problems = []
 
 
@@ -148,6 +150,13 @@ check(under_prefix(savvy_ros.__file__), f'savvy_ros comes from {savvy_ros.__file
 check(Path(savvy_ros.__path__[0]).resolve().is_relative_to(prefix),
       f'savvy_ros.__path__ starts with {savvy_ros.__path__[0]}, not the install')
 
+# Every Python file of the sources is installed beside the bindings.
+installed_pkg = Path(savvy_ros.__file__).resolve().parent
+for source in sorted((src_copy / pkg).rglob('*.py')):
+    if '__pycache__' not in source.parts:
+        rel = source.relative_to(src_copy / pkg)
+        check((installed_pkg / rel).is_file(), f'{pkg}/{rel} is not installed in {installed_pkg}')
+
 chunk = savvy_ros.msg.AudioChunk()
 request = savvy_ros.srv.AskSpatial.Request()
 response = savvy_ros.srv.AskSpatial.Response()
@@ -171,7 +180,7 @@ for exe in executables:
 for name, module in sorted(sys.modules.items()):
     if name == pkg or name.startswith(pkg + '.'):
         file = getattr(module, '__file__', None)
-        if file is not None:
+        if check(file is not None, f'module {name} is a namespace package (no __init__.py installed?)'):
             check(under_prefix(file), f'module {name} comes from {file}')
 
 # ... and so must every savvy_ros shared library mapped into this process.
@@ -232,8 +241,15 @@ if ! (cd "$VERIFY" && env -i HOME="${HOME:-/tmp}" TERM="${TERM:-dumb}" LANG=C.UT
         ROS_LOCALHOST_ONLY=1 ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST \
         bash --noprofile --norc -c '
           . "$1" || { echo "sourcing $1 failed" >&2; exit 1; }
-          exec "$2/bin/python" "$3/verify.py" "$4" "$5" "$6"
-        ' colcon-check-verify "$SETUP" "$VENV" "$VERIFY" "$PREFIX" "$PKG" "$ROOT") \
+          # The wheels'"'"' ros_wheels_bootstrapper (a .pth) re-executes Python with LD_LIBRARY_PATH
+          # rebuilt from a set, in random order, so the venv'"'"'s own libsavvy_ros__*.so could win
+          # over the install'"'"'s. Add its directories here, in order, and skip the re-exec.
+          for d in "$2"/lib/python3*/site-packages/ros_*.libs; do
+            [ -d "$d" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"
+          done
+          export LD_LIBRARY_PATH _ROS_WHEELS_BOOTSTRAP_COMPLETE=1
+          exec "$2/bin/python" "$3/verify.py" "$4" "$5" "$6" "$7"
+        ' colcon-check-verify "$SETUP" "$VENV" "$VERIFY" "$PREFIX" "$PKG" "$ROOT" "$SRC") \
       > "$VERIFY/verify.out" 2>&1; then
   cat "$VERIFY/verify.out" >&2
   fail "the installed package does not work on its own"
