@@ -97,6 +97,10 @@ if ! (cd "$WS" && "$VENV/bin/colcon" --log-base log build \
                      -DCMAKE_BUILD_TYPE=Release) > "$COLCON_OUT" 2>&1; then
   log "last 60 lines of colcon's output ($COLCON_OUT):" >&2
   tail -60 "$COLCON_OUT" >&2
+  if grep -q 'file INSTALL cannot find' "$COLCON_OUT"; then
+    log "note: src/$PKG holds only the files git lists (tracked or untracked, not ignored);" \
+        "an empty or ignored directory of the checkout is not copied" >&2
+  fi
   fail "colcon build failed"
 fi
 log "colcon build done in $((SECONDS - build_start))s"
@@ -116,6 +120,7 @@ the workspace's copy of the sources."""
 import importlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -200,22 +205,29 @@ check(Path(share).resolve() == prefix / 'share' / pkg,
       f'get_package_share_directory({pkg!r}) = {share}, not {prefix / "share" / pkg}')
 check(Path(get_package_prefix(pkg)).resolve() == prefix, f'get_package_prefix({pkg!r}) = {get_package_prefix(pkg)}')
 
-# The executables also start as processes: `python -c` imports in a child of this environment.
+# Each executable, in a child process of this environment: run the installed script's own code
+# (its imports) under a name other than __main__, so that the node itself does not start.
+check(shutil.which('python3') is not None, 'no python3 on PATH for the executables\' #! line')
 for exe in executables:
     m = re.search(r'^from\s+([\w.]+)\s+import\s+(\w+)', exe.read_text(), re.M)
     if m:
-        code = (f'import {m.group(1)} as m, sys; f = m.__file__; '
+        code = (f'import runpy, sys; runpy.run_path({str(exe)!r}, run_name="colcon_check"); '
+                f'f = sys.modules[{m.group(1)!r}].__file__; '
                 f'sys.exit(0 if f.startswith({str(prefix) + os.sep!r}) else f"{{f}} is not installed")')
         proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
-        check(proc.returncode == 0, f'{exe.name}: importing {m.group(1)} in a child failed: '
+        check(proc.returncode == 0, f'{exe.name}: loading it in a child process failed: '
               f'{(proc.stderr or proc.stdout).strip()[-500:]}')
 
 if problems:
     for p in problems:
         print(f'  - {p}', file=sys.stderr)
     sys.exit(1)
-print(f'imports ok: savvy_ros from {Path(savvy_ros.__file__).parent}, executables: '
+shadowed = [p for p in sys.path if p and (Path(p) / pkg / '__init__.py').is_file()
+            and not Path(p).resolve().is_relative_to(prefix)]
+print(f'imports ok: savvy_ros from {Path(savvy_ros.__file__).parent}; executables: '
       + ', '.join(e.name for e in executables))
+if shadowed:
+    print('also on sys.path, and shadowed by the install as intended: ' + ', '.join(shadowed))
 PY
 
 # Files the install must contain.

@@ -40,6 +40,7 @@ from .errors import (
     ConnectivityError,
     ExtrapolationError,
     InvalidTransformError,
+    TransformError,
     UnknownFrameError,
 )
 from .transform import Quat, Transform, Vec3, _compose, _invert, _slerp
@@ -541,8 +542,7 @@ class TransformBuffer:
                       time: float | None = None) -> bool:
         try:
             self.lookup_transform(target_frame, source_frame, time)
-        except (ExtrapolationError, UnknownFrameError, ConnectivityError,
-                InvalidTransformError):
+        except TransformError:
             return False
         return True
 
