@@ -22,7 +22,7 @@ KEEP=0
 for arg in "$@"; do
   case $arg in
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) printf '[colcon-check] unknown argument: %s (see --help)\n' "$arg" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +70,7 @@ if command -v git >/dev/null 2>&1 && git -C "$ROOT" rev-parse --is-inside-work-t
   how="git ls-files (tracked + untracked, not ignored)"
 else
   excludes=(--exclude=./.git --exclude=./.venv --exclude=./build --exclude=./install --exclude=./log
-            --exclude=./.colcon-check --exclude=__pycache__ --exclude='*.pyc' --exclude=.pytest_cache
+            --exclude=./.colcon-check --exclude=./out --exclude=__pycache__ --exclude='*.pyc' --exclude=.pytest_cache
             --exclude='*.egg-info')
   case $VENV in "$ROOT"/*) excludes+=("--exclude=./${VENV#"$ROOT"/}") ;; esac
   case $CHECK_DIR in "$ROOT"/*) excludes+=("--exclude=./${CHECK_DIR#"$ROOT"/}") ;; esac
@@ -245,7 +245,7 @@ while IFS= read -r line; do      # every entry of config/executables.txt is inst
 done < <(grep -v '^[[:space:]]*#' "$SRC/config/executables.txt")
 
 # A fresh environment: only the venv as the underlay ROS prefix, then the colcon install's own
-# setup.bash on top of it; run from a scratch directory, so the checkout is not the cwd.
+# setup script on top of it; run from a scratch directory, so the checkout is not the cwd.
 log "checking the installed package in a fresh environment (sourcing install/${SETUP##*/})"
 if ! (cd "$VERIFY" && env -i HOME="${HOME:-/tmp}" TERM="${TERM:-dumb}" LANG=C.UTF-8 \
         PATH="$VENV/bin:/usr/local/bin:/usr/bin:/bin" AMENT_PREFIX_PATH="$VENV" \

@@ -1,8 +1,8 @@
 """DDS peer process: publishes the WalkingRig's transforms with fixed, known stamps.
 
 /tf_static (transient local) first: head -> camera_optical and head -> mic_array; then, once a
-subscriber matches, world -> head at 50 Hz for stamps 100.00 .. 104.98 s, all at once
-(reliable, depth 300 so none is lost), then keeps running until terminated.
+subscriber matches, world -> head at 50 Hz for stamps 100.00 .. 104.98 s, in bursts of 25
+(reliable), then keeps running until terminated.
 """
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def main() -> None:
     for k in range(COUNT):
         t = T0 + k / RATE
         tf_pub.publish(TFMessage(transforms=[transform_msg('map', 'head', t, rig.head_pose(t - T0))]))
+        if k % 25 == 24:
+            # The listener keeps the last 100 samples per reader (tf2_ros' QoS): give it time to
+            # take them, as a real 50 Hz broadcaster would.
+            time.sleep(0.1)
     print('DYNAMIC PUBLISHED', flush=True)
     try:
         rclpy.spin(node)
