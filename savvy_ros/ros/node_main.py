@@ -17,6 +17,10 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except (ValueError, FileNotFoundError) as exc:
+        # Bad parameters or configuration: one clear line, not a traceback.
+        print(f'{node_factory.__name__}: configuration error: {exc}', file=sys.stderr)
+        return 2
     finally:
         if node is not None:
             node.destroy_node()

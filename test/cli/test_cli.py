@@ -85,3 +85,12 @@ def test_parser_builds_without_importing_rclpy():
             'sys.exit(1 if "rclpy" in sys.modules else 0)')
     assert subprocess.run([sys.executable, '-c', code]).returncode == 0
     assert build_parser().prog == 'savvy-ros'
+
+
+def test_node_executable_reports_bad_parameters_without_traceback():
+    result = subprocess.run([sys.executable, '-m', 'savvy_ros.nodes.monitor_node', '--ros-args',
+                             '-p', 'watched_topics:=[/a, /b]', '-p', 'expected_rates:=[1.0]'],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == EXIT_USAGE
+    assert 'expected_rates has 1 entries but watched_topics has 2' in result.stderr
+    assert 'Traceback' not in result.stderr
