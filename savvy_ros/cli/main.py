@@ -6,11 +6,11 @@ import sys
 from types import ModuleType
 
 from savvy_ros import __version__
-from savvy_ros.cli import bringup_command, demo_command, tf_echo_command
+from savvy_ros.cli import answer_gt_command, bringup_command, demo_command, tf_echo_command
 from savvy_ros.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError
 
 # Each module has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS: list[ModuleType] = [bringup_command, tf_echo_command, demo_command]
+COMMANDS: list[ModuleType] = [bringup_command, tf_echo_command, demo_command, answer_gt_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

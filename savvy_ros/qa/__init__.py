@@ -1,0 +1,1 @@
+"""Question answering over the map (QA stage): conventions, parsing, grounding, answering."""
