@@ -9,20 +9,28 @@ from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
 
-def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) -> int:
-    rclpy.init(args=args if args is not None else sys.argv)
-    node = None
+def spin_until_shutdown(node: Node) -> None:
+    """Spin `node` until Ctrl-C or shutdown, then destroy it and shut the default context down."""
     try:
-        node = node_factory()
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) -> int:
+    rclpy.init(args=args if args is not None else sys.argv)
+    try:
+        node = node_factory()
     except (ValueError, FileNotFoundError) as exc:
         # Bad parameters or configuration: one clear line, not a traceback.
         print(f'{node_factory.__name__}: configuration error: {exc}', file=sys.stderr)
-        return 2
-    finally:
-        if node is not None:
-            node.destroy_node()
         rclpy.try_shutdown()
+        return 2
+    except KeyboardInterrupt:
+        rclpy.try_shutdown()
+        return 0
+    spin_until_shutdown(node)
     return 0

@@ -8,17 +8,16 @@ field of both halves.
 from __future__ import annotations
 
 import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
 from message_samples import interface_names, message_class
+from savvy_ros.ros.node_main import spin_until_shutdown
 
 QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.VOLATILE)
 
 
 def answer(request, response):
-    from savvy_ros.srv import AskSpatial  # noqa: F401  (imported for the type's side effects)
     response.success = bool(request.options)
     response.error = '' if request.options else 'no options given'
     response.answer = request.options[0][:1] if request.options else ''
@@ -46,13 +45,7 @@ def main() -> None:
                                              lambda msg, pub=publisher: pub.publish(msg), QOS))
     node.create_service(AskSpatial, '/roundtrip/ask', answer)
     print('PEER READY', flush=True)
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin_until_shutdown(node)
 
 
 if __name__ == '__main__':

@@ -10,13 +10,13 @@ import sys
 import time
 
 import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from tf2_msgs.msg import TFMessage
 
 from savvy_ros.demo.rig_publisher import transform_msg
 from savvy_ros.demo.walking_rig import HEAD_T_CAMERA_OPTICAL, HEAD_T_MIC_ARRAY, WalkingRig
+from savvy_ros.ros.node_main import spin_until_shutdown
 from savvy_ros.ros.tf_listener import TF_STATIC_QOS
 
 T0, RATE, COUNT = 100.0, 50.0, 250
@@ -47,13 +47,7 @@ def main() -> None:
             # take them, as a real 50 Hz broadcaster would.
             time.sleep(0.1)
     print('DYNAMIC PUBLISHED', flush=True)
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin_until_shutdown(node)
 
 
 if __name__ == '__main__':
