@@ -10,7 +10,7 @@ from tf2_msgs.msg import TFMessage
 from savvy_ros.demo.walking_rig import HEAD_T_CAMERA_OPTICAL, HEAD_T_MIC_ARRAY, WalkingRig
 from savvy_ros.msg import AudioChunk
 from savvy_ros.ros.tf_listener import TF_QOS, TF_STATIC_QOS
-from savvy_ros.ros.time_conversion import seconds_to_stamp
+from savvy_ros.ros.time_conversion import clock_seconds, seconds_to_stamp
 from savvy_ros.tf import Transform
 
 
@@ -48,7 +48,7 @@ class RigPublisher(Node):
         self.create_timer(self.chunk / self.sample_rate, self._publish_audio)
 
     def _now(self) -> float:
-        return self.get_clock().now().nanoseconds * 1e-9
+        return clock_seconds(self)
 
     def _publish_tf(self) -> None:
         now = self._now()

@@ -10,6 +10,7 @@ from savvy_ros.ros.message_types import UnknownMessageTypeError, message_class
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.tf_listener import create_transform_lookup
+from savvy_ros.ros.time_conversion import clock_seconds, stamp_to_seconds
 from savvy_ros.tf import TransformError
 
 PARAMETERS = [
@@ -51,7 +52,7 @@ class PipelineMonitorNode(Node):
         self.get_logger().info(f'watching {len(topics)} topic(s); TF backend: {self.tf.backend}')
 
     def _now(self) -> float:
-        return self.get_clock().now().nanoseconds * 1e-9
+        return clock_seconds(self)
 
     def _subscribe_new_topics(self) -> None:
         types = dict(self.get_topic_names_and_types())
@@ -68,7 +69,7 @@ class PipelineMonitorNode(Node):
 
     def _on_message(self, topic: str, msg) -> None:
         header = getattr(msg, 'header', None)
-        stamp = header.stamp.sec + header.stamp.nanosec * 1e-9 if header is not None else None
+        stamp = stamp_to_seconds(header.stamp) if header is not None else None
         self.health[topic].add(self._now(), stamp, header.frame_id if header is not None else None)
 
     def _tf_status(self) -> DiagnosticStatus:

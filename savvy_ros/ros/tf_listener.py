@@ -14,7 +14,7 @@ import numpy as np
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-from savvy_ros.ros.time_conversion import stamp_to_seconds
+from savvy_ros.ros.time_conversion import clock_seconds, stamp_to_seconds
 from savvy_ros.tf import (ConnectivityError, ExtrapolationError, InvalidTransformError, Transform,
                           TransformBuffer, TransformError)
 
@@ -59,7 +59,7 @@ class OwnTfListener:
         ]
 
     def _now(self) -> float:
-        return self.node.get_clock().now().nanoseconds * 1e-9
+        return clock_seconds(self.node)
 
     def _on_message(self, msg, static: bool) -> None:
         # A clock that jumped back (bag loop) invalidates the dynamic history.

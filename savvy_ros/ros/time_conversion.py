@@ -29,3 +29,8 @@ def seconds_to_duration(seconds: float) -> Duration:
         raise ValueError(f'cannot express {seconds!r} s as a ROS duration')
     total = round(seconds * NANOS_PER_SECOND)
     return Duration(sec=total // NANOS_PER_SECOND, nanosec=total % NANOS_PER_SECOND)
+
+
+def clock_seconds(node) -> float:
+    """The node's clock (ROS time: /clock under use_sim_time) in float seconds."""
+    return node.get_clock().now().nanoseconds * 1e-9
