@@ -5,7 +5,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 
-from savvy_ros.monitoring import HealthLevel, TopicHealth, TopicReport
+from savvy_ros.monitoring import TopicHealth, TopicReport
 from savvy_ros.ros.message_types import UnknownMessageTypeError, message_class
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
@@ -97,10 +97,6 @@ class PipelineMonitorNode(Node):
         msg.status = [report_to_status(h.report(now), self.get_name()) for h in self.health.values()]
         msg.status.append(self._tf_status())
         self.diagnostics_pub.publish(msg)
-
-    def worst_level(self) -> HealthLevel:
-        now = self._now()
-        return max((h.report(now).level for h in self.health.values()), default=HealthLevel.OK)
 
 
 NODE_CLASS = PipelineMonitorNode
