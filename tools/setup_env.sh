@@ -37,6 +37,9 @@ command -v cmake >/dev/null 2>&1 || apt_packages+=(cmake)
 command -v g++ >/dev/null 2>&1 || apt_packages+=(g++)
 command -v make >/dev/null 2>&1 || apt_packages+=(make)
 find_python >/dev/null || apt_packages+=(python3.11 python3.11-venv python3.11-dev)
+# espeak-ng speaks the synthetic scenes' lines; PortAudio lets sounddevice load (live capture).
+command -v espeak-ng >/dev/null 2>&1 || apt_packages+=(espeak-ng)
+{ ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2'; } || apt_packages+=(libportaudio2)
 if ((${#apt_packages[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     log "installing from apt: ${apt_packages[*]}"
@@ -57,10 +60,12 @@ fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 
 # --- 3. pinned dependencies + repair of the wheels' CMake exports ---------------------------
-req_hash=$(tree_hash requirements.lock tools/repair_ros_wheels.py)
+req_hash=$(tree_hash requirements.lock requirements-nodeps.lock tools/repair_ros_wheels.py)
 if ! stamp_ok requirements "$req_hash"; then
-  log "installing pinned dependencies (requirements.lock)"
+  log "installing pinned dependencies (requirements.lock, requirements-nodeps.lock)"
   "${PIP[@]}" install -r "$ROOT/requirements.lock" || die "pip install -r requirements.lock failed"
+  "${PIP[@]}" install --no-deps -r "$ROOT/requirements-nodeps.lock" \
+    || die "pip install --no-deps -r requirements-nodeps.lock failed"
   "$VENV/bin/python" "$ROOT/tools/repair_ros_wheels.py" --prefix "$VENV"
   rm -f "$STAMPS/interfaces" "$STAMPS/tf2_msgs"   # new wheels: rebuild against them
   stamp_set requirements "$req_hash"

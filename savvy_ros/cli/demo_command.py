@@ -68,8 +68,13 @@ def run(args: argparse.Namespace) -> int:
         while time.monotonic() < end:
             executor.spin_once(timeout_sec=0.05)
         # TF check: world <- camera at past capture times, vs the rig's ground truth.
+        # Inside the span the checker actually received: on a loaded machine the last
+        # few rig samples may still be in flight when the spin loop ends.
         t0 = rig.start
-        times = np.linspace(t0 + 0.5, t0 + args.duration - 0.5, 50)
+        span = tf.buffer.time_span('map', 'camera_optical')
+        if span is None:
+            raise CliError('the checker received no TF from the rig (map <- camera_optical)')
+        times = np.linspace(max(t0 + 0.5, span[0]), min(t0 + args.duration - 0.5, span[1]), 50)
         errors = []
         for t in times:
             got = tf.lookup_transform('map', 'camera_optical', float(t))
