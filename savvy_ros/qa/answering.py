@@ -1,0 +1,242 @@
+"""Answer a parsed, grounded question from the map: viewpoint, target, angle or distance.
+
+The SAVVY conventions themselves (signed angle positive = right, left/right/back and quadrant
+words, option letters) live in savvy_conventions; this module only decides *which* points and
+which facing go into them:
+  ego  viewpoint = the wearer's mean position and circular-mean facing over the event window;
+  exo  viewpoint = standing at the reference object, facing the facing object;
+  target position = its mean over the window (moving objects are sampled along the window).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from savvy_ros.mapping.errors import EmptyMapError as MapEmptyError
+from savvy_ros.mapping.errors import OutsideSpanError
+from savvy_ros.mapping.map_view import MapView
+from savvy_ros.qa.errors import (EmptyMapError, MalformedOptionsError, SourceNotLocatedError,
+                                 TimeOutsideRecordingError, UnknownObjectError)
+from savvy_ros.qa.grounding import (GroundedEvent, GroundingThresholds, SnapshotWindow, ground_event,
+                                    ground_object)
+from savvy_ros.qa.phrase_matcher import PhraseMatcher
+from savvy_ros.qa.question import ObjectRef, ParsedQuestion, RefKind
+from savvy_ros.qa.savvy_conventions import (FRONT_THRESHOLD_DEG, OptionsError, Viewpoint, direction_letter,
+                                            direction_word, distance_2d, signed_angle_deg)
+
+NOW_WINDOW = 1.0          # [s] "now" = the last second of the map
+WINDOW_SAMPLES = 9        # positions of moving objects averaged over the window
+
+
+@dataclass
+class SpatialAnswer:
+    answer: str                      # option letter, direction word, 'yes'/'no', or the distance
+    answer_text: str
+    value: float                     # SAVVY degrees (positive = right) or metres
+    value_unit: str                  # 'deg' or 'm'
+    confidence: float                # [0, 1]
+    explanation: str
+    evidence_ids: list[str] = field(default_factory=list)
+    window: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class LocatedPoint:
+    xy: np.ndarray                   # (2,) world frame [m]
+    sigma: float                     # [m] horizontal one-sigma uncertainty
+    label: str
+    evidence: tuple[str, ...]
+    score: float                     # grounding score
+
+
+def _fmt(xy: np.ndarray) -> str:
+    return f'({xy[0]:.2f}, {xy[1]:.2f})'
+
+
+class QuestionAnswerer:
+    """Everything between a ParsedQuestion and a SpatialAnswer, for one map view."""
+
+    def __init__(self, view: MapView, matcher: PhraseMatcher, *,
+                 thresholds: GroundingThresholds = GroundingThresholds(), best_guess: bool = False) -> None:
+        self.view, self.matcher, self.thresholds, self.best_guess = view, matcher, thresholds, best_guess
+
+    # -- time ------------------------------------------------------------------------------
+
+    def window(self, question: ParsedQuestion, explicit: tuple[float, float] | None, text: str,
+               snapshots: list[SnapshotWindow] | None) -> GroundedEvent | None:
+        try:
+            first, last = self.view.time_span()
+        except MapEmptyError as exc:
+            raise EmptyMapError(f'cannot answer yet: {exc}') from exc
+        if explicit is not None:
+            start, end = explicit
+            if not (math.isfinite(start) and math.isfinite(end)) or end < start:
+                raise TimeOutsideRecordingError(f'the event window {start} .. {end} s is not a valid interval')
+            if end < first or start > last:
+                raise TimeOutsideRecordingError(f'the event window {start:.2f} .. {end:.2f} s is outside the '
+                                                f'recording, which covers {first:.2f} .. {last:.2f} s')
+            return GroundedEvent(start, end, None, 1.0, 'request', 'the requested window')
+        if question.anchor is None:
+            return None
+        return ground_event(question.anchor, self.view, self.matcher, thresholds=self.thresholds,
+                            best_guess=self.best_guess, snapshots=snapshots, question=text)
+
+    def _now_window(self) -> tuple[float, float]:
+        last = self.view.time_span()[1]
+        return last - NOW_WINDOW, last
+
+    # -- points ----------------------------------------------------------------------------
+
+    def _object_xy(self, object_id: int, t0: float, t1: float) -> tuple[np.ndarray, float]:
+        obj = self.view.object(object_id)
+        times = np.linspace(t0, t1, WINDOW_SAMPLES) if t1 > t0 else np.array([t0])
+        try:
+            points = np.array([self.view.position_at(object_id, float(t)) for t in times])
+        except OutsideSpanError as exc:
+            if not self.best_guess:
+                raise TimeOutsideRecordingError(f'"{obj.label}" (object {obj.id}) was not tracked then: {exc}') \
+                    from exc
+            points = np.asarray(obj.position, dtype=float).reshape(1, 3)
+        sigma = math.sqrt(max(float(np.trace(np.asarray(obj.covariance)[:2, :2])) / 2.0, 0.0))
+        return points[:, :2].mean(axis=0), sigma
+
+    def locate(self, ref: ObjectRef, event: GroundedEvent | None, t0: float, t1: float,
+               exclude: set[int] | None = None) -> LocatedPoint:
+        if ref.kind is RefKind.WEARER:
+            position, _ = self._body(t0, t1)
+            return LocatedPoint(position[:2], 0.05, 'you', (), 1.0)
+        if ref.kind is RefKind.NAMED:
+            grounded = ground_object(ref, self.view, self.matcher, thresholds=self.thresholds,
+                                     best_guess=self.best_guess, exclude=exclude)
+            xy, sigma = self._object_xy(grounded.object.id, t0, t1)
+            return LocatedPoint(xy, sigma, f'"{grounded.object.label}" (object {grounded.object.id})',
+                                (f'object/{grounded.object.id}',), grounded.score)
+        # The event's source: its linked object, else where the map placed the sound.
+        heard = event.event if event is not None else None
+        if heard is None:
+            raise SourceNotLocatedError(f'"{ref}" is the source of an event, but the window came from '
+                                        f'{event.description if event else "nowhere"}, which names no source')
+        evidence = (f'event/{heard.id}',)
+        if heard.object_id:
+            try:
+                obj = self.view.object(heard.object_id)
+            except LookupError:
+                obj = None
+            if obj is not None:
+                xy, sigma = self._object_xy(obj.id, t0, t1)
+                return LocatedPoint(xy, sigma, f'"{obj.label}" (object {obj.id})',
+                                    (f'object/{obj.id}', *evidence), min(event.score, max(heard.link_score, 0.5)))
+        if heard.source_position is not None:
+            return LocatedPoint(np.asarray(heard.source_position, float)[:2], 0.5,
+                                f'the source of event {heard.id}', evidence, event.score * 0.8)
+        raise SourceNotLocatedError(f'{event.description} at {heard.start:.2f} s was heard, but the map has not '
+                                    'located its source (no linked object and no source position)')
+
+    def _body(self, t0: float, t1: float) -> tuple[np.ndarray, float]:
+        try:
+            return self.view.mean_body_pose(t0, t1)
+        except MapEmptyError as exc:
+            raise EmptyMapError(f'cannot place you: {exc}') from exc
+        except OutsideSpanError as exc:
+            raise TimeOutsideRecordingError(f'where you stood is unknown then: {exc}') from exc
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def answer(self, question: ParsedQuestion, options: Sequence[str] = (), text: str = '',
+               explicit_window: tuple[float, float] | None = None,
+               snapshots: list[SnapshotWindow] | None = None) -> SpatialAnswer:
+        event = self.window(question, explicit_window, text, snapshots)
+        t0, t1 = (event.start, event.end) if event is not None else self._now_window()
+        when = (f'during {event.description} ({t0:.2f}-{t1:.2f} s)' if event is not None
+                else f'now ({t1:.2f} s)')
+        evidence = [f'event/{event.event.id}'] if event is not None and event.event is not None else []
+        target = self.locate(question.target, event, t0, t1)
+        if question.task == 'distance':
+            return self._distance(question, event, target, t0, t1, when, evidence)
+        return self._direction(question, options, event, target, t0, t1, when, evidence)
+
+    def _distance(self, question: ParsedQuestion, event: GroundedEvent | None, target: LocatedPoint,
+                  t0: float, t1: float, when: str, evidence: list[str]) -> SpatialAnswer:
+        exclude = {int(e.split('/')[1]) for e in target.evidence if e.startswith('object/')}
+        reference = self.locate(question.reference, event, t0, t1, exclude=exclude)
+        distance = distance_2d(target.xy, reference.xy)
+        sigma = math.hypot(target.sigma, reference.sigma)
+        confidence = min(target.score, reference.score, event.score if event else 1.0) * \
+            math.exp(-sigma / max(distance, 0.5))
+        explanation = (f'{when}, {target.label} was at {_fmt(target.xy)} and {reference.label} at '
+                       f'{_fmt(reference.xy)} in the {self.view.frame_id} frame: {distance:.2f} m apart on the floor.')
+        return SpatialAnswer(f'{distance:.2f}', f'{distance:.2f} m', distance, 'm', float(confidence), explanation,
+                             _merge(evidence, reference.evidence, target.evidence), (t0, t1))
+
+    def _viewpoint(self, question: ParsedQuestion, event: GroundedEvent | None, t0: float, t1: float,
+                   target: LocatedPoint) -> tuple[Viewpoint, str, tuple[str, ...], float, float]:
+        if question.perspective == 'ego':
+            position, yaw = self._body(t0, t1)
+            viewpoint = Viewpoint((float(position[0]), float(position[1])), (math.cos(yaw), math.sin(yaw)))
+            return viewpoint, f'you stood at {_fmt(position)} facing {math.degrees(yaw):.0f} deg', (), 1.0, 0.05
+        exclude = {int(e.split('/')[1]) for e in target.evidence if e.startswith('object/')}
+        reference = self.locate(question.reference, event, t0, t1, exclude=exclude)
+        facing = self.locate(question.facing, event, t0, t1, exclude=exclude | {
+            int(e.split('/')[1]) for e in reference.evidence if e.startswith('object/')})
+        forward = facing.xy - reference.xy
+        if float(np.hypot(*forward)) < 1e-6:
+            raise UnknownObjectError(f'{reference.label} and {facing.label} are at the same place: '
+                                     'no facing direction')
+        viewpoint = Viewpoint((float(reference.xy[0]), float(reference.xy[1])), (float(forward[0]), float(forward[1])))
+        text = f'standing at {reference.label} {_fmt(reference.xy)} facing {facing.label} {_fmt(facing.xy)}'
+        return viewpoint, text, (*reference.evidence, *facing.evidence), min(reference.score, facing.score), \
+            reference.sigma
+
+    def _direction(self, question: ParsedQuestion, options: Sequence[str], event: GroundedEvent | None,
+                   target: LocatedPoint, t0: float, t1: float, when: str, evidence: list[str]) -> SpatialAnswer:
+        viewpoint, stance, view_evidence, view_score, view_sigma = self._viewpoint(question, event, t0, t1, target)
+        angle = signed_angle_deg(viewpoint, target.xy)
+        range_m = distance_2d(viewpoint.position, target.xy)
+        angle_sigma = math.degrees(math.atan2(math.hypot(target.sigma, view_sigma), max(range_m, 1e-3)))
+        level = question.level
+        if options:
+            try:
+                answer, word = direction_letter(angle, options)
+            except OptionsError as exc:
+                raise MalformedOptionsError(str(exc)) from exc
+            answer_text = word
+        elif question.polar_word is not None:
+            holds = _polar_holds(question.polar_word, angle)
+            answer = 'yes' if holds else 'no'
+            word = direction_word(angle, 'hard')
+            answer_text = f'{answer}: {word} ({angle:+.0f} deg)'
+            level = 'polar'
+        else:
+            answer = word = direction_word(angle, level)
+            answer_text = word
+        margin = _boundary_margin(angle, level)
+        geometry = 0.5 * (1.0 + math.erf(margin / (math.sqrt(2.0) * max(angle_sigma, 1.0))))
+        confidence = min(target.score, view_score, event.score if event else 1.0) * geometry
+        explanation = (f'{when}, {stance}; {target.label} was at {_fmt(target.xy)}, '
+                       f'{abs(angle):.0f} deg to the {"right" if angle > 0 else "left"} -> {word}.')
+        return SpatialAnswer(answer, answer_text, angle, 'deg', float(confidence), explanation,
+                             _merge(evidence, view_evidence, target.evidence), (t0, t1))
+
+
+def _polar_holds(word: str, angle: float) -> bool:
+    if word == 'left':
+        return angle < 0.0
+    if word == 'right':
+        return angle > 0.0
+    if word == 'back':
+        return abs(angle) >= FRONT_THRESHOLD_DEG
+    return abs(angle) < FRONT_THRESHOLD_DEG   # 'front'
+
+
+def _boundary_margin(angle: float, level: str) -> float:
+    """Degrees between `angle` and the nearest boundary where the answer would change."""
+    boundaries = {'simple': (0.0, 120.0, -120.0), 'hard': (0.0, 90.0, -90.0, 180.0),
+                  'polar': (0.0, 90.0, -90.0, 180.0)}[level]
+    return min(abs((angle - b + 180.0) % 360.0 - 180.0) for b in boundaries)
+
+
+def _merge(*groups: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(e for group in groups for e in group))

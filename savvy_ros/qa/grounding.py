@@ -1,0 +1,127 @@
+"""Ground a parsed question in the map: which time window, which map objects.
+
+Events: a quoted speech topic is matched to speech transcripts, a sound phrase to the sound
+tags of sound events (and to the label of the object the event is linked to); a snapshot
+descriptor written for the same question, or the caller's explicit window, takes precedence.
+Objects: described objects are matched to map labels and aliases. Below the thresholds nothing
+is guessed unless the caller asked for a best guess; the error then names the closest candidate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
+from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
+from savvy_ros.qa.phrase_matcher import PhraseMatcher
+from savvy_ros.qa.question import EventAnchor, ObjectRef, RefKind
+from savvy_ros.qa.question_parser import normalise
+
+
+@dataclass(frozen=True)
+class GroundingThresholds:
+    speech: float = 0.25          # transcript vs quoted topic (descriptions and sayings differ)
+    sound: float = 0.40           # sound tags vs sound phrase
+    object: float = 0.45          # map label vs object description
+
+
+@dataclass(frozen=True)
+class SnapshotWindow:
+    """An event window an AV-LLM snapshot descriptor gave for a question."""
+
+    question: str
+    event: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class GroundedEvent:
+    start: float
+    end: float
+    event: MapEventView | None    # None when the window came from the request or a snapshot
+    score: float                  # [0, 1] match of the anchor to the event
+    source: str                   # 'request', 'hearing', 'snapshot'
+    description: str              # what was matched, for explanations
+
+
+@dataclass(frozen=True)
+class GroundedObject:
+    object: MapObjectView
+    score: float
+
+
+def _event_texts(event: MapEventView, view: MapView) -> list[str]:
+    if event.kind == 'speech':
+        return [event.text] if event.text.strip() else []
+    texts = [label for label in event.labels if label]
+    if texts:
+        texts.append(', '.join(texts[:3]))
+    if event.object_id:
+        try:
+            texts.extend(view.object(event.object_id).names())
+        except LookupError:
+            pass   # a link to an object that has since been dropped: the tags still count
+    return texts
+
+
+def _describe(event: MapEventView) -> str:
+    if event.kind == 'speech':
+        return f'speech "{event.text.strip()}"'
+    return 'sound "' + ', '.join(event.labels[:3]) + '"'
+
+
+def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
+                 thresholds: GroundingThresholds = GroundingThresholds(), best_guess: bool = False,
+                 snapshots: list[SnapshotWindow] | None = None, question: str = '') -> GroundedEvent:
+    """The window of the event `anchor` names; EventNotHeardError when nothing heard matches."""
+    wanted = normalise(question)
+    for snapshot in snapshots or []:
+        if wanted and normalise(snapshot.question) == wanted:
+            return GroundedEvent(snapshot.start, snapshot.end, None, 1.0, 'snapshot', f'snapshot "{snapshot.event}"')
+    candidates = [e for e in view.events if e.kind == anchor.kind]
+    scored: list[tuple[float, MapEventView]] = []
+    for event in candidates:
+        texts = _event_texts(event, view)
+        if texts:
+            scored.append((float(np.max(matcher.similarity(anchor.phrase, texts))), event))
+    threshold = thresholds.speech if anchor.kind == 'speech' else thresholds.sound
+    if not scored:
+        heard = f'{len(view.events)} event(s) of other kinds' if view.events else 'no events at all'
+        raise EventNotHeardError(f'the {anchor.kind} event "{anchor.phrase}" was not heard: the map has no '
+                                 f'{anchor.kind} events ({heard})')
+    # Best score first; among equals the earliest (the first time it "comes up").
+    score, event = min(scored, key=lambda se: (-round(se[0], 6), se[1].start, se[1].id))
+    if score < threshold and not best_guess:
+        raise EventNotHeardError(
+            f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is {_describe(event)} at '
+            f'{event.start:.2f} s with similarity {score:.2f} (< {threshold:.2f}); ask with best_guess to use it')
+    return GroundedEvent(event.start, event.end, event, score, 'hearing', _describe(event))
+
+
+def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
+                  thresholds: GroundingThresholds = GroundingThresholds(),
+                  best_guess: bool = False, exclude: set[int] | None = None) -> GroundedObject:
+    """The map object a described reference names (label or alias similarity)."""
+    if ref.kind is not RefKind.NAMED:
+        raise ValueError(f'ground_object takes a named reference, not {ref.kind.value}')
+    objects = [o for o in view.objects if o.id not in (exclude or set())]
+    if not objects:
+        raise UnknownObjectError(f'no object in the map to match "{ref.text}" (the map holds no objects yet)')
+    exact = [o for o in objects if o in view.objects_matching(ref.text)]
+    if exact:
+        return GroundedObject(max(exact, key=lambda o: (o.observation_count, -o.id)), 1.0)
+    names = [(o, name) for o in objects for name in o.names() if name]
+    scores = matcher.similarity(ref.text, [name for _, name in names])
+    best: dict[int, tuple[float, MapObjectView]] = {}
+    for (obj, _), score in zip(names, scores):
+        if obj.id not in best or score > best[obj.id][0]:
+            best[obj.id] = (float(score), obj)
+    score, obj = max(best.values(), key=lambda so: (round(so[0], 6), so[1].observation_count, -so[1].id))
+    if score < thresholds.object and not best_guess:
+        known = ', '.join(sorted({o.label for o in objects})[:12])
+        raise UnknownObjectError(f'no object in the map matches "{ref.text}": the closest is "{obj.label}" '
+                                 f'(object {obj.id}, similarity {score:.2f} < {thresholds.object:.2f}); '
+                                 f'known labels: {known}')
+    return GroundedObject(obj, score)

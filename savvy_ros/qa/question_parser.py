@@ -1,0 +1,218 @@
+"""Read a spatial question: the SAVVY-Bench templates exactly, and plain-word paraphrases.
+
+A small grammar of regular expressions over the normalised (lower-case, single-spaced) text finds
+the parts independently — event anchor, task, viewpoint, objects — so that the bench templates
+and free wording ("how far is the kettle from the sofa?", "where was the speaker when the door
+knocked?") go through the same code. Mapping the object words to map entries is grounding's job.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from savvy_ros.qa.errors import (EmptyQuestionError, MalformedOptionsError, QuestionTooLongError,
+                                 UnparseableQuestionError)
+from savvy_ros.qa.question import EVENT_SOURCE, WEARER, EventAnchor, ObjectRef, ParsedQuestion, RefKind
+from savvy_ros.qa.savvy_conventions import OptionsError, level_of_options, parse_options
+
+MAX_QUESTION_CHARS = 2000
+
+_QUOTES = str.maketrans({'\u201c': '"', '\u201d': '"', '\u2018': "'", '\u2019': "'", '\u00a0': ' '})
+_CONTROL = re.compile(r'[\x00-\x1f\x7f]+')
+
+# --- event anchors ---------------------------------------------------------------------------
+_SPEECH_TOPIC = re.compile(r'speech topic\s*:?\s*"(?P<p>[^"]+)"')
+_SPEECH_QUOTED = re.compile(
+    r'\b(?:says?|said|saying|mentions?|mentioned|talks? about|talked about|asks?|asked|'
+    r'topic(?: of)?|when)\s*:?\s*"(?P<p>[^"]+)"')
+_SOUND_TEMPLATE = re.compile(
+    r'\b(?:when|while|during) (?:the )?(?P<p>.+?) sound (?:comes up|is happening|happens|happened|is heard|'
+    r'was heard|occurs|occurred|starts|started|plays|played|is playing|was playing)\b')
+_SOUND_DURING = re.compile(r'\b(?:during|at) the (?P<p>.+?) sound\b')
+_WHEN_CLAUSE = re.compile(r'\b(?:when|while|as soon as|right after|after) (?P<p>[^,?:;]+?)\s*(?:[,?:;]|$)')
+
+# --- tasks ------------------------------------------------------------------------------------
+_DISTANCE = re.compile(r'\b(?:distance|how far|how close|how many (?:meters|metres))\b')
+_DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were)|which (?:direction|side)|in which direction|'
+                        r'(?:to|on) (?:my|your|the) (?:left|right)|behind (?:me|you)|in front of (?:me|you))\b')
+
+# --- viewpoint and objects --------------------------------------------------------------------
+_STANDING = re.compile(r'\bstanding (?:by|at|next to|near|beside) (?:the )?(?P<ref>.+?),? (?:and )?'
+                       r'(?:you are )?facing (?:the )?(?P<facing>.+?)\s*(?:[,?;]|\bwhen\b|\bwhere\b|$)')
+_BETWEEN = re.compile(r'\bdistance between (?:the )?(?P<a>.+?) and (?:the )?(?P<b>.+?)'
+                      r'(?: in (?:meters|metres|m))?\s*(?:[?,.;]|$)')
+_HOW_FAR = re.compile(r'\bhow (?:far|close)(?: away)? (?:is|was|are|were) (?:the )?(?P<a>.+?)'
+                      r'(?: (?:from|to) (?:the )?(?P<b>.+?))?\s*(?:[?,.;]|\bwhen\b|\bwhile\b|\bduring\b|$)')
+_WHERE = re.compile(r'\bwhere (?:is|was|are|were) (?:the )?(?P<t>.+?)\s*(?:[:?,;]|\bwhen\b|\bwhile\b|'
+                    r'\bduring\b|\brelative\b|\bwith respect\b|$)')
+_POLAR = re.compile(r'\b(?:is|was|are|were) (?:the )?(?P<t>.+?) (?:(?:to|on) (?:my|your|the) (?P<side>left|right)|'
+                    r'(?P<back>behind) (?:me|you)|(?P<front>in front) of (?:me|you))\b')
+
+_EVENT_SOURCE_WORDS = re.compile(
+    r'^(?:the )?(?:other person(?: i\'?m speaking with)?|speaker|person (?:speaking|talking)|'
+    r'(?:speech )?sound(?:ing)? (?:source|object)|speech sound source|source of the (?:sound|speech|noise|voice)|'
+    r'sound|noise|voice|talker|one (?:speaking|talking))$')
+_WEARER_WORDS = re.compile(r'^(?:you|me|i|myself|yourself|us|here|the camera wearer|camera wearer|the wearer|wearer|'
+                           r'the camera|camera|where you are|where i am)$')
+# The bench's explanatory sentences: they mention standing and facing but are not the question.
+_BOILERPLATE = re.compile(
+    r'\(if you are standing at the origin[^)]*\)|\bthe directions refer to the quadrants[^.?]*[.?]?|'
+    r'\bconsider the center point location[^.?]*[.?]?|\bif the object is generally[^.?]*[.?]?|'
+    r'\banswer in numeric format[.?]?')
+_TRAILING = re.compile(r'\s+(?:in (?:meters|metres)|now|right now|currently|at the moment|then)$')
+
+
+def normalise(text: str) -> str:
+    text = _CONTROL.sub(' ', text.translate(_QUOTES))
+    return re.sub(r'\s+', ' ', text).strip().lower()
+
+
+def _validate(text: object) -> str:
+    if not isinstance(text, str):
+        raise UnparseableQuestionError(f'the question must be text, not {type(text).__name__}')
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionTooLongError(f'the question has {len(text)} characters; at most {MAX_QUESTION_CHARS} '
+                                   'are accepted')
+    question = _BOILERPLATE.sub(' ', normalise(text))
+    question = re.sub(r'\s+', ' ', question).strip()
+    if not re.search(r'[a-z]', question):
+        raise EmptyQuestionError('the question is empty (no words)')
+    return question
+
+
+def find_anchor(question: str) -> EventAnchor | None:
+    """The event the question is anchored on, or None when it asks about 'now'."""
+    for pattern in (_SPEECH_TOPIC, _SPEECH_QUOTED):
+        match = pattern.search(question)
+        if match and match.group('p').strip():
+            return EventAnchor('speech', match.group('p').strip())
+    for pattern in (_SOUND_TEMPLATE, _SOUND_DURING):
+        match = pattern.search(question)
+        if match:
+            return EventAnchor('sound', match.group('p').strip())
+    match = _WHEN_CLAUSE.search(question)
+    if match:
+        phrase = re.sub(r'^(?:the|a|an) ', '', match.group('p').strip())
+        if phrase and not _WEARER_WORDS.match(phrase) and not phrase.startswith(('you ', 'i ')):
+            return EventAnchor('sound', phrase)
+    return None
+
+
+def object_ref(words: str) -> ObjectRef:
+    words = _TRAILING.sub('', words.strip().strip('"\'').strip())
+    if not words:
+        raise UnparseableQuestionError('an object of the question is empty')
+    if _WEARER_WORDS.match(words):
+        return WEARER
+    if _EVENT_SOURCE_WORDS.match(words):
+        return ObjectRef(RefKind.EVENT_SOURCE, words)
+    return ObjectRef(RefKind.NAMED, words)
+
+
+def _options_level(options: Sequence[str]) -> str | None:
+    if not options:
+        return None
+    try:
+        parse_options(options)
+    except OptionsError as exc:
+        raise MalformedOptionsError(str(exc)) from exc
+    try:
+        return level_of_options(options)
+    except OptionsError:
+        return None   # well-formed but not a direction set: the caller decides whether that fits
+
+
+def _task(question: str, options_level: str | None) -> str:
+    if _DISTANCE.search(question):
+        return 'distance'
+    if _DIRECTION.search(question) or options_level is not None:
+        return 'direction'
+    raise UnparseableQuestionError(
+        'cannot tell what is asked: expected a direction ("where is ...", "is ... to my left?") or a '
+        'distance ("how far is ...", "what is the distance between ... and ...")')
+
+
+def _direction_level(question: str, options_level: str | None) -> str:
+    if options_level is not None:
+        return options_level
+    if re.search(r'\bleft, right,? or back\b', question):
+        return 'simple'
+    return 'hard'   # quadrants say more than left/right/back when the asker gave no options
+
+
+def parse_question(text: str, options: Sequence[str] = ()) -> ParsedQuestion:
+    """Parse `text`; raise a QuestionError subclass naming what could not be understood."""
+    question = _validate(text)
+    options_level = _options_level(options)
+    task = _task(question, options_level)
+    anchor = find_anchor(question)
+    template = question.startswith(('imagine you are', 'when the speech topic', 'when the'))
+    if options and task == 'distance':
+        raise MalformedOptionsError('a distance question takes no multiple-choice options')
+    if options and options_level is None:
+        raise MalformedOptionsError(f'options {list(options)} are not a SAVVY direction set '
+                                    '(left/right/back or front-left/front-right/back-left/back-right)')
+    if task == 'distance':
+        return _parse_distance(question, anchor, template)
+    return _parse_direction(question, anchor, _direction_level(question, options_level), template)
+
+
+def _parse_distance(question: str, anchor: EventAnchor | None, template: bool) -> ParsedQuestion:
+    between = _BETWEEN.search(question)
+    match = between or _HOW_FAR.search(question)
+    if not match:
+        raise UnparseableQuestionError('a distance question must name two things: "the distance between A and B" '
+                                       'or "how far is A from B"')
+    first = object_ref(match.group('a'))
+    second = object_ref(match.group('b')) if match.group('b') else WEARER
+    # The located thing is the non-wearer one: "how far is A from B" locates A; the bench's
+    # "distance between {reference} and {sound source}" locates the second.
+    if not between and first.kind is not RefKind.WEARER:
+        target, reference = first, second
+    elif first.kind is RefKind.WEARER:
+        target, reference = second, first
+    elif second.kind is RefKind.WEARER:
+        target, reference = first, second
+    elif first.kind is RefKind.EVENT_SOURCE and second.kind is not RefKind.EVENT_SOURCE:
+        target, reference = first, second
+    else:
+        target, reference = second, first
+    if target.kind is RefKind.WEARER:
+        raise UnparseableQuestionError('a distance between you and yourself was asked')
+    perspective = 'ego' if reference.kind is RefKind.WEARER else 'exo'
+    _require_anchor_for_source(target, reference, anchor)
+    return ParsedQuestion('distance', perspective, 'hard', target, reference, None, anchor, template=template)
+
+
+def _parse_direction(question: str, anchor: EventAnchor | None, level: str, template: bool) -> ParsedQuestion:
+    polar_word = None
+    where = _WHERE.search(question)
+    if where:
+        target = object_ref(where.group('t'))
+    else:
+        polar = _POLAR.search(question)
+        if not polar:
+            raise UnparseableQuestionError('a direction question must say what is located: "where is X" or '
+                                           '"is X to my left/right / behind me / in front of me"')
+        target = object_ref(polar.group('t'))
+        polar_word = polar.group('side') or ('back' if polar.group('back') else 'front')
+    standing = _STANDING.search(question)
+    if standing:
+        reference, facing = object_ref(standing.group('ref')), object_ref(standing.group('facing'))
+        if facing.kind is RefKind.WEARER:
+            raise UnparseableQuestionError('the imagined observer must face an object, not you')
+        perspective = 'exo'
+    else:
+        reference, facing, perspective = WEARER, None, 'ego'
+    if target.kind is RefKind.WEARER and perspective == 'ego':
+        raise UnparseableQuestionError('asked where you are relative to yourself')
+    _require_anchor_for_source(target, reference, anchor)
+    return ParsedQuestion('direction', perspective, level, target, reference, facing, anchor,
+                          polar_word=polar_word, template=template)
+
+
+def _require_anchor_for_source(target: ObjectRef, reference: ObjectRef, anchor: EventAnchor | None) -> None:
+    if anchor is None and EVENT_SOURCE.kind in (target.kind, reference.kind):
+        raise UnparseableQuestionError(
+            f'"{target if target.kind is RefKind.EVENT_SOURCE else reference}" needs an event to say which sound: '
+            'add e.g. "when the knocking door sound comes up" or "when the speech topic \\"...\\" comes up"')
