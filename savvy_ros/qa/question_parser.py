@@ -51,7 +51,9 @@ _POLAR = re.compile(r'\b(?:is|was|are|were) (?:the )?(?P<t>.+?) (?:(?:to|on) (?:
 _EVENT_SOURCE_WORDS = re.compile(
     r'^(?:the )?(?:other person(?: i\'?m speaking with)?|speaker|person (?:speaking|talking)|'
     r'(?:speech )?sound(?:ing)? (?:source|object)|speech sound source|source of the (?:sound|speech|noise|voice)|'
-    r'sound|noise|voice|talker|one (?:speaking|talking))$')
+    r'sound|noise|voice|talker|one (?:speaking|talking))$'
+    r'|^(?:the )?(?:person|one|man|woman|someone|somebody) (?:who|that) (?:said|says|spoke|asked|mentioned|'
+    r'talked|was (?:speaking|talking))\b')
 _WEARER_WORDS = re.compile(r'^(?:you|me|i|myself|yourself|us|here|the camera wearer|camera wearer|the wearer|wearer|'
                            r'the camera|camera|where you are|where i am)$')
 # The bench's explanatory sentences: they mention standing and facing but are not the question.
