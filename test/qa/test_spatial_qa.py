@@ -3,42 +3,20 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from qa_maps import static_object
+from qa_maps import example_view
 
-from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
+from savvy_ros.mapping.map_view import MapView
 from savvy_ros.qa.grounding import SnapshotWindow
 from savvy_ros.qa.savvy_conventions import HARD_OPTIONS, SIMPLE_OPTIONS
 from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA
 
 
-def walking_dog() -> MapObjectView:
-    times = np.linspace(0.0, 20.0, 21)
-    positions = np.stack([np.full_like(times, 2.0), -1.0 + 0.1 * times, np.zeros_like(times)], axis=1)
-    return MapObjectView(7, 'dog', ['puppy'], False, False, positions[-1], np.eye(3) * 0.01, times, positions,
-                         0.0, 20.0, frozenset({'vision'}), 21)
-
-
-def build_view() -> MapView:
-    """Wearer at the origin facing +x (REP 103) the whole time; door behind-left, sofa ahead."""
-    seen = (0.0, 20.0)
-    objects = [static_object(1, 'door', (-2.0, 1.0), seen), static_object(2, 'sofa', (3.0, 0.0), seen, ['couch']),
-               static_object(3, 'kettle', (3.0, 4.0), seen), static_object(4, 'person', (1.0, -1.0), seen),
-               walking_dog()]
-    events = [MapEventView(11, 'sound', 5.0, 6.0, '', ['Knock', 'Door', 'Wood'], [0.7, 0.5, 0.3], 1, 0.9, None),
-              MapEventView(12, 'speech', 8.0, 9.5, 'Would you like something to drink?', ['Speech'], [0.9], 4, 0.8,
-                           None),
-              MapEventView(13, 'sound', 12.0, 13.0, '', ['Siren'], [0.8], 0, 0.0, np.array([0.0, 5.0, 0.0]))]
-    times = np.linspace(0.0, 20.0, 201)
-    return MapView('map', 20.0, objects, events, 'head', times, np.zeros((times.size, 3)), np.zeros(times.size))
-
-
 @pytest.fixture()
 def view() -> MapView:
-    return build_view()
+    return example_view()
 
 
 @pytest.fixture(scope='module')
@@ -147,7 +125,7 @@ def test_hints_override_and_complete_the_question(qa, view):
     assert not bad.success and 'task hint' in bad.error
 
 
-FUZZ_VIEW = build_view()   # read-only in the service: one instance serves every example
+FUZZ_VIEW = example_view()   # read-only in the service: one instance serves every example
 _QUESTION = st.one_of(
     st.text(max_size=200),
     st.builds(lambda a, b, c: f'{a} the {b} {c}', st.sampled_from(['where is', 'how far is', 'is', 'standing by']),

@@ -57,3 +57,24 @@ def map_for_item(item: dict[str, Any], distractors: list[dict[str, Any]] = (), t
     times = np.linspace(0.0, 400.0, 801)
     return MapView('map', 400.0, objects, events, 'head', times, np.tile([*body_xy, 1.6], (times.size, 1)),
                    np.full(times.size, yaw))
+
+
+def walking_dog() -> MapObjectView:
+    times = np.linspace(0.0, 20.0, 21)
+    positions = np.stack([np.full_like(times, 2.0), -1.0 + 0.1 * times, np.zeros_like(times)], axis=1)
+    return MapObjectView(7, 'dog', ['puppy'], False, False, positions[-1], np.eye(3) * 0.01, times, positions,
+                         0.0, 20.0, frozenset({'vision'}), 21)
+
+
+def example_view() -> MapView:
+    """Wearer at the origin facing +x (REP 103) the whole time; door behind-left, sofa ahead."""
+    seen = (0.0, 20.0)
+    objects = [static_object(1, 'door', (-2.0, 1.0), seen), static_object(2, 'sofa', (3.0, 0.0), seen, ['couch']),
+               static_object(3, 'kettle', (3.0, 4.0), seen), static_object(4, 'person', (1.0, -1.0), seen),
+               walking_dog()]
+    events = [MapEventView(11, 'sound', 5.0, 6.0, '', ['Knock', 'Door', 'Wood'], [0.7, 0.5, 0.3], 1, 0.9, None),
+              MapEventView(12, 'speech', 8.0, 9.5, 'Would you like something to drink?', ['Speech'], [0.9], 4, 0.8,
+                           None),
+              MapEventView(13, 'sound', 12.0, 13.0, '', ['Siren'], [0.8], 0, 0.0, np.array([0.0, 5.0, 0.0]))]
+    times = np.linspace(0.0, 20.0, 201)
+    return MapView('map', 20.0, objects, events, 'head', times, np.zeros((times.size, 3)), np.zeros(times.size))

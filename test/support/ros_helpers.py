@@ -18,6 +18,13 @@ def start_peer(script: str, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def start_module(module: str, *args: str) -> subprocess.Popen:
+    """Run `python -m module args...` (a node or CLI of the package) as a peer process."""
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    return subprocess.Popen([sys.executable, '-m', module, *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
 def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 30.0) -> str:
     """Read the peer's output until a line containing `text`; fail with its output otherwise."""
     deadline = time.monotonic() + timeout

