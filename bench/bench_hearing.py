@@ -1,0 +1,132 @@
+"""Hearing benchmark: speech onset/offset error, ASR word error rate, top-3 sound-tag hit rate and
+the real-time ratio of the whole pipeline, on seeded synthetic clips (espeak-ng speech and
+synthesised beeps, sirens, knocks, music at known times; 48 kHz stereo in, as from an array).
+
+    .venv/bin/python bench/bench_hearing.py [--clips N] [--seed S] [--threads T]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from savvy_ros.hearing import HearingPipeline, HearingStream, load_models  # noqa: E402
+from savvy_ros.hearing.files import hear_array  # noqa: E402
+from savvy_ros.hearing.synthetic import SOUND_CLASSES, scene  # noqa: E402
+
+SENTENCES = [
+    'Would you like a cup of tea before we leave the kitchen',
+    'Please close the window in the living room',
+    'The dog is sleeping under the table',
+    'I will put the keys on the shelf near the door',
+    'Can you turn off the television',
+    'Someone is knocking at the front door',
+    'The music in the next room is too loud',
+    'Let us meet at the station at seven',
+]
+RATE, CHUNK = 48000, 0.1
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"[^a-z' ]", ' ', text.lower()).split()
+
+
+def word_errors(reference: str, hypothesis: str) -> int:
+    """Levenshtein distance over words."""
+    ref, hyp = words(reference), words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        previous, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
+    return row[-1]
+
+
+def overlap(a_start: float, a_end: float, b_start: float, b_end: float) -> float:
+    return max(0.0, min(a_end, b_end) - max(a_start, b_start))
+
+
+def run_clip(models, clip: np.ndarray) -> tuple[list, float]:
+    stream = HearingStream(HearingPipeline(models))
+    stereo = np.stack([clip, 0.9 * clip], axis=1)
+    began = time.process_time()
+    events = hear_array(stream, stereo, RATE, CHUNK)
+    return events, time.process_time() - began
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--clips', type=int, default=4, help='clips of 2 sentences + 4 sounds each')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--long', type=float, default=60.0, help='length of the real-time-ratio clip [s]')
+    args = parser.parse_args()
+    models = load_models(threads=args.threads)
+    onset, offset, errors, ref_words, missed_speech = [], [], 0, 0, 0
+    sound_onset, sound_offset, spurious, detected = [], [], 0, 0
+    per_class = {name: [0, 0] for name in SOUND_CLASSES}  # hits, total
+    for k in range(args.clips):
+        sentences = [SENTENCES[(2 * k + i) % len(SENTENCES)] for i in range(2)]
+        clip, truths = scene(sentences, list(SOUND_CLASSES), RATE, seed=args.seed + k)
+        events, _ = run_clip(models, clip)
+        detected += len(events)
+        spurious += sum(not any(overlap(e.start, e.end, t.start, t.end) > 0 for t in truths) for e in events)
+        for truth in truths:
+            kind = 'speech' if truth.kind == 'speech' else 'sound'
+            matched = [e for e in events if e.kind == kind and overlap(e.start, e.end, truth.start, truth.end) > 0]
+            if truth.kind == 'speech':
+                ref_words += len(words(truth.text))
+                if not matched:
+                    missed_speech += 1
+                    errors += len(words(truth.text))
+                    continue
+                onset.append(abs(min(e.start for e in matched) - truth.start))
+                offset.append(abs(max(e.end for e in matched) - truth.end))
+                errors += word_errors(truth.text, ' '.join(e.text for e in matched))
+            else:
+                top3 = {label for e in matched for label in e.labels[:3]}
+                per_class[truth.kind][0] += bool(top3 & set(SOUND_CLASSES[truth.kind]))
+                per_class[truth.kind][1] += 1
+                if matched:
+                    sound_onset.append(abs(min(e.start for e in matched) - truth.start))
+                    sound_offset.append(abs(max(e.end for e in matched) - truth.end))
+    # Real-time ratio on one long clip: sentences and sounds repeated to args.long seconds.
+    long_clip = np.zeros(0, dtype=np.float32)
+    k = 100
+    while long_clip.size < args.long * RATE:
+        part, _ = scene(SENTENCES[k % 4:k % 4 + 2], list(SOUND_CLASSES), RATE, seed=args.seed + k)
+        long_clip = np.concatenate([long_clip, part])
+        k += 1
+    long_clip = long_clip[:int(args.long * RATE)]
+    _, cpu = run_clip(models, long_clip)
+    ratio = args.long / cpu
+    hits, sounds = sum(h for h, _ in per_class.values()), sum(n for _, n in per_class.values())
+    rows = [
+        ('speech onset error, median [s]', f'{np.median(onset):.3f}', '<= 0.3', np.median(onset) <= 0.3),
+        ('speech offset error, median [s]', f'{np.median(offset):.3f}', '<= 0.3', np.median(offset) <= 0.3),
+        ('speech segments missed', f'{missed_speech}/{len(onset) + missed_speech}', '-', None),
+        ('ASR word error rate', f'{errors / max(ref_words, 1):.1%}', '<= 30 %', errors / max(ref_words, 1) <= 0.3),
+        ('sound tag in top 3', f'{hits}/{sounds} = {hits / max(sounds, 1):.0%}', '>= 80 %',
+         hits / max(sounds, 1) >= 0.8),
+        (f'real-time ratio, {args.long:.0f} s clip, {args.threads} thread(s)', f'{ratio:.1f}x', '>= 5x', ratio >= 5),
+    ]
+    info = [(f'  {name} in top 3', f'{h}/{n}', '-', None) for name, (h, n) in per_class.items()]
+    info += [('sound onset error, median [s]', f'{np.median(sound_onset):.3f}', '-', None),
+             ('sound offset error, median [s]', f'{np.median(sound_offset):.3f}', '-', None),
+             ('events overlapping no true sound or speech', f'{spurious}/{detected}', '-', None)]
+    rows = rows[:5] + info + rows[5:]
+    print(f'hearing benchmark: {args.clips} clips (seed {args.seed}), 48 kHz stereo in 0.1 s chunks, CPU time')
+    print(f"{'metric':<44} {'value':>14} {'target':>9}  ok")
+    for name, value, target, ok in rows:
+        print(f'{name:<44} {value:>14} {target:>9}  {"" if ok is None else "yes" if ok else "NO"}')
+    return 0 if all(r[3] is not False for r in rows) else 1
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

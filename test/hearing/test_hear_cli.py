@@ -1,0 +1,54 @@
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from savvy_ros.cli.main import main
+
+
+@pytest.fixture(scope='module')
+def scene_wav(tmp_path_factory, speech_and_siren):
+    clip, rate, speech, sound = speech_and_siren
+    path = tmp_path_factory.mktemp('hear') / 'scene.flac'
+    sf.write(path, np.stack([clip, 0.5 * clip], axis=1), rate)  # stereo FLAC
+    return path, speech, sound
+
+
+def test_hear_prints_one_json_object_per_event(scene_wav, capsys):
+    path, speech, sound = scene_wav
+    assert main(['hear', str(path), '--json']) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r['kind'] for r in records] == ['speech', 'sound']
+    said, heard = records
+    assert set(said) == {'kind', 'start', 'end', 'text', 'labels'}
+    assert abs(said['start'] - speech.start) < 0.3 and abs(said['end'] - speech.end) < 0.3
+    assert 'living room' in said['text'].lower() and said['labels'][0][0] == 'Speech'
+    assert abs(heard['start'] - sound.start) < 0.3 and heard['text'] == ''
+    assert {'Siren', 'Alarm'} & {label for label, _ in heard['labels']}
+    assert all(0 <= score <= 1 for _, score in heard['labels'])
+
+
+def test_hear_without_asr_and_as_a_table(scene_wav, capsys):
+    path, _, _ = scene_wav
+    assert main(['hear', str(path), '--no-asr', '--channel', '1']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and 'speech' in lines[0] and 'Speech' in lines[0] and 'sound' in lines[1]
+
+
+@pytest.mark.parametrize('content, message', [(None, 'cannot read'), (b'not audio at all', 'cannot read')])
+def test_unreadable_files_are_one_line_errors(tmp_path, capsys, content, message):
+    path = tmp_path / 'clip.wav'
+    if content is not None:
+        path.write_bytes(content)
+    assert main(['hear', str(path), '--no-asr']) == 2
+    err = capsys.readouterr().err
+    assert message in err and 'clip.wav' in err and 'Traceback' not in err
+
+
+def test_a_channel_the_file_lacks_and_bad_model_paths_are_reported(scene_wav, tmp_path, capsys):
+    path, _, _ = scene_wav
+    assert main(['hear', str(path), '--no-asr', '--channel', '4']) == 2
+    assert 'reference channel 4' in capsys.readouterr().err
+    assert main(['hear', str(path), '--vad-model', str(tmp_path / 'vad.onnx')]) == 2
+    assert 'vad.onnx' in capsys.readouterr().err

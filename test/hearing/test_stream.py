@@ -1,0 +1,92 @@
+"""The chunk stream: chunking, capture times, gaps, restarts, and bad input counted and dropped."""
+import numpy as np
+import pytest
+
+from savvy_ros.hearing import ChunkRejected, HearingPipeline, HearingStream, StreamConfig
+from savvy_ros.hearing.events import SOUND, SPEECH
+from savvy_ros.hearing.files import hear_array
+
+T0 = 1000.0
+
+
+def feed(stream, clip, rate, chunk_seconds, channels=2):
+    return hear_array(stream, np.repeat(clip[:, None], channels, axis=1), rate, chunk_seconds, T0)
+
+
+def kinds(events):
+    return [(e.kind, round(e.start, 4), round(e.end, 4), tuple(e.labels)) for e in events]
+
+
+def test_events_carry_capture_times_and_do_not_depend_on_chunking(models_no_asr, speech_and_siren):
+    clip, rate, speech, sound = speech_and_siren
+    a = feed(HearingStream(HearingPipeline(models_no_asr)), clip, rate, 0.1)
+    b = feed(HearingStream(HearingPipeline(models_no_asr)), clip, rate, 0.037, channels=1)
+    assert kinds(a) == kinds(b)
+    assert [e.kind for e in a] == [SPEECH, SOUND]
+    assert abs(a[0].start - (T0 + speech.start)) < 0.3 and abs(a[0].end - (T0 + speech.end)) < 0.3
+    assert abs(a[1].start - (T0 + sound.start)) < 0.3 and abs(a[1].end - (T0 + sound.end)) < 0.3
+
+
+def test_speech_events_are_transcribed_the_same_way_every_time(models, speech_and_siren):
+    clip, rate, _, _ = speech_and_siren
+    events = feed(HearingStream(HearingPipeline(models)), clip[:int(4.5 * rate)], rate, 0.25)
+    again = feed(HearingStream(HearingPipeline(models)), clip[:int(4.5 * rate)], rate, 0.1)
+    assert [e.to_json_dict() for e in events] == [e.to_json_dict() for e in again]
+    (speech,) = [e for e in events if e.kind == SPEECH]
+    text = speech.text.lower()
+    assert text.startswith('please close the') and 'living room' in text
+    assert 0 < speech.confidence <= 1 and speech.labels == ['Speech']
+
+
+def _chunk(rate=16000, channels=1, seconds=0.1, value=0.0):
+    return np.full(int(rate * seconds) * channels, value, dtype=np.float32)
+
+
+@pytest.mark.parametrize('args, kind', [
+    ((16000, 2, _chunk()[:-1]), 'channel_mismatch'),
+    ((16000, 1, np.zeros(0, dtype=np.float32)), 'empty'),
+    ((16000, 1, np.array([0.0, np.nan] * 800, dtype=np.float32)), 'non_finite'),
+    ((16000, 1, np.array([0.0, np.inf] * 800, dtype=np.float32)), 'non_finite'),
+    ((16000, 0, _chunk()), 'bad_format'),
+])
+def test_bad_chunks_are_counted_and_dropped(models_no_asr, args, kind):
+    stream = HearingStream(HearingPipeline(models_no_asr))
+    stream.push(T0, 16000, 1, _chunk())
+    with pytest.raises(ChunkRejected) as info:
+        stream.push(T0 + 0.1, *args)
+    assert info.value.kind == kind and stream.rejected[kind] == 1
+    stream.push(T0 + 0.1, 16000, 1, _chunk())  # the stream goes on where it was
+    assert stream.time == pytest.approx(T0 + 0.2, abs=0.01)
+
+
+def test_duplicate_and_reordered_chunks_are_dropped(models_no_asr):
+    stream = HearingStream(HearingPipeline(models_no_asr))
+    stream.push(T0, 16000, 1, _chunk())
+    stream.push(T0 + 0.1, 16000, 1, _chunk())
+    for stamp in (T0 + 0.1, T0):
+        with pytest.raises(ChunkRejected, match='before the expected'):
+            stream.push(stamp, 16000, 1, _chunk())
+    assert stream.rejected['out_of_order'] == 2
+
+
+def test_a_reference_channel_beyond_the_chunk_is_rejected(models_no_asr):
+    stream = HearingStream(HearingPipeline(models_no_asr), StreamConfig(reference_channel=3))
+    with pytest.raises(ChunkRejected, match='reference channel 3'):
+        stream.push(T0, 16000, 2, _chunk(channels=2))
+
+
+def test_small_gaps_are_filled_and_long_ones_or_format_changes_restart(models_no_asr, speech_and_siren):
+    clip, rate, speech, _ = speech_and_siren
+    stream = HearingStream(HearingPipeline(models_no_asr), StreamConfig(max_gap_fill=1.0))
+    part = clip[:int(0.5 * rate)]
+    stream.push(T0, rate, 1, part)
+    stream.push(T0 + 0.8, rate, 1, part)  # 0.3 s lost: silence keeps the time base
+    assert stream.restarts == 0 and stream.time == pytest.approx(T0 + 1.3, abs=0.01)
+    # Speech in progress, then a 5 s jump: the open segment is closed at the old stream's end.
+    speech_part = clip[int(speech.start * rate):int((speech.start + 1.0) * rate)]
+    stream.push(T0 + 1.3, rate, 1, speech_part)
+    closed = stream.push(T0 + 7.3, rate, 1, part)
+    assert stream.restarts == 1 and [e.kind for e in closed] == [SPEECH]
+    assert closed[0].end <= T0 + 2.3 + 1e-6 and stream.time == pytest.approx(T0 + 7.8, abs=0.01)
+    stream.push(T0 + 7.8, 16000, 1, _chunk())  # a new rate restarts too
+    assert stream.restarts == 2 and stream.time == pytest.approx(T0 + 7.9, abs=0.01)
