@@ -33,6 +33,8 @@ PARAMETERS = [
 ]
 
 MAP_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+# The default service queue (keep last 10) silently drops requests when many clients ask at once.
+SERVICE_QOS = QoSProfile(depth=256, reliability=ReliabilityPolicy.RELIABLE)
 
 
 def request_from_msg(request: AskSpatial.Request) -> AskRequest:
@@ -74,7 +76,8 @@ class SpatialQaNode(Node):
         self.answered = self.refused = 0
         self.create_subscription(GlobalMap, self.params['map_topic'], self._on_map, MAP_QOS)
         self.create_subscription(SnapshotDescriptor, self.params['snapshot_topic'], self._on_snapshot, 10)
-        self.service = self.create_service(AskSpatial, self.params['service_name'], self._on_ask)
+        self.service = self.create_service(AskSpatial, self.params['service_name'], self._on_ask,
+                                           qos_profile=SERVICE_QOS)
         self.get_logger().info(f"answering on {self.params['service_name']} from {self.params['map_topic']}")
 
     def _on_map(self, msg: GlobalMap) -> None:

@@ -20,7 +20,7 @@ from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapView
 from savvy_ros.qa.errors import (EmptyMapError, MalformedOptionsError, SourceNotLocatedError,
                                  TimeOutsideRecordingError, UnknownObjectError)
-from savvy_ros.qa.grounding import (GroundedEvent, GroundingThresholds, SnapshotWindow, ground_event,
+from savvy_ros.qa.grounding import (GroundedEvent, GroundingThresholds, MapIndex, SnapshotWindow, ground_event,
                                     ground_object)
 from savvy_ros.qa.phrase_matcher import PhraseMatcher
 from savvy_ros.qa.question import ObjectRef, ParsedQuestion, RefKind
@@ -60,8 +60,10 @@ class QuestionAnswerer:
     """Everything between a ParsedQuestion and a SpatialAnswer, for one map view."""
 
     def __init__(self, view: MapView, matcher: PhraseMatcher, *,
-                 thresholds: GroundingThresholds = GroundingThresholds(), best_guess: bool = False) -> None:
+                 thresholds: GroundingThresholds = GroundingThresholds(), best_guess: bool = False,
+                 index: MapIndex | None = None) -> None:
         self.view, self.matcher, self.thresholds, self.best_guess = view, matcher, thresholds, best_guess
+        self.index = index if index is not None and index.view is view else MapIndex(view)
 
     # -- time ------------------------------------------------------------------------------
 
@@ -82,7 +84,7 @@ class QuestionAnswerer:
         if question.anchor is None:
             return None
         return ground_event(question.anchor, self.view, self.matcher, thresholds=self.thresholds,
-                            best_guess=self.best_guess, snapshots=snapshots, question=text)
+                            best_guess=self.best_guess, snapshots=snapshots, question=text, index=self.index)
 
     def _now_window(self) -> tuple[float, float]:
         last = self.view.time_span()[1]
@@ -110,7 +112,7 @@ class QuestionAnswerer:
             return LocatedPoint(position[:2], 0.05, 'you', (), 1.0)
         if ref.kind is RefKind.NAMED:
             grounded = ground_object(ref, self.view, self.matcher, thresholds=self.thresholds,
-                                     best_guess=self.best_guess, exclude=exclude)
+                                     best_guess=self.best_guess, exclude=exclude, index=self.index)
             xy, sigma = self._object_xy(grounded.object.id, t0, t1)
             return LocatedPoint(xy, sigma, f'"{grounded.object.label}" (object {grounded.object.id})',
                                 (f'object/{grounded.object.id}',), grounded.score)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
@@ -66,6 +65,19 @@ def _event_texts(event: MapEventView, view: MapView) -> list[str]:
     return texts
 
 
+class MapIndex:
+    """What grounding looks up in one map view, built once per received map (not per question)."""
+
+    def __init__(self, view: MapView) -> None:
+        self.view = view
+        self.objects_by_name: dict[str, list[MapObjectView]] = {}
+        for obj in view.objects:
+            for name in dict.fromkeys(n.strip() for n in obj.names() if n.strip()):
+                self.objects_by_name.setdefault(name.casefold(), []).append(obj)
+        self.names = list(self.objects_by_name)
+        self.event_texts = {e.id: _event_texts(e, view) for e in view.events}
+
+
 def _describe(event: MapEventView) -> str:
     if event.kind == 'speech':
         return f'speech "{event.text.strip()}"'
@@ -74,18 +86,19 @@ def _describe(event: MapEventView) -> str:
 
 def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
                  thresholds: GroundingThresholds = GroundingThresholds(), best_guess: bool = False,
-                 snapshots: list[SnapshotWindow] | None = None, question: str = '') -> GroundedEvent:
+                 snapshots: list[SnapshotWindow] | None = None, question: str = '',
+                 index: MapIndex | None = None) -> GroundedEvent:
     """The window of the event `anchor` names; EventNotHeardError when nothing heard matches."""
     wanted = normalise(question)
     for snapshot in snapshots or []:
         if wanted and normalise(snapshot.question) == wanted:
             return GroundedEvent(snapshot.start, snapshot.end, None, 1.0, 'snapshot', f'snapshot "{snapshot.event}"')
-    candidates = [e for e in view.events if e.kind == anchor.kind]
-    scored: list[tuple[float, MapEventView]] = []
-    for event in candidates:
-        texts = _event_texts(event, view)
-        if texts:
-            scored.append((float(np.max(matcher.similarity(anchor.phrase, texts))), event))
+    index = index if index is not None and index.view is view else MapIndex(view)
+    candidates = [e for e in view.events if e.kind == anchor.kind and index.event_texts[e.id]]
+    # One similarity call over every candidate text (the matcher batches and caches them).
+    texts = list(dict.fromkeys(t for e in candidates for t in index.event_texts[e.id]))
+    score_of = dict(zip(texts, matcher.similarity(anchor.phrase, texts))) if texts else {}
+    scored = [(max(float(score_of[t]) for t in index.event_texts[e.id]), e) for e in candidates]
     threshold = thresholds.speech if anchor.kind == 'speech' else thresholds.sound
     if not scored:
         heard = f'{len(view.events)} event(s) of other kinds' if view.events else 'no events at all'
@@ -102,25 +115,34 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
 
 def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
                   thresholds: GroundingThresholds = GroundingThresholds(),
-                  best_guess: bool = False, exclude: set[int] | None = None) -> GroundedObject:
-    """The map object a described reference names (label or alias similarity)."""
+                  best_guess: bool = False, exclude: set[int] | None = None,
+                  index: MapIndex | None = None) -> GroundedObject:
+    """The map object a described reference names (label or alias similarity).
+
+    Among objects of the same best name, the most observed wins (the best-supported estimate).
+    """
     if ref.kind is not RefKind.NAMED:
         raise ValueError(f'ground_object takes a named reference, not {ref.kind.value}')
-    objects = [o for o in view.objects if o.id not in (exclude or set())]
-    if not objects:
+    index = index if index is not None and index.view is view else MapIndex(view)
+    exclude = exclude or set()
+
+    def usable(name: str) -> list[MapObjectView]:
+        return [o for o in index.objects_by_name[name] if o.id not in exclude]
+
+    names = [n for n in index.names if usable(n)]
+    if not names:
         raise UnknownObjectError(f'no object in the map to match "{ref.text}" (the map holds no objects yet)')
-    exact = [o for o in objects if o in view.objects_matching(ref.text)]
-    if exact:
-        return GroundedObject(max(exact, key=lambda o: (o.observation_count, -o.id)), 1.0)
-    names = [(o, name) for o in objects for name in o.names() if name]
-    scores = matcher.similarity(ref.text, [name for _, name in names])
-    best: dict[int, tuple[float, MapObjectView]] = {}
-    for (obj, _), score in zip(names, scores):
-        if obj.id not in best or score > best[obj.id][0]:
-            best[obj.id] = (float(score), obj)
-    score, obj = max(best.values(), key=lambda so: (round(so[0], 6), so[1].observation_count, -so[1].id))
+    wanted = ref.text.strip().casefold()
+    if wanted in names:
+        score, name = 1.0, wanted
+    else:
+        # Maps repeat labels (many "chair"s): each distinct name is scored once.
+        scores = matcher.similarity(ref.text, names)
+        best = max(range(len(names)), key=lambda i: (round(float(scores[i]), 6), -i))
+        score, name = float(scores[best]), names[best]
+    obj = max(usable(name), key=lambda o: (o.observation_count, -o.id))
     if score < thresholds.object and not best_guess:
-        known = ', '.join(sorted({o.label for o in objects})[:12])
+        known = ', '.join(sorted({o.label for n in names for o in index.objects_by_name[n]})[:12])
         raise UnknownObjectError(f'no object in the map matches "{ref.text}": the closest is "{obj.label}" '
                                  f'(object {obj.id}, similarity {score:.2f} < {thresholds.object:.2f}); '
                                  f'known labels: {known}')

@@ -17,7 +17,7 @@ from savvy_ros.mapping.errors import MapQueryError
 from savvy_ros.mapping.map_view import MapView
 from savvy_ros.qa.answering import QuestionAnswerer, SpatialAnswer
 from savvy_ros.qa.errors import EmptyMapError, QuestionError, UnparseableQuestionError
-from savvy_ros.qa.grounding import GroundingThresholds, SnapshotWindow
+from savvy_ros.qa.grounding import GroundingThresholds, MapIndex, SnapshotWindow
 from savvy_ros.qa.phrase_matcher import PhraseMatcher
 from savvy_ros.qa.question import WEARER, ObjectRef, ParsedQuestion, RefKind
 from savvy_ros.qa.question_parser import normalise, object_ref, parse_question
@@ -89,6 +89,7 @@ class SpatialQA:
 
     def __init__(self, matcher: PhraseMatcher, thresholds: GroundingThresholds = GroundingThresholds()) -> None:
         self.matcher, self.thresholds = matcher, thresholds
+        self._index: MapIndex | None = None   # of the last view asked about: maps change less than questions
 
     def ask(self, request: AskRequest, view: MapView | None,
             snapshots: Sequence[SnapshotWindow] = ()) -> AskResult:
@@ -116,7 +117,10 @@ class SpatialQA:
         window = request.window
         if window is not None and not all(math.isfinite(t) for t in window):
             window = (float('nan'), float('nan'))
-        answerer = QuestionAnswerer(view, self.matcher, thresholds=self.thresholds, best_guess=request.best_guess)
+        if self._index is None or self._index.view is not view:
+            self._index = MapIndex(view)
+        answerer = QuestionAnswerer(view, self.matcher, thresholds=self.thresholds, best_guess=request.best_guess,
+                                    index=self._index)
         answer = answerer.answer(parsed, options if parsed.task == 'direction' else (), request.question,
                                  window, snapshots)
         return AskResult(True, answer=answer, parsed=parsed)

@@ -5,10 +5,14 @@ import time
 from typing import Any
 
 from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 from savvy_ros.qa.spatial_qa import AskRequest
 from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
 from savvy_ros.srv import AskSpatial
+
+
+CLIENT_QOS = QoSProfile(depth=64, reliability=ReliabilityPolicy.RELIABLE)   # many answers may be pending
 
 
 class AskServiceUnavailable(RuntimeError):
@@ -37,7 +41,7 @@ def response_to_dict(response: AskSpatial.Response) -> dict[str, Any]:
 class AskClient:
     def __init__(self, node: Node, service_name: str = '/savvy/ask') -> None:
         self.node, self.service_name = node, service_name
-        self.client = node.create_client(AskSpatial, service_name)
+        self.client = node.create_client(AskSpatial, service_name, qos_profile=CLIENT_QOS)
 
     def wait(self, timeout: float) -> None:
         if not self.client.wait_for_service(timeout_sec=timeout):
