@@ -1,0 +1,1 @@
+"""Scoring and evaluation of answers against SAVVY-Bench style questions."""

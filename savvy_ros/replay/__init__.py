@@ -1,0 +1,1 @@
+"""Replaying bags into the node graph: the player core, its flow control and the consumers' side of it."""

@@ -1,0 +1,161 @@
+"""The bag player's core, free of rclpy: what to publish, in which order, and when.
+
+The ROS side (publishers, /clock, flow control over DDS) is a `PlaybackSink`; see
+savvy_ros/replay/ros_playback.py. Time order is the bag's log time; /clock carries it.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from savvy_ros.bags import BagMessage, BagReader
+from savvy_ros.replay.prefetch import prefetched
+
+NANOS = 1_000_000_000
+CLOCK_PERIOD_S = 0.01   # /clock while waiting in paced mode: 100 Hz of wall time, like `ros2 bag play --clock`
+
+
+class PlayOptionsError(ValueError):
+    """Play options that cannot describe a replay (negative rate, window outside the bag, ...)."""
+
+
+@dataclass(frozen=True)
+class PlayOptions:
+    rate: float = 1.0                    # x real time; 0 = as fast as the graph goes (flow controlled)
+    start_s: float = 0.0                 # [s] offset from the bag's first message
+    duration_s: float | None = None      # [s] of bag time to play; None = to the end
+    loop: bool = False
+    topics: tuple[str, ...] | None = None
+    flow_control: bool = True            # wait for delivery + consumers' acks after every message
+
+    def __post_init__(self) -> None:
+        for name in ('rate', 'start_s'):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0.0):
+                raise PlayOptionsError(f'{name} must be finite and >= 0, got {value}')
+        if self.duration_s is not None and not (math.isfinite(self.duration_s) and self.duration_s > 0.0):
+            raise PlayOptionsError(f'duration must be finite and > 0, got {self.duration_s}')
+        if self.rate == 0.0 and not self.flow_control:
+            raise PlayOptionsError('as fast as possible (rate 0) needs flow control, or messages would be dropped')
+
+    @property
+    def as_fast_as_possible(self) -> bool:
+        return self.rate == 0.0
+
+
+class PlaybackSink(Protocol):
+    """Where the player's messages go (the ROS graph)."""
+
+    def publish(self, topic: str, data: bytes) -> bool:
+        """Send one CDR message; False when the topic cannot be published (its type is unknown here)."""
+
+    def publish_clock(self, stamp_ns: int) -> None: ...
+
+    def settle(self, topic: str) -> None:
+        """Flow control: return once the last message on `topic` was delivered and processed."""
+
+    def flush(self) -> None:
+        """At the end of playback: return once everything published has been delivered."""
+
+    def ok(self) -> bool: ...
+
+
+@dataclass
+class PlayStats:
+    published: dict[str, int] = field(default_factory=dict)
+    loops: int = 0
+    bag_time_s: float = 0.0              # bag time covered, all loops together
+    wall_time_s: float = 0.0
+
+    @property
+    def real_time_factor(self) -> float:
+        return self.bag_time_s / self.wall_time_s if self.wall_time_s > 0 else math.inf
+
+
+def play_window(start_ns: int, end_ns: int, options: PlayOptions) -> tuple[int, int]:
+    """[first, stop) log times to play."""
+    first = start_ns + round(options.start_s * NANOS)
+    if first > end_ns:
+        length = (end_ns - start_ns) / NANOS
+        raise PlayOptionsError(f'start {options.start_s} s is past the bag\'s end ({length:.3f} s)')
+    stop = end_ns + 1 if options.duration_s is None else min(end_ns + 1, first + round(options.duration_s * NANOS))
+    return first, stop
+
+
+class BagPlayer:
+    def __init__(self, reader: BagReader, options: PlayOptions, sink: PlaybackSink, latched: set[str] = frozenset(),
+                 monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.reader = reader
+        self.options = options
+        self.sink = sink
+        self.latched = set(latched)
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.stats = PlayStats()
+        self._last_clock: int | None = None
+
+    def play(self) -> PlayStats:
+        first, stop = play_window(self.reader.start_ns, self.reader.end_ns, self.options)
+        wall_start = self.monotonic()
+        self._publish_latched_before(first)
+        while self.sink.ok():
+            last_sent = self._play_once(first, stop)
+            self.stats.loops += 1
+            self.stats.bag_time_s += max(0, last_sent - first) / NANOS
+            if not self.options.loop:
+                break
+        self.sink.flush()
+        self.stats.wall_time_s = self.monotonic() - wall_start
+        return self.stats
+
+    def _messages(self, first: int | None, stop: int) -> Iterator[BagMessage]:
+        return prefetched(self.reader.messages(topics=self.options.topics, start_ns=first, stop_ns=stop, raw=True))
+
+    def _publish_latched_before(self, first: int) -> None:
+        """Latched topics (/tf_static) recorded before the window still hold at its start."""
+        if not self.latched or first <= self.reader.start_ns:
+            return
+        for item in self._messages(None, first):
+            if item.topic in self.latched:
+                self._send(item)
+
+    def _play_once(self, first: int, stop: int) -> int:
+        """One pass over [first, stop); returns the log time of the last message sent."""
+        wall_origin = self.monotonic()
+        self._last_clock = None  # a loop starts /clock over (consumers see a jump back, as with ros2 bag play)
+        last_sent = first
+        for item in self._messages(first, stop):
+            if not self.sink.ok():
+                return last_sent
+            if not self.options.as_fast_as_possible:
+                self._wait_until(wall_origin + (item.stamp_ns - first) / NANOS / self.options.rate,
+                                 first, wall_origin)
+            if item.stamp_ns != self._last_clock:
+                self._last_clock = item.stamp_ns
+                self.sink.publish_clock(item.stamp_ns)
+            self._send(item)
+            last_sent = item.stamp_ns
+        return last_sent
+
+    def _send(self, item: BagMessage) -> None:
+        if not self.sink.publish(item.topic, bytes(item.message)):
+            return
+        if self.options.flow_control:
+            self.sink.settle(item.topic)
+        self.stats.published[item.topic] = self.stats.published.get(item.topic, 0) + 1
+
+    def _wait_until(self, due: float, first: int, wall_origin: float) -> None:
+        """Sleep until `due` (wall), keeping /clock running at CLOCK_PERIOD_S meanwhile."""
+        while self.sink.ok():
+            now = self.monotonic()
+            if now >= due:
+                return
+            self.sleep(min(CLOCK_PERIOD_S, due - now))
+            now = min(self.monotonic(), due)
+            stamp = first + round((now - wall_origin) * self.options.rate * NANOS)
+            if self._last_clock is None or stamp > self._last_clock:
+                self._last_clock = stamp
+                self.sink.publish_clock(stamp)

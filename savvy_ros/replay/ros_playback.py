@@ -1,0 +1,199 @@
+"""The player's ROS side: one publisher per bag topic (CDR bytes as recorded), /clock, flow control."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from rclpy.context import Context
+from rclpy.duration import Duration
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.publisher import Publisher
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rosgraph_msgs.msg import Clock
+from std_msgs.msg import Header
+
+from savvy_ros.bags.bag_reader import TopicSummary
+from savvy_ros.replay.acknowledgement import ACK_QOS, CONSUMERS_QOS
+from savvy_ros.replay.flow_control import ACK_TOPIC, CONSUMERS_TOPIC, AckTracker
+from savvy_ros.ros.message_types import UnknownMessageTypeError, message_class
+from savvy_ros.ros.time_conversion import NANOS_PER_SECOND
+
+# Reliable everywhere: a replay that may drop is not a replay. KEEP_ALL keeps every message
+# until it is acknowledged when the player outpaces a reader; latched topics keep their
+# recorded transient-local durability.
+_STREAM_QOS = QoSProfile(history=HistoryPolicy.KEEP_ALL, reliability=ReliabilityPolicy.RELIABLE)
+_LATCHED_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100, reliability=ReliabilityPolicy.RELIABLE,
+                          durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+
+@dataclass
+class FlowStats:
+    ack_timeouts: dict[str, int] = field(default_factory=dict)    # consumer node -> messages it never acked
+    delivery_timeouts: int = 0
+    consumers_gone: set[str] = field(default_factory=set)
+
+
+class RosPlayback(Node):
+    """The `savvy_player` node. Publishing happens on the caller's thread; acks arrive on a spinner thread."""
+
+    def __init__(self, topics: dict[str, TopicSummary], ack_timeout_s: float = 5.0, clock: bool = True,
+                 node_name: str = 'savvy_player', context: Context | None = None) -> None:
+        super().__init__(node_name, context=context)
+        self._stopping = False
+        self.ack_timeout_s = ack_timeout_s
+        self.tracker = AckTracker()
+        self.flow = FlowStats()
+        self.skipped: dict[str, str] = {}                 # topic -> why it cannot be published
+        self.publishers_by_topic: dict[str, Publisher] = {}
+        for topic, summary in sorted(topics.items()):
+            try:
+                msg_type = message_class(summary.msgtype)
+            except UnknownMessageTypeError as exc:
+                self.skipped[topic] = str(exc)
+                self.get_logger().warning(f'not replaying {topic}: {exc}')
+                continue
+            self.publishers_by_topic[topic] = self.create_publisher(
+                msg_type, topic, _LATCHED_QOS if summary.latched else _STREAM_QOS)
+        self.clock_publisher = self.create_publisher(Clock, '/clock', _STREAM_QOS) if clock else None
+        self._in_flight: str | None = None
+        self.create_subscription(Header, CONSUMERS_TOPIC, self._on_declaration, CONSUMERS_QOS)
+        self.create_subscription(Header, ACK_TOPIC, self._on_ack, ACK_QOS)
+        self._executor = SingleThreadedExecutor(context=self.context)
+        self._executor.add_node(self)
+        self._spinner = threading.Thread(target=self._spin, name='savvy_player_acks', daemon=True)
+        self._spinner.start()
+
+    def _on_declaration(self, message: Header) -> None:
+        self.tracker.declare(message.frame_id)
+        self._warn_malformed(message)
+
+    def _on_ack(self, message: Header) -> None:
+        self.tracker.acknowledge(message.frame_id, self._in_flight)
+        self._warn_malformed(message)
+
+    def _warn_malformed(self, message: Header) -> None:
+        if self.tracker.malformed:  # counted by the tracker; said once
+            self.get_logger().warning(f'ignoring replay acknowledgements not of the form "<node>|<topic>", '
+                                      f'e.g. {message.frame_id!r}', once=True)
+
+    def _spin(self) -> None:
+        try:
+            while self.context.ok() and not self._stopping:
+                self._executor.spin_once(timeout_sec=0.05)
+        except ExternalShutdownException:
+            pass  # Ctrl-C / SIGTERM: the player's loop sees ok() turn false and ends
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._spinner.join(timeout=2.0)
+        self._executor.remove_node(self)
+
+    # -- PlaybackSink -------------------------------------------------------------------
+
+    def ok(self) -> bool:
+        return self.context.ok()
+
+    def publish_clock(self, stamp_ns: int) -> None:
+        if self.clock_publisher is not None:
+            message = Clock()
+            message.clock.sec, message.clock.nanosec = divmod(stamp_ns, NANOS_PER_SECOND)
+            self._publish(self.clock_publisher, message)
+
+    def publish(self, topic: str, data: bytes) -> bool:
+        publisher = self.publishers_by_topic.get(topic)
+        if publisher is None:
+            return False
+        self._in_flight = topic
+        self.tracker.expect(self.tracker.consumers(topic))
+        return self._publish(publisher, data)
+
+    def _publish(self, publisher: Publisher, message: object) -> bool:
+        """Publish unless rclpy is shutting down (Ctrl-C, SIGTERM), which ends the replay quietly."""
+        if not self.context.ok():
+            return False
+        try:
+            publisher.publish(message)
+        except Exception:  # rclpy raises RCLError once the context is invalid; anything else is a bug
+            if self.context.ok():
+                raise
+            return False
+        return True
+
+    def settle(self, topic: str) -> None:
+        """Processed by every consumer that declared `topic` (their acknowledgement implies delivery).
+
+        DDS delivery acknowledgements (wait_for_all_acked) are not waited for per message: Fast DDS
+        sends them on its heartbeat period (seconds), which would cap replay at a few messages a second.
+        """
+        if topic not in self.publishers_by_topic:
+            return
+        missing = self.tracker.wait(self.ack_timeout_s)
+        if missing:
+            alive = set(self.get_fully_qualified_node_names())
+            gone = missing - alive
+            if gone:
+                self.flow.consumers_gone |= gone
+                self.tracker.forget(gone)
+                self.get_logger().warning(f'consumers left the graph, no longer waited for: {sorted(gone)}')
+            for node in missing & alive:
+                self.flow.ack_timeouts[node] = self.flow.ack_timeouts.get(node, 0) + 1
+                self.get_logger().warning(f'{node} did not acknowledge a {topic} message within '
+                                          f'{self.ack_timeout_s} s; going on', throttle_duration_sec=10.0)
+        self._in_flight = None
+
+    def flush(self) -> None:
+        """At the end: wait until every reader acknowledged the delivery of everything published.
+
+        Topics read only by acknowledging consumers are done already (their acks came after
+        processing); DDS delivery acks take a heartbeat period, so they are not awaited for those.
+        """
+        timeout = Duration(nanoseconds=round(self.ack_timeout_s * NANOS_PER_SECOND))
+        for publisher in [*self.publishers_by_topic.values(), self.clock_publisher]:
+            if not self.context.ok():
+                return
+            if publisher is None or self._only_acknowledging_readers(publisher.topic_name):
+                continue
+            if not publisher.wait_for_all_acked(timeout):
+                self.flow.delivery_timeouts += 1
+                self.get_logger().warning(f'{publisher.topic_name}: a reader did not acknowledge delivery '
+                                          f'within {self.ack_timeout_s} s')
+
+    def _only_acknowledging_readers(self, topic: str) -> bool:
+        readers = {_fully_qualified(i.node_namespace, i.node_name) for i in self.get_subscriptions_info_by_topic(topic)}
+        return readers <= self.tracker.consumers(topic)
+
+    def wait_for_consumers(self, timeout_s: float, required: set[str] = frozenset()) -> dict[str, set[str]]:
+        """Before playing: learn every consumer in the graph and match it on each topic it declared.
+
+        Consumers are the nodes with a publisher on CONSUMERS_TOPIC (plus `required`, fully
+        qualified node names the caller knows must take part: discovery alone cannot tell that a
+        node exists before it is discovered); their declarations arrive (transient local) some time
+        after discovery, then their subscriptions must match ours. Returns what is still missing
+        after `timeout_s`: topic (or CONSUMERS_TOPIC) -> nodes.
+        """
+        deadline = time.monotonic() + timeout_s
+        while self.context.ok():
+            missing = self._missing_consumers(set(required))
+            if not missing or time.monotonic() > deadline:
+                return missing
+            time.sleep(0.02)
+        return {}
+
+    def _missing_consumers(self, required: set[str]) -> dict[str, set[str]]:
+        announced = required | {_fully_qualified(info.node_namespace, info.node_name)
+                                for info in self.get_publishers_info_by_topic(CONSUMERS_TOPIC)}
+        declared = self.tracker.declared_nodes()
+        missing: dict[str, set[str]] = {}
+        if announced - declared:
+            missing[CONSUMERS_TOPIC] = announced - declared
+        for topic, publisher in self.publishers_by_topic.items():
+            nodes = self.tracker.consumers(topic)
+            if nodes and publisher.get_subscription_count() < len(nodes):
+                missing[topic] = nodes
+        return missing
+
+
+def _fully_qualified(namespace: str, name: str) -> str:
+    return f'{namespace.rstrip("/")}/{name}'

@@ -1,0 +1,141 @@
+"""The player core without ROS: window, order, /clock, pacing on a simulated wall clock, loops."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from savvy_ros.bags import BagReader, BagWriter
+from savvy_ros.bags.message_builders import MessageBuilder
+from savvy_ros.replay.flow_control import AckTracker, parse_ack_key, AckFormatError
+from savvy_ros.replay.player import BagPlayer, PlayOptions, PlayOptionsError, play_window
+
+T0 = 2_000_000_000
+
+
+class RecordingSink:
+    """The graph side of the player, recorded: what went out, in order, at which simulated wall time."""
+
+    def __init__(self, wall: list[float], stop_after: int | None = None) -> None:
+        self.events: list[tuple[str, object, float]] = []
+        self.wall = wall
+        self.stop_after = stop_after
+        self.settled = 0
+        self.flushed = 0
+
+    def publish(self, topic: str, data: bytes) -> bool:
+        self.events.append(('msg', topic, self.wall[0]))
+        return True
+
+    def publish_clock(self, stamp_ns: int) -> None:
+        self.events.append(('clock', stamp_ns, self.wall[0]))
+
+    def settle(self, topic: str) -> None:
+        self.settled += 1
+
+    def flush(self) -> None:
+        self.flushed += 1
+
+    def ok(self) -> bool:
+        return self.stop_after is None or sum(e[0] == 'msg' for e in self.events) < self.stop_after
+
+
+def make_bag(path: Path) -> Path:
+    """/a every 100 ms for 1 s, latched /s at T0, /b at 0.55 s."""
+    build = MessageBuilder()
+    with BagWriter(path) as writer:
+        writer.add_topic('/a', 'rosgraph_msgs/msg/Clock')
+        writer.add_topic('/b', 'rosgraph_msgs/msg/Clock')
+        writer.add_topic('/s', 'rosgraph_msgs/msg/Clock', latched=True)
+        writer.write('/s', T0, build.clock(T0))
+        for i in range(11):
+            writer.write('/a', T0 + i * 100_000_000, build.clock(T0 + i * 100_000_000))
+        writer.write('/b', T0 + 550_000_000, build.clock(T0 + 550_000_000))
+    return path
+
+
+def run(path: Path, options: PlayOptions, stop_after: int | None = None) -> tuple[RecordingSink, object]:
+    wall = [100.0]
+    sink = RecordingSink(wall, stop_after)
+
+    def sleep(seconds: float) -> None:
+        wall[0] += seconds
+
+    with BagReader(path) as reader:
+        stats = BagPlayer(reader, options, sink, latched={'/s'}, monotonic=lambda: wall[0], sleep=sleep).play()
+    return sink, stats
+
+
+@pytest.fixture
+def bag(tmp_path) -> Path:
+    return make_bag(tmp_path / 'bag')
+
+
+def test_fast_mode_sends_everything_in_log_order_with_clock_before_each_new_time(bag):
+    sink, stats = run(bag, PlayOptions(rate=0.0))
+    messages = [e[1] for e in sink.events if e[0] == 'msg']
+    assert messages == ['/s', '/a'] + ['/a'] * 5 + ['/b'] + ['/a'] * 5
+    clocks = [e[1] for e in sink.events if e[0] == 'clock']
+    assert clocks == sorted(set(clocks)) and clocks[0] == T0 and len(clocks) == 12
+    assert sink.events[0] == ('clock', T0, 100.0)              # /clock leads the messages stamped with it
+    assert {e[2] for e in sink.events} == {100.0}              # no pacing at all
+    assert sink.settled == 13 and sink.flushed == 1
+    assert stats.published == {'/s': 1, '/a': 11, '/b': 1} and stats.bag_time_s == pytest.approx(1.0)
+
+
+def test_paced_mode_sends_each_message_at_its_scaled_time_with_clock_in_between(bag):
+    sink, stats = run(bag, PlayOptions(rate=2.0))
+    sent = [(e[1], e[2]) for e in sink.events if e[0] == 'msg']
+    assert [topic for topic, _ in sent] == ['/s', '/a'] + ['/a'] * 5 + ['/b'] + ['/a'] * 5
+    b_wall = next(w for topic, w in sent if topic == '/b')
+    assert b_wall - 100.0 == pytest.approx(0.55 / 2.0)
+    assert sent[-1][1] - 100.0 == pytest.approx(0.5)
+    clocks = [e[1] for e in sink.events if e[0] == 'clock']
+    assert clocks == sorted(clocks) and len(clocks) > 50       # ~100 Hz of simulated wall time
+    assert stats.wall_time_s == pytest.approx(0.5) and stats.real_time_factor == pytest.approx(2.0)
+
+
+def test_window_plays_latched_messages_recorded_before_it_first(bag):
+    sink, stats = run(bag, PlayOptions(rate=0.0, start_s=0.25, duration_s=0.5))
+    messages = [e[1] for e in sink.events if e[0] == 'msg']
+    assert messages == ['/s', '/a', '/a', '/a', '/b', '/a', '/a']  # /a at 0.3 .. 0.7, /b at 0.55
+    assert stats.published == {'/s': 1, '/a': 5, '/b': 1}
+
+
+def test_loop_replays_until_the_graph_stops_and_restarts_the_clock(bag):
+    sink, stats = run(bag, PlayOptions(rate=0.0, loop=True), stop_after=30)
+    assert stats.loops == 3
+    clocks = [e[1] for e in sink.events if e[0] == 'clock']
+    assert clocks.count(T0) == 3                                # each pass starts /clock over
+
+
+def test_bad_options_and_windows_are_refused(bag):
+    with pytest.raises(PlayOptionsError, match='rate'):
+        PlayOptions(rate=-1.0)
+    with pytest.raises(PlayOptionsError, match='duration'):
+        PlayOptions(duration_s=0.0)
+    with pytest.raises(PlayOptionsError, match='flow control'):
+        PlayOptions(rate=0.0, flow_control=False)
+    with pytest.raises(PlayOptionsError, match='past the bag'):
+        play_window(T0, T0 + 1_000_000_000, PlayOptions(start_s=2.0))
+    assert play_window(T0, T0 + 1_000, PlayOptions()) == (T0, T0 + 1_001)
+
+
+def test_ack_tracker_waits_for_expected_consumers_only():
+    tracker = AckTracker()
+    tracker.declare('/map|/savvy/bearings')
+    tracker.declare('/qa|/savvy/bearings')
+    tracker.declare('garbage')
+    assert tracker.malformed == 1 and tracker.consumers('/savvy/bearings') == {'/map', '/qa'}
+    tracker.expect(tracker.consumers('/savvy/bearings'))
+    tracker.acknowledge('/map|/savvy/bearings', '/savvy/bearings')
+    tracker.acknowledge('/qa|/tf', '/savvy/bearings')           # another topic's ack does not count
+    assert tracker.wait(0.01) == {'/qa'}
+    threading.Timer(0.05, tracker.acknowledge, ('/qa|/savvy/bearings', '/savvy/bearings')).start()
+    assert tracker.wait(5.0) == set()
+    tracker.expect({'/map', '/qa'})
+    tracker.forget({'/qa'})
+    assert tracker.consumers('/savvy/bearings') == {'/map'} and tracker.wait(0.01) == {'/map'}
+    with pytest.raises(AckFormatError, match='not "<node>'):
+        parse_ack_key('/map/savvy/bearings')
