@@ -1,0 +1,90 @@
+"""Evaluate the pipeline on recorded episodes, as SAVVY-Bench scores it.
+
+Plays the bag into the node graph (each node its own process, use_sim_time), asks every question
+through /savvy/ask from a separate client, and writes DIR/results.jsonl, DIR/summary.md and
+bird's-eye plots DIR/plots/*.png. Baselines in the same table: chance, audio-only, vision-only,
+all modalities and the ground-truth-map oracle (needs ground_truth.json beside the questions).
+
+  savvy-ros eval EPISODE/bag EPISODE/questions.json --out DIR
+  savvy-ros eval --bench BENCH_DIR --out DIR          # every episode folder of `savvy-ros synth --bench`
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
+
+NAME = 'eval'
+HELP = 'play episodes through the node graph, ask every question, score like SAVVY-Bench'
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('bag', nargs='?', type=Path, help='bag directory (an episode\'s bag/)')
+    parser.add_argument('questions', nargs='?', type=Path, help='questions JSON (SAVVY-Bench schema)')
+    parser.add_argument('--bench', type=Path, help='a folder of episode folders (bag/, questions.json, ground_truth.json)')
+    parser.add_argument('--out', type=Path, required=True, help='output folder')
+    parser.add_argument('--modalities', default='audio,vision,hearing',
+                        help='modalities of the "all" run (audio, vision, hearing, snapshot)')
+    parser.add_argument('--runs', default='chance,audio,vision,all,oracle',
+                        help='runs to make, comma-separated (chance, audio, vision, all, oracle)')
+    parser.add_argument('--rate', type=float, default=1.0, help='bag playback rate (x real time)')
+    parser.add_argument('--oracle-window', action='store_true', help='give the service each question\'s true window')
+    parser.add_argument('--params-file', type=Path, help='node parameters (default: config/savvy.yaml)')
+    parser.add_argument('--no-progress', action='store_true', help='no progress bars')
+
+
+def _progress(enabled: bool):
+    from tqdm import tqdm
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if not enabled:
+            return
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, leave=False, dynamic_ncols=True)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+    return update
+
+
+def run(args: argparse.Namespace) -> int:
+    from savvy_ros.evaluation.evaluator import (EvalOptions, EvaluationError, Episode, bench_episodes,
+                                                evaluate_episode, merge_runs)
+    from savvy_ros.evaluation.report import write_results, write_summary
+
+    if args.bench is None and (args.bag is None or args.questions is None):
+        raise CliError('give BAG and QUESTIONS, or --bench DIR')
+    try:
+        options = EvalOptions(runs=tuple(r.strip() for r in args.runs.split(',') if r.strip()),
+                              modalities=frozenset(m.strip() for m in args.modalities.split(',') if m.strip()),
+                              rate=args.rate, oracle_window=args.oracle_window, params_file=args.params_file)
+        if args.bench is not None:
+            episodes = bench_episodes(args.bench)
+        else:
+            ground_truth = args.questions.parent / 'ground_truth.json'
+            episodes = [Episode(args.bag.parent.name or 'episode', args.bag, args.questions,
+                                ground_truth if ground_truth.is_file() else None)]
+        args.out.mkdir(parents=True, exist_ok=True)
+        progress = _progress(not args.no_progress)
+        per_episode, plots = [], []
+        for episode in episodes:
+            runs, plot = evaluate_episode(episode, args.out, options, progress)
+            per_episode.append(runs)
+            if plot is not None:
+                plots.append(plot)
+    except (ValueError, EvaluationError) as exc:
+        raise CliError(str(exc)) from exc
+    runs = merge_runs(per_episode)
+    write_results(args.out / 'results.jsonl', runs)
+    title = f'SAVVY-Bench scores: {len(episodes)} episode(s), {sum(len(r.items) for r in runs[:1])} questions'
+    text = write_summary(args.out / 'summary.md', title, runs)
+    print(text)
+    print(f'results: {args.out / "results.jsonl"}\nsummary: {args.out / "summary.md"}')
+    for plot in plots:
+        print(f'plot: {plot}')
+    failed = [r.name for r in runs if not r.items]
+    return EXIT_FAILURE if failed else EXIT_OK

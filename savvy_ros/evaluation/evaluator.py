@@ -1,0 +1,162 @@
+"""Evaluate episodes: node-graph runs per modality set, baselines, results, summary and plots.
+
+Runs (columns of the summary):
+  chance   expected score of guessing (no graph);
+  audio    DoA bearings + hearing (no camera);
+  vision   camera + hearing (hearing tells *when*; directions come from vision only);
+  all      every modality given (default audio, vision, hearing);
+  oracle   the ground-truth map (ground_truth.json) through the same QA core: everything but perception.
+Hearing runs in every graph run because the questions are anchored on heard events.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from savvy_ros.evaluation.graph_run import GraphRunError, RunConfig, run_graph
+from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth, oracle_map_view
+from savvy_ros.evaluation.plots import plot_episode
+from savvy_ros.evaluation.report import RunScores, chance_scores, options_of, score_answers
+from savvy_ros.qa.gt_context import GtItemError, load_items
+
+RUN_NAMES = ('chance', 'audio', 'vision', 'all', 'oracle')
+GRAPH_RUNS = {'audio': frozenset({'audio', 'hearing'}), 'vision': frozenset({'vision', 'hearing'})}
+BAG_NAME, QUESTIONS_NAME, GROUND_TRUTH_NAME = 'bag', 'questions.json', 'ground_truth.json'
+
+
+class EvaluationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Episode:
+    name: str
+    bag: Path
+    questions_file: Path
+    ground_truth_file: Path | None
+
+    @classmethod
+    def from_dir(cls, directory: Path) -> Episode:
+        gt = directory / GROUND_TRUTH_NAME
+        return cls(directory.name, directory / BAG_NAME, directory / QUESTIONS_NAME, gt if gt.is_file() else None)
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    runs: tuple[str, ...] = RUN_NAMES
+    modalities: frozenset[str] = frozenset({'audio', 'vision', 'hearing'})   # of the 'all' run
+    rate: float = 1.0
+    oracle_window: bool = False
+    params_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [r for r in self.runs if r not in RUN_NAMES]
+        if unknown:
+            raise ValueError(f'unknown run(s) {unknown}; known: {", ".join(RUN_NAMES)}')
+        if not (math.isfinite(self.rate) and self.rate > 0):
+            raise ValueError(f'--rate must be > 0 (the graph runs on /clock), got {self.rate}')
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _matcher():
+    from savvy_ros.qa.phrase_matcher import EmbeddingPhraseMatcher
+    global _MATCHER
+    if _MATCHER is None:
+        _MATCHER = EmbeddingPhraseMatcher()
+    return _MATCHER
+
+
+_MATCHER = None
+
+
+def oracle_run(questions: Sequence[dict[str, Any]], gt: dict[str, Any], oracle_window: bool) -> RunScores:
+    from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA
+
+    qa, view = SpatialQA(_matcher()), oracle_map_view(gt)
+    responses = []
+    for item in questions:
+        window = (float(item['start_frame']), float(item['end_frame'])) if oracle_window else None
+        result = qa.ask(AskRequest(str(item['question']), options_of(item), window), view)
+        responses.append({'success': result.success, 'error': result.error,
+                          'answer': result.answer.answer if result.answer else '',
+                          'value': result.answer.value if result.answer else None,
+                          'confidence': result.answer.confidence if result.answer else 0.0,
+                          'explanation': result.answer.explanation if result.answer else ''})
+    return score_answers('oracle', questions, responses, note='ground-truth map, same QA core (no perception)')
+
+
+def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
+                     progress: Progress = lambda stage, done, total: None) -> tuple[list[RunScores], Path | None]:
+    """All runs of one episode; returns their scores and the plot written (None without ground truth)."""
+    from savvy_ros.resources import config_file
+    from savvy_ros.ros.map_messages import global_map_to_view
+
+    if not episode.bag.exists():
+        raise EvaluationError(f'{episode.name}: no bag at {episode.bag}')
+    try:
+        questions = load_items(episode.questions_file)
+    except GtItemError as exc:
+        raise EvaluationError(str(exc)) from exc
+    gt = None
+    if episode.ground_truth_file is not None:
+        try:
+            gt = load_ground_truth(episode.ground_truth_file)
+        except GroundTruthError as exc:
+            raise EvaluationError(str(exc)) from exc
+    params = options.params_file or config_file()
+    runs: list[RunScores] = []
+    final_map = None
+    for name in options.runs:
+        if name == 'chance':
+            diagonal = math.hypot(*gt['room']['size'][:2]) if gt else 10.0
+            runs.append(chance_scores(questions, diagonal))
+        elif name == 'oracle':
+            if gt is None:
+                continue   # nothing to build the oracle from (e.g. converted real recordings)
+            runs.append(oracle_run(questions, gt, options.oracle_window))
+        else:
+            modalities = options.modalities if name == 'all' else GRAPH_RUNS[name]
+            config = RunConfig(name, modalities, rate=options.rate, oracle_window=options.oracle_window)
+            try:
+                output = run_graph(episode.bag, questions, config, params, out_dir / 'logs' / episode.name / name,
+                                   lambda stage, done, total, n=name: progress(f'{episode.name} {n}: {stage}',
+                                                                               done, total))
+            except GraphRunError as exc:
+                runs.append(RunScores(name, [], [], note=f'failed: {exc}'))
+                continue
+            speed = output.bag_seconds / output.play_seconds if output.play_seconds > 0 else float('nan')
+            runs.append(score_answers(name, questions, output.responses,
+                                      note=f'{", ".join(sorted(modalities))}; bag played at {speed:.2f}x real time'))
+            if name == 'all' or final_map is None:
+                final_map = output.final_map
+    plot = None
+    if gt is not None or final_map is not None:
+        estimated = global_map_to_view(final_map) if final_map is not None else None
+        plot = plot_episode(out_dir / 'plots' / f'{episode.name}.png', gt, estimated,
+                            f'{episode.name}: true (green) vs map (red/orange)')
+    return runs, plot
+
+
+def merge_runs(per_episode: Sequence[Sequence[RunScores]]) -> list[RunScores]:
+    """Pool item scores of the same run over episodes (the bench's numbers are per item)."""
+    merged: dict[str, RunScores] = {}
+    for runs in per_episode:
+        for run in runs:
+            if run.name not in merged:
+                merged[run.name] = RunScores(run.name, [], [], note=run.note)
+            merged[run.name].items.extend(run.items)
+            merged[run.name].rows.extend(run.rows)
+    return [RunScores(r.name, r.items, r.rows, note=r.note) for r in merged.values()]   # summaries recomputed
+
+
+def bench_episodes(directory: Path) -> list[Episode]:
+    episodes = [Episode.from_dir(d) for d in sorted(directory.iterdir())
+                if d.is_dir() and (d / QUESTIONS_NAME).is_file()]
+    if not episodes:
+        raise EvaluationError(f'{directory}: no episode folders (each with {BAG_NAME}/ and {QUESTIONS_NAME})')
+    return episodes

@@ -1,0 +1,175 @@
+"""One evaluation run: the node graph in its own processes, the bag played into it, every question
+asked through /savvy/ask by a separate client, as a user would.
+
+Each node runs in a process of its own (true parallelism on a small machine; the same
+executables and parameter file as the launch file) with use_sim_time; the player publishes
+/clock. After the bag, the run waits for the graph to settle (the map stops changing), then asks.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from savvy_ros.bringup.node_table import read_executables
+
+# Which nodes each modality needs; the map and the QA service always run.
+MODALITY_NODES: dict[str, tuple[str, ...]] = {
+    'audio': ('doa_node',), 'vision': ('vision_node',), 'hearing': ('hearing_node',), 'snapshot': ('snapshot_node',),
+}
+ALWAYS = ('map_node', 'qa_node')
+MODALITIES = tuple(MODALITY_NODES)
+
+
+class GraphRunError(RuntimeError):
+    """The node graph could not be started or did not answer; the message says which part."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    name: str                              # e.g. 'all', 'audio', 'vision'
+    modalities: frozenset[str]
+    rate: float = 1.0                      # bag playback rate (x real time)
+    oracle_window: bool = False            # give the questions' true event windows to the service
+    startup_timeout: float = 120.0         # [s] for every node to come up (models load)
+    settle_time: float = 3.0               # [s] of an unchanging map before asking
+
+
+@dataclass
+class RunOutput:
+    responses: list[dict[str, Any]]        # one per question, savvy_ros.ros.ask_client.response_to_dict
+    final_map: Any | None                  # the last GlobalMap received (savvy_ros.msg.GlobalMap)
+    play_seconds: float                    # wall time of the playback
+    bag_seconds: float                     # bag time played
+    logs: dict[str, str] = field(default_factory=dict)   # node executable -> its output
+
+
+def nodes_for(modalities: frozenset[str]) -> list[str]:
+    unknown = sorted(modalities - set(MODALITY_NODES))
+    if unknown:
+        raise GraphRunError(f'unknown modalities {unknown}; known: {", ".join(MODALITIES)}')
+    wanted = [n for m in MODALITIES if m in modalities for n in MODALITY_NODES[m]] + list(ALWAYS)
+    available = {e.executable: e for e in read_executables()}
+    missing = [n for n in wanted if n not in available]
+    if missing:
+        raise GraphRunError(f'this installation has no {", ".join(missing)} (config/executables.txt)')
+    return wanted
+
+
+def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path) -> dict[str, subprocess.Popen]:
+    modules = {e.executable: e.module for e in read_executables()}
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    processes = {}
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for name in executables:
+        log = open(log_dir / f'{name}.log', 'w')  # noqa: SIM115 - closed with the process in stop_nodes
+        processes[name] = subprocess.Popen(
+            [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),
+             '-p', 'use_sim_time:=true'], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        processes[name].log_file = log  # type: ignore[attr-defined]
+    return processes
+
+
+def stop_nodes(processes: dict[str, subprocess.Popen], log_dir: Path) -> dict[str, str]:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    logs = {}
+    for name, process in processes.items():
+        try:
+            process.wait(timeout=15.0)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.log_file.close()  # type: ignore[attr-defined]
+        logs[name] = (log_dir / f'{name}.log').read_text(errors='replace')
+    return logs
+
+
+def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, params_file: Path, log_dir: Path,
+              progress: Callable[[str, int, int], None] = lambda stage, done, total: None) -> RunOutput:
+    """Start the graph, play `bag`, ask every question; the graph is stopped whatever happens."""
+    import rclpy
+    from rclpy.context import Context
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.node import Node
+
+    from savvy_ros.msg import GlobalMap
+    from savvy_ros.nodes.qa_node import MAP_QOS
+    from savvy_ros.qa.spatial_qa import AskRequest
+    from savvy_ros.replay.play import play_bag
+    from savvy_ros.replay.player import PlayOptions
+    from savvy_ros.ros.ask_client import AskClient, AskServiceUnavailable, response_to_dict
+
+    executables = nodes_for(config.modalities)
+    processes = start_nodes(executables, params_file, log_dir)
+    context = Context()
+    rclpy.init(args=['savvy-ros-eval', '--ros-args', '-p', 'use_sim_time:=true'], context=context)
+    client_node = Node('savvy_eval_client', context=context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(client_node)
+    latest: dict[str, Any] = {'map': None, 'changed': time.monotonic()}
+
+    def on_map(msg) -> None:
+        if latest['map'] is None or msg.revision != latest['map'].revision:
+            latest['changed'] = time.monotonic()
+        latest['map'] = msg
+
+    client_node.create_subscription(GlobalMap, '/savvy/map', on_map, MAP_QOS)
+    client = AskClient(client_node)
+    try:
+        progress('starting nodes', 0, len(executables))
+        try:
+            client.wait(config.startup_timeout)   # the QA node is the slowest to load (embeddings)
+        except AskServiceUnavailable as exc:
+            dead = [n for n, p in processes.items() if p.poll() is not None]
+            raise GraphRunError(f'{exc}; exited early: {", ".join(dead) or "none"} (logs in {log_dir})') from exc
+        _wait_for_subscribers(client_node, executor, config.startup_timeout, processes, log_dir)
+        progress('starting nodes', len(executables), len(executables))
+        started = time.monotonic()
+        result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=False), context=context)
+        play_seconds = time.monotonic() - started
+        deadline = time.monotonic() + 60.0
+        while time.monotonic() < deadline and (
+                latest['map'] is None or time.monotonic() - latest['changed'] < config.settle_time):
+            executor.spin_once(timeout_sec=0.1)
+        responses = []
+        for k, item in enumerate(questions):
+            options = item['options'] if isinstance(item.get('options'), list) else []
+            window = (float(item['start_frame']), float(item['end_frame'])) if config.oracle_window else None
+            request = AskRequest(str(item['question']), list(options), window)
+            try:
+                responses.append(response_to_dict(client.ask(request, executor, 30.0)))
+            except TimeoutError as exc:
+                responses.append({'success': False, 'error': str(exc), 'answer': ''})
+            progress('asking', k + 1, len(questions))
+        return RunOutput(responses, latest['map'], play_seconds, result.stats.bag_time_s)
+    finally:
+        executor.shutdown()
+        client_node.destroy_node()
+        rclpy.try_shutdown(context=context)
+        stop_nodes(processes, log_dir)
+
+
+def _wait_for_subscribers(node, executor, timeout: float, processes: dict[str, subprocess.Popen],
+                          log_dir: Path) -> None:
+    """Every input topic the running nodes read has its subscriber before the first message."""
+    wanted = {'doa_node': '/mic_array/audio', 'hearing_node': '/mic_array/audio',
+              'vision_node': '/camera/image_raw', 'map_node': '/tf'}
+    topics = {wanted[n] for n in processes if n in wanted}
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = [t for t in topics if node.count_subscribers(t) == 0]
+        dead = [n for n, p in processes.items() if p.poll() is not None]
+        if dead:
+            raise GraphRunError(f'node(s) {", ".join(dead)} exited during start-up (logs in {log_dir})')
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            raise GraphRunError(f'no subscriber on {", ".join(missing)} after {timeout:g} s (logs in {log_dir})')
+        executor.spin_once(timeout_sec=0.2)

@@ -1,0 +1,116 @@
+"""Scores of evaluation runs side by side: results.jsonl rows and the summary.md table.
+
+Columns are runs (baselines included): chance, the modality subsets, all modalities, and the
+ground-truth-map oracle. Rows: every task x level x event anchor present, the per-task means,
+the anchors pooled, and the bench's overall score (the plain mean of the per-task means).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from savvy_ros.evaluation.metrics import ABSOLUTE_THRESHOLDS_M, NA, ItemScore, Summary, score_question, summarize
+
+SHORT_TASK = 'spatial_temporal_audio_'
+
+
+@dataclass
+class RunScores:
+    name: str
+    items: list[ItemScore]
+    rows: list[dict[str, Any]]            # results.jsonl lines of this run
+    summary: Summary | None = None
+    note: str = ''                        # e.g. playback speed, or why the run failed
+
+    def __post_init__(self) -> None:
+        if self.summary is None and self.items:
+            self.summary = summarize(self.items)
+
+
+def options_of(item: dict[str, Any]) -> list[str]:
+    return item['options'] if isinstance(item.get('options'), list) else []
+
+
+def score_answers(name: str, questions: Sequence[dict[str, Any]], responses: Sequence[dict[str, Any]],
+                  note: str = '') -> RunScores:
+    items, rows = [], []
+    for item, response in zip(questions, responses, strict=True):
+        answer = response.get('answer') if response.get('success') else None
+        score = score_question(item, answer)
+        items.append(score)
+        rows.append({'run': name, 'id': item['id'], 'video_id': item.get('video_id', ''), 'task': item['task'],
+                     'level': item['level'], 'anchor': item.get('anno_modality', ''), 'groundtruth': item['groundtruth'],
+                     'answer': answer, 'value': response.get('value'), 'success': bool(response.get('success')),
+                     'error': response.get('error', ''), 'confidence': response.get('confidence'),
+                     'explanation': response.get('explanation', ''), 'score': score.score,
+                     'relative_mra': score.relative_mra})
+    return RunScores(name, items, rows, note=note)
+
+
+def chance_scores(questions: Sequence[dict[str, Any]], max_distance: float) -> RunScores:
+    """Expected scores of guessing: a uniform option; a distance uniform in [0, max_distance]."""
+    items, rows = [], []
+    for item in questions:
+        base = score_question(item, None)
+        if base.qa_type == NA:
+            truth = float(item['groundtruth'])
+            # P(|U - truth| < t) for U ~ uniform[0, D], averaged over the bench's thresholds.
+            expected = sum(max(0.0, min(truth + t, max_distance) - max(truth - t, 0.0)) / max_distance
+                           for t in ABSOLUTE_THRESHOLDS_M) / len(ABSOLUTE_THRESHOLDS_M)
+        else:
+            expected = 1.0 / max(1, len(options_of(item)))
+        score = ItemScore(base.qid, base.task, base.level, base.anchor, base.qa_type, expected, None)
+        items.append(score)
+        rows.append({'run': 'chance', 'id': item['id'], 'task': item['task'], 'level': item['level'],
+                     'anchor': item.get('anno_modality', ''), 'groundtruth': item['groundtruth'],
+                     'score': expected})
+    return RunScores('chance', items, rows, note=f'expected score; distances uniform in [0, {max_distance:.1f}] m')
+
+
+def write_results(path: Path, runs: Sequence[RunScores]) -> None:
+    with path.open('w') as out:
+        for run in runs:
+            for row in run.rows:
+                out.write(json.dumps(row) + '\n')
+
+
+def _cell(summary: Summary | None, table: str, key: Any) -> str:
+    if summary is None:
+        return 'n/a'
+    group = getattr(summary, table).get(key)
+    return f'{100.0 * group.mean:.1f}' if group else '-'
+
+
+def summary_table(runs: Sequence[RunScores]) -> str:
+    """Markdown table, scores in percent (MCA accuracy; NA absolute-threshold MRA)."""
+    header = '| task | level | anchor | n | ' + ' | '.join(r.name for r in runs) + ' |'
+    lines = [header, '|' + '---|' * (4 + len(runs))]
+    reference = next((r.summary for r in runs if r.summary is not None), None)
+    if reference is None:
+        return header + '\n(no scored runs)'
+    for task, level, anchor in reference.by_task_level_anchor:
+        count = reference.by_task_level_anchor[(task, level, anchor)].count
+        cells = [_cell(r.summary, 'by_task_level_anchor', (task, level, anchor)) for r in runs]
+        lines.append(f'| {task.replace(SHORT_TASK, "")} | {level} | {anchor} | {count} | ' + ' | '.join(cells) + ' |')
+    for task, group in reference.by_task.items():
+        cells = [_cell(r.summary, 'by_task', task) for r in runs]
+        lines.append(f'| **{task.replace(SHORT_TASK, "")}** | all | all | {group.count} | ' + ' | '.join(cells) + ' |')
+    for anchor, group in reference.by_anchor.items():
+        cells = [_cell(r.summary, 'by_anchor', anchor) for r in runs]
+        lines.append(f'| all tasks | all | {anchor} | {group.count} | ' + ' | '.join(cells) + ' |')
+    overall = [f'**{100.0 * r.summary.overall:.1f}**' if r.summary else 'n/a' for r in runs]
+    total = sum(g.count for g in reference.by_task.values())
+    lines.append(f'| **overall** (mean of task means) | | | {total} | ' + ' | '.join(overall) + ' |')
+    return '\n'.join(lines)
+
+
+def write_summary(path: Path, title: str, runs: Sequence[RunScores], extra: Sequence[str] = ()) -> str:
+    notes = [f'* **{r.name}**: {r.note}' for r in runs if r.note]
+    text = '\n'.join([f'# {title}', '', 'Scores in percent: multiple choice = accuracy (first letter); distances = '
+                      'mean over thresholds 0.1..1.0 m of 1[|error| < t] (the release\'s MRA).', '',
+                      summary_table(runs), '', *notes, *extra, ''])
+    path.write_text(text)
+    return text

@@ -1,0 +1,102 @@
+"""The evaluator: baselines, the ground-truth-map oracle, the report, and a whole `savvy-ros eval` run."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from savvy_ros.evaluation.evaluator import Episode, oracle_run
+from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth, oracle_map_view
+from savvy_ros.evaluation.report import chance_scores, score_answers, summary_table, write_results, write_summary
+from savvy_ros.synth.episode import generate_episode
+from savvy_ros.synth.scene import load_scene
+
+TINY_SCENE = Path(__file__).resolve().parents[1] / 'synth' / 'scenes' / 'tiny.yaml'
+
+
+@pytest.fixture(scope='module')
+def episode(tmp_path_factory) -> Episode:
+    directory = tmp_path_factory.mktemp('eval_episode')
+    generate_episode(load_scene(TINY_SCENE), directory, seed=11, quick=True)
+    return Episode.from_dir(directory)
+
+
+@pytest.fixture(scope='module')
+def questions(episode):
+    return json.loads(episode.questions_file.read_text())
+
+
+def test_oracle_map_holds_the_true_geometry_on_the_bag_clock(episode):
+    gt = load_ground_truth(episode.ground_truth_file)
+    view = oracle_map_view(gt)
+    anna = view.objects_matching('person')[0]
+    assert anna.position[:2].tolist() == pytest.approx([4.2, 2.8])
+    assert view.body_times[0] == pytest.approx(gt['epoch_s'])
+    assert {e.kind for e in view.events} == {'speech', 'sound'}
+    assert all(e.object_id for e in view.events)
+
+
+def test_oracle_answers_the_generated_questions_like_their_ground_truth(episode, questions):
+    gt = load_ground_truth(episode.ground_truth_file)
+    run = oracle_run(questions, gt, oracle_window=False)
+    assert len(run.items) == len(questions) > 0
+    wrong = [(row['id'], row['answer'], row['groundtruth'], row['error']) for row in run.rows if row['score'] < 1.0]
+    assert not wrong, wrong
+    assert run.summary.overall == 1.0
+
+
+def test_chance_is_the_expected_score_of_guessing():
+    items = [{'id': 'a', 'task': 'spatial_temporal_audio_direction_ego', 'level': 'simple', 'QA_type': 'MCA',
+              'anno_modality': 'sound', 'groundtruth': 'A', 'options': ['A: left', 'B: right', 'C: back']},
+             {'id': 'b', 'task': 'spatial_temporal_audio_distance_ego', 'level': 'hard', 'QA_type': 'NA',
+              'anno_modality': 'speech', 'groundtruth': '1.0', 'options': 'None'}]
+    run = chance_scores(items, max_distance=10.0)
+    assert run.items[0].score == pytest.approx(1 / 3)
+    # Uniform guess on [0, 10] m, truth 1 m: P(|err| < t) = 2t/10 for every t <= 1 m; mean of 0.2 .. 2.0 = 0.11.
+    assert run.items[1].score == pytest.approx(0.11)
+    assert run.summary.overall == pytest.approx((1 / 3 + 0.11) / 2)
+
+
+def test_report_rows_and_table(tmp_path, questions):
+    responses = [{'success': True, 'answer': q['groundtruth'], 'value': 0.0} for q in questions]
+    perfect = score_answers('all', questions, responses, note='every answer right')
+    none = score_answers('audio', questions, [{'success': False, 'error': 'no map'} for _ in questions])
+    table = summary_table([none, perfect])
+    assert '| **overall** (mean of task means) |' in table and '**0.0** | **100.0**' in table
+    write_results(tmp_path / 'results.jsonl', [none, perfect])
+    rows = [json.loads(line) for line in (tmp_path / 'results.jsonl').read_text().splitlines()]
+    assert len(rows) == 2 * len(questions) and {r['run'] for r in rows} == {'audio', 'all'}
+    assert all(r['error'] == 'no map' and r['score'] == 0.0 for r in rows if r['run'] == 'audio')
+    text = write_summary(tmp_path / 'summary.md', 'test', [none, perfect])
+    assert 'every answer right' in text and (tmp_path / 'summary.md').read_text() == text
+
+
+def test_bad_ground_truth_is_named(tmp_path):
+    (tmp_path / 'gt.json').write_text('{"format": "something else"}')
+    with pytest.raises(GroundTruthError, match='not a savvy_ros ground-truth file'):
+        load_ground_truth(tmp_path / 'gt.json')
+
+
+@pytest.mark.dds
+@pytest.mark.slow
+def test_eval_command_runs_the_graph_and_writes_the_report(episode, tmp_path):
+    """The whole path: node processes, bag playback with /clock, questions through /savvy/ask."""
+    out = tmp_path / 'eval'
+    result = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'eval', str(episode.bag),
+                             str(episode.questions_file), '--out', str(out), '--runs', 'chance,all,oracle',
+                             '--no-progress'], capture_output=True, text=True, timeout=280)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = [json.loads(line) for line in (out / 'results.jsonl').read_text().splitlines()]
+    graph_rows = [r for r in rows if r['run'] == 'all']
+    assert len(graph_rows) == len(json.loads(episode.questions_file.read_text()))
+    # Every question came back from the service: an answer, or a specific reason.
+    assert all(r['success'] or r['error'] for r in graph_rows)
+    summary = (out / 'summary.md').read_text()
+    assert '| chance | all | oracle |' in summary and 'bag played at' in summary
+    plot = out / 'plots' / f'{episode.name}.png'
+    assert plot.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    logs = out / 'logs' / episode.name / 'all'
+    assert {p.name for p in logs.iterdir()} >= {'map_node.log', 'qa_node.log', 'doa_node.log', 'hearing_node.log'}
