@@ -1,0 +1,154 @@
+"""One analysis window in, sound bearings out: gate, STFT, spatial spectrum, peaks, CDR range."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from savvy_ros.audio.activity import ActivityGate, energy_dbfs
+from savvy_ros.audio.cdr import cdr_range, estimate_cdr
+from savvy_ros.audio.chunk_stream import AudioWindow
+from savvy_ros.audio.doa import DoaEstimator, doa_algorithm
+from savvy_ros.audio.grid import SPEED_OF_SOUND, DirectionGrid
+from savvy_ros.audio.mic_arrays import MicArrayGeometry
+from savvy_ros.audio.peaks import pick_peaks
+from savvy_ros.audio.spectra import band_bins, cross_spectra, fft_size, stft
+
+
+@dataclass(frozen=True)
+class DoaConfig:
+    method: str = 'srp_phat'
+    window_s: float = 0.25                    # [s]
+    hop_s: float = 0.25                       # [s]
+    frame_s: float = 0.02                     # STFT frame (rounded up to a power of two) [s]
+    band_hz: tuple[float, float] = (300.0, 4000.0)
+    azimuth_step_deg: float = 1.0
+    elevations_deg: tuple[float, ...] = (0.0,)
+    channels: tuple[int, ...] = ()            # microphone subset used for DoA; () = all
+    max_sources: int = 1
+    min_separation_deg: float = 25.0
+    min_relative_height: float = 0.25         # of a secondary peak, relative to the strongest
+    gate_threshold_db: float = 4.0
+    initial_noise_floor_db: float = 0.0      # cap on the first window's energy as floor [dBFS]
+    noise_floor_rise_db_per_s: float = 3.0
+    min_energy_db: float = -90.0              # [dBFS]
+    cdr_constant: float = 0.0                 # K of d = sqrt(K / CDR) [m^2]; 0 = no range
+    max_range_m: float = 10.0
+    speed_of_sound: float = SPEED_OF_SOUND    # [m/s]
+
+
+@dataclass(frozen=True)
+class Bearing:
+    azimuth: float        # [rad] CCW from +x (REP 103), (-pi, pi]
+    elevation: float      # [rad]
+    power: float
+    confidence: float     # [0, 1]
+    range: float          # [m], NaN when unknown
+    range_stddev: float   # [m], NaN when unknown
+    cdr: float            # NaN when not computed
+
+    @property
+    def direction(self) -> tuple[float, float, float]:
+        ce = math.cos(self.elevation)
+        return (ce * math.cos(self.azimuth), ce * math.sin(self.azimuth), math.sin(self.elevation))
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    stamp: float          # capture time of the window centre [s]
+    window_s: float       # [s]
+    algorithm: str
+    energy_db: float      # [dBFS]
+    noise_floor_db: float # [dBFS]
+    active: bool
+    bearings: list[Bearing] = field(default_factory=list)
+
+
+def parse_channels(text: str, geometry: MicArrayGeometry) -> tuple[int, ...]:
+    """'auto' -> the geometry's DoA subset (empty = all), 'all' -> (), '3,4,5,6' -> (3, 4, 5, 6)."""
+    text = text.strip().lower()
+    if text == 'auto':
+        return geometry.doa_channels
+    if text == 'all':
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(','))
+    except ValueError:
+        raise ValueError(f"DoA channels must be 'auto', 'all' or comma-separated indices, not {text!r}") from None
+
+
+class DoaProcessor:
+    """Stateful only through the activity gate's noise floor; estimators are built per sample rate."""
+
+    def __init__(self, geometry: MicArrayGeometry, config: DoaConfig = DoaConfig()) -> None:
+        self.geometry = geometry
+        self.config = config
+        self.algorithm = doa_algorithm(config.method)
+        if config.max_sources < 1:
+            raise ValueError(f'max_sources must be >= 1, got {config.max_sources}')
+        if not 0.0 <= config.band_hz[0] < config.band_hz[1]:
+            raise ValueError(f'frequency band must be [low, high] Hz with low < high, got {config.band_hz}')
+        self.channels = list(config.channels) if config.channels else list(range(geometry.num_channels))
+        self.positions = geometry.subset(self.channels).positions
+        if len(self.channels) < 2:
+            raise ValueError(f'DoA needs at least 2 microphones, got channels {self.channels}')
+        self.grid = DirectionGrid.regular(config.azimuth_step_deg, tuple(config.elevations_deg))
+        self.gate = ActivityGate(config.gate_threshold_db, config.initial_noise_floor_db,
+                                 config.noise_floor_rise_db_per_s, config.min_energy_db)
+        self._estimators: dict[int, tuple[DoaEstimator, np.ndarray, int]] = {}
+
+    def estimator(self, sample_rate: int) -> tuple[DoaEstimator, np.ndarray, int]:
+        """(estimator, band bin indices, nfft) for `sample_rate`, built on first use."""
+        if sample_rate not in self._estimators:
+            nfft = fft_size(sample_rate, self.config.frame_s)
+            bins = band_bins(sample_rate, nfft, self.config.band_hz)
+            freqs = np.fft.rfftfreq(nfft, 1.0 / sample_rate)[bins]
+            estimator = self.algorithm(self.positions, self.grid, freqs, self.config.max_sources,
+                                       self.config.speed_of_sound)
+            self._estimators[sample_rate] = (estimator, bins, nfft)
+        return self._estimators[sample_rate]
+
+    def spatial_spectrum(self, window: AudioWindow) -> np.ndarray:
+        estimator, bins, nfft = self.estimator(window.sample_rate)
+        return estimator.spectrum(stft(window.samples[:, self.channels], nfft)[:, bins, :])
+
+    def process(self, window: AudioWindow) -> WindowResult:
+        cfg = self.config
+        samples = window.samples[:, self.channels]
+        energy = energy_dbfs(samples)
+        active = self.gate.update(energy, cfg.hop_s)
+        result = WindowResult(window.centre, window.duration, self.algorithm.name, energy,
+                              self.gate.floor_db, active)
+        if not active:
+            return result
+        estimator, bins, nfft = self.estimator(window.sample_rate)
+        spectra = stft(samples, nfft)[:, bins, :]
+        spectrum = estimator.spectrum(spectra)
+        peaks = pick_peaks(spectrum, self.grid, cfg.max_sources, math.radians(cfg.min_separation_deg),
+                           cfg.min_relative_height)
+        estimate = cdr_range(estimate_cdr(cross_spectra(spectra), self.positions, estimator.frequencies,
+                                          cfg.speed_of_sound), cfg.cdr_constant, cfg.max_range_m)
+        result.bearings.extend(Bearing(p.azimuth, p.elevation, p.power, p.confidence, estimate.range,
+                                       estimate.range_stddev, estimate.cdr) for p in peaks)
+        return result
+
+
+def analyse_recording(samples: np.ndarray, sample_rate: int, processor: DoaProcessor,
+                      start: float = 0.0) -> list[WindowResult]:
+    """Every window of a (samples, channels) recording whose first sample is at `start` [s]."""
+    from savvy_ros.audio.chunk_stream import ChunkStream
+
+    processor.geometry.check_channels(samples.shape[1])
+    stream = ChunkStream(samples.shape[1], processor.config.window_s, processor.config.hop_s)
+    return [processor.process(w) for w in stream.push(samples, samples.shape[1], sample_rate, start)]
+
+
+def result_to_json(result: WindowResult) -> dict:
+    """The `savvy-ros doa --json` record: REP 103 degrees, range_m null when unknown."""
+    return {'t': round(result.stamp, 6),
+            'bearings': [{'azimuth_deg': round(math.degrees(b.azimuth), 3),
+                          'elevation_deg': round(math.degrees(b.elevation), 3),
+                          'power': round(b.power, 6), 'confidence': round(b.confidence, 6),
+                          'range_m': round(b.range, 4) if math.isfinite(b.range) else None}
+                         for b in result.bearings]}

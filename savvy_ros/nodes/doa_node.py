@@ -1,0 +1,159 @@
+"""Direction of arrival: AudioChunk in (/mic_array/audio) -> AudioBearingArray out (/savvy/bearings).
+
+One AudioBearingArray per analysis window, stamped with the capture time of the window centre,
+in the microphone-array frame; `active` is false (no bearings) when the activity gate rejects
+the window. Bad chunks are counted by kind, logged once per kind, and dropped.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.node import Node
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+from savvy_ros.audio.chunk_stream import ChunkRejected, ChunkStream
+from savvy_ros.audio.mic_arrays import MicArrayGeometry, load_mic_array
+from savvy_ros.audio.processor import DoaConfig, DoaProcessor, WindowResult, parse_channels
+from savvy_ros.audio.stream_stats import StreamStats
+from savvy_ros.msg import AudioBearing, AudioBearingArray, AudioChunk
+from savvy_ros.ros.node_main import run_node
+from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
+from savvy_ros.ros.time_conversion import clock_seconds, seconds_to_duration, seconds_to_stamp, stamp_to_seconds
+from savvy_ros.vision.drop_counter import DropCounter
+
+PARAMETERS = [
+    ParameterSpec('input_topic', '/mic_array/audio', 'AudioChunk input (stamped at the first sample)'),
+    ParameterSpec('output_topic', '/savvy/bearings', 'AudioBearingArray output, one per analysis window'),
+    ParameterSpec('mic_array', 'aria', 'Array geometry: a name in config/mic_arrays/ or a YAML path'),
+    ParameterSpec('doa_channels', 'auto',
+                  "Microphones used for DoA: 'auto' (the geometry's doa_channels, else all), 'all', or '3,4,5,6'"),
+    ParameterSpec('method', 'srp_phat', "DoA algorithm: 'srp_phat', 'music' or 'normmusic'"),
+    ParameterSpec('window', 0.25, 'Analysis window length [s]'),
+    ParameterSpec('hop', 0.25, 'Step between analysis windows [s]'),
+    ParameterSpec('stft_frame', 0.02, 'STFT frame length, rounded up to a power of two in samples [s]'),
+    ParameterSpec('freq_min', 300.0, 'Lowest frequency used [Hz]'),
+    ParameterSpec('freq_max', 4000.0, 'Highest frequency used [Hz]'),
+    ParameterSpec('azimuth_step_deg', 1.0, 'Azimuth grid step [deg]'),
+    ParameterSpec('elevations_deg', [0.0], 'Elevation grid [deg]; [0.0] = azimuth only (planar arrays)'),
+    ParameterSpec('max_sources', 2, 'Most bearings per window [count]'),
+    ParameterSpec('min_separation_deg', 25.0, 'Smallest angle between two bearings of one window [deg]'),
+    ParameterSpec('min_relative_height', 0.25,
+                  'A second peak must rise this fraction of the first one above the spectrum median [0, 1]'),
+    ParameterSpec('gate_threshold_db', 4.0, 'A window is active this far above the noise floor [dB]'),
+    ParameterSpec('initial_noise_floor_db', 0.0,
+                  "The floor starts at the first window's energy, at most this [dBFS]"),
+    ParameterSpec('noise_floor_rise_db_per_s', 3.0, 'How fast the noise floor rises to a steady sound [dB/s]'),
+    ParameterSpec('min_energy_db', -90.0, 'Windows quieter than this are never active [dBFS]'),
+    ParameterSpec('cdr_constant', 0.0, 'K of the range model d = sqrt(K / CDR) [m^2]; 0 = no range'),
+    ParameterSpec('max_range', 10.0, 'Range estimates are capped here [m]'),
+    ParameterSpec('speed_of_sound', 343.0, 'Speed of sound [m/s]'),
+    ParameterSpec('stamp_tolerance', 0.005, 'Chunk stamp jitter accepted on the sample timeline [s]'),
+    ParameterSpec('input_queue_depth', 50, 'Chunks queued for the DoA [count]'),
+    ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
+]
+
+
+def config_from_parameters(p: dict, geometry: MicArrayGeometry) -> DoaConfig:
+    return DoaConfig(method=p['method'], window_s=p['window'], hop_s=p['hop'], frame_s=p['stft_frame'],
+                     band_hz=(p['freq_min'], p['freq_max']), azimuth_step_deg=p['azimuth_step_deg'],
+                     elevations_deg=tuple(p['elevations_deg']),
+                     channels=parse_channels(p['doa_channels'], geometry), max_sources=p['max_sources'],
+                     min_separation_deg=p['min_separation_deg'], min_relative_height=p['min_relative_height'],
+                     gate_threshold_db=p['gate_threshold_db'], initial_noise_floor_db=p['initial_noise_floor_db'],
+                     noise_floor_rise_db_per_s=p['noise_floor_rise_db_per_s'], min_energy_db=p['min_energy_db'],
+                     cdr_constant=p['cdr_constant'], max_range_m=p['max_range'], speed_of_sound=p['speed_of_sound'])
+
+
+def result_to_msg(result: WindowResult, frame_id: str) -> AudioBearingArray:
+    msg = AudioBearingArray(window=seconds_to_duration(result.window_s), algorithm=result.algorithm,
+                            energy=float(result.energy_db), noise_floor=float(result.noise_floor_db),
+                            active=result.active)
+    msg.header.stamp, msg.header.frame_id = seconds_to_stamp(result.stamp), frame_id
+    for b in result.bearings:
+        bearing = AudioBearing(azimuth=float(b.azimuth), elevation=float(b.elevation), power=float(b.power),
+                               confidence=float(b.confidence), range=float(b.range),
+                               range_stddev=float(b.range_stddev), cdr=float(b.cdr))
+        bearing.direction.x, bearing.direction.y, bearing.direction.z = b.direction
+        msg.bearings.append(bearing)
+    return msg
+
+
+def diagnostic_status(name: str, level: int, message: str, values: dict[str, str]) -> DiagnosticStatus:
+    return DiagnosticStatus(level=bytes([level]), name=name, message=message, hardware_id='savvy_ros',
+                            values=[KeyValue(key=k, value=v) for k, v in values.items()])
+
+
+class DoaNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(kwargs.pop('node_name', 'savvy_doa'), **kwargs)
+        p = self.params = declare_parameters(self, PARAMETERS)
+        self.geometry = load_mic_array(p['mic_array'])
+        self.processor = DoaProcessor(self.geometry, config_from_parameters(p, self.geometry))
+        self.stream = ChunkStream(self.geometry.num_channels, p['window'], p['hop'], p['stamp_tolerance'])
+        self.stats = StreamStats()
+        self.drops = DropCounter(lambda text: self.get_logger().warning(text), counts=self.stats.dropped)
+        self.bearings_pub = self.create_publisher(AudioBearingArray, p['output_topic'], 10)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        # Best effort accepts every audio publisher (reliable or not); the queue absorbs bursts.
+        self.create_subscription(AudioChunk, p['input_topic'], self._on_chunk, QoSProfile(
+            depth=p['input_queue_depth'], reliability=ReliabilityPolicy.BEST_EFFORT, history=HistoryPolicy.KEEP_LAST))
+        self.create_timer(p['diagnostics_period'], self._publish_diagnostics)
+        self.get_logger().info(
+            f"{p['input_topic']} -> {p['output_topic']}: {self.processor.algorithm.name} on {self.geometry.name} "
+            f"mics {self.processor.channels}, {p['window']} s windows every {p['hop']} s")
+
+    def _on_chunk(self, msg: AudioChunk) -> None:
+        arrived = time.perf_counter()
+        self.stats.count('chunks')
+        frame_id = msg.header.frame_id
+        if frame_id and frame_id != self.geometry.frame_id:
+            self.drops.drop('frame_id', f'chunk in frame {frame_id!r}, the {self.geometry.name} geometry is in '
+                                        f'{self.geometry.frame_id!r}')
+            return
+        if not frame_id:  # still usable: the geometry says which frame it is
+            self.stats.count('chunks without frame_id')
+        data = np.frombuffer(msg.data, dtype=np.float32) if len(msg.data) else np.zeros(0, np.float32)
+        try:
+            windows = self.stream.push(data, msg.channels, msg.sample_rate, stamp_to_seconds(msg.header.stamp),
+                                       msg.sequence)
+        except ChunkRejected as exc:
+            self.drops.drop(exc.kind, str(exc))
+            return
+        for window in windows:
+            try:
+                result = self.processor.process(window)
+            except ValueError as exc:  # e.g. a sample rate whose spectrum misses the analysis band
+                self.drops.drop('unusable_window', str(exc))
+                continue
+            self.bearings_pub.publish(result_to_msg(result, self.geometry.frame_id))
+            self.stats.count('windows')
+            self.stats.count('active windows', int(result.active))
+            self.stats.count('bearings', len(result.bearings))
+            self.stats.latency(time.perf_counter() - arrived)
+
+    def _publish_diagnostics(self) -> None:
+        level, message, values = self.stats.report(time.monotonic())
+        values['lost chunks'] = str(self.stream.lost_chunks)
+        values['stamp gaps'] = str(self.stream.gaps)
+        values['noise floor [dBFS]'] = f'{self.processor.gate.floor_db:.1f}' \
+            if math.isfinite(self.processor.gate.floor_db) else 'unknown'
+        if not self.stats.counts['chunks']:
+            level, message = DiagnosticStatus.WARN[0], f"no audio on {self.params['input_topic']} yet"
+        msg = DiagnosticArray()
+        msg.header.stamp = seconds_to_stamp(clock_seconds(self))
+        msg.status = [diagnostic_status(f'{self.get_name()}: bearings', level, message, values)]
+        self.diagnostics_pub.publish(msg)
+
+
+NODE_CLASS = DoaNode
+
+
+def main(args: list[str] | None = None) -> int:
+    return run_node(DoaNode, args)
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

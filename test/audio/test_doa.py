@@ -1,0 +1,86 @@
+"""DoA on pyroomacoustics room simulations: REP 103 signs, every method, two sources, elevation."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from savvy_ros.audio.chunk_stream import AudioWindow
+from savvy_ros.audio.doa import DOA_ALGORITHMS, doa_algorithm
+from savvy_ros.audio.grid import DirectionGrid
+from savvy_ros.audio.mic_arrays import circular_array, load_mic_array
+from savvy_ros.audio.processor import DoaConfig, DoaProcessor
+from savvy_ros.audio.room_simulation import RoomScene, noise_burst, simulate_scene
+
+RATE = 16000
+
+
+def config(**kwargs) -> DoaConfig:
+    """A known background level (the simulations are far above it), so the first window counts."""
+    return DoaConfig(initial_noise_floor_db=-80.0, **kwargs)
+
+
+def angle_error_deg(a: float, b: float) -> float:
+    return abs(math.degrees((a - b + math.pi) % (2 * math.pi) - math.pi))
+
+
+def simulated(geometry, azimuths_deg, seed=0, snr_db=20.0, rt60=0.3, seconds=0.6):
+    rng = np.random.default_rng(seed)
+    scene = RoomScene((8.0, 7.0, 3.0), rt60, (4.0, 3.5, 1.5), tuple(math.radians(a) for a in azimuths_deg),
+                      (1.8,) * len(azimuths_deg), snr_db)
+    signals = [noise_burst(seconds, RATE, rng) for _ in azimuths_deg]
+    return AudioWindow(simulate_scene(geometry, scene, signals, RATE, seed=seed)[800:800 + 4000], 0.0, RATE)
+
+
+@pytest.mark.parametrize('method', sorted(DOA_ALGORITHMS))
+def test_each_method_finds_a_source_on_the_left_at_positive_azimuth(method):
+    aria = load_mic_array('aria')
+    for azimuth in (70.0, -120.0):  # left-front, right-behind: REP 103 signs, no front/back flip
+        window = simulated(aria, [azimuth], seed=abs(int(azimuth)))
+        result = DoaProcessor(aria, config(method=method, channels=aria.doa_channels)).process(window)
+        assert result.active and result.algorithm == DOA_ALGORITHMS[method].name
+        assert angle_error_deg(result.bearings[0].azimuth, math.radians(azimuth)) <= 10.0, result.bearings
+
+
+def test_two_sources_are_both_found_and_separated():
+    array = circular_array(6, 0.0463, centre_mic=True)
+    window = simulated(array, [40.0, -80.0], seed=3, rt60=0.2)
+    result = DoaProcessor(array, config(max_sources=3, min_separation_deg=25.0)).process(window)
+    found = [b.azimuth for b in result.bearings]
+    for truth in (40.0, -80.0):
+        assert min(angle_error_deg(f, math.radians(truth)) for f in found) <= 10.0, found
+    assert result.bearings[0].power >= result.bearings[-1].power
+
+
+def test_elevation_grid_on_a_non_planar_array():
+    aria = load_mic_array('aria')
+    window = simulated(aria, [30.0], seed=5, rt60=0.2)
+    elevations = config(elevations_deg=(-30.0, -15.0, 0.0, 15.0, 30.0), azimuth_step_deg=2.0)
+    bearing = DoaProcessor(aria, elevations).process(window).bearings[0]
+    assert angle_error_deg(bearing.azimuth, math.radians(30.0)) <= 8.0
+    assert abs(math.degrees(bearing.elevation)) <= 15.0  # the source is level with the array
+    x, y, z = bearing.direction
+    assert math.isclose(x * x + y * y + z * z, 1.0)
+
+
+def test_same_input_same_output():
+    aria = load_mic_array('aria')
+    window = simulated(aria, [10.0], seed=7)
+    first = DoaProcessor(aria, config()).process(window)
+    assert first.active and DoaProcessor(aria, config()).process(window) == first
+
+
+def test_configuration_errors_name_the_setting():
+    aria = load_mic_array('aria')
+    with pytest.raises(ValueError, match='unknown DoA method'):
+        doa_algorithm('beamforming')
+    with pytest.raises(ValueError, match='max_sources'):
+        DoaProcessor(aria, DoaConfig(max_sources=0))
+    with pytest.raises(ValueError, match='frequency band'):
+        DoaProcessor(aria, DoaConfig(band_hz=(4000.0, 300.0)))
+    with pytest.raises(ValueError, match='azimuth step'):
+        DirectionGrid.regular(0.0)
+    low_rate = AudioWindow(np.zeros((100, 7), np.float32) + 0.1, 0.0, 400)  # Nyquist below the band
+    with pytest.raises(ValueError, match='holds no FFT bin'):
+        DoaProcessor(aria, config()).process(low_rate)
