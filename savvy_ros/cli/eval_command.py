@@ -51,40 +51,58 @@ def _progress(enabled: bool):
     return update
 
 
-def run(args: argparse.Namespace) -> int:
-    from savvy_ros.evaluation.evaluator import (EvalOptions, EvaluationError, Episode, bench_episodes,
-                                                evaluate_episode, merge_runs)
+def evaluate_and_report(episodes, options, out: Path, progress_enabled: bool) -> int:
+    """Evaluate `episodes`, write results.jsonl / summary.md / plots under `out`, print the summary."""
+    from savvy_ros.evaluation.evaluator import EvaluationError, evaluate_episode, merge_runs
     from savvy_ros.evaluation.report import write_results, write_summary
 
-    if args.bench is None and (args.bag is None or args.questions is None):
-        raise CliError('give BAG and QUESTIONS, or --bench DIR')
+    out.mkdir(parents=True, exist_ok=True)
+    progress = _progress(progress_enabled)
+    per_episode, plots = [], []
     try:
-        options = EvalOptions(runs=tuple(r.strip() for r in args.runs.split(',') if r.strip()),
-                              modalities=frozenset(m.strip() for m in args.modalities.split(',') if m.strip()),
-                              rate=args.rate, oracle_window=args.oracle_window, params_file=args.params_file)
-        if args.bench is not None:
-            episodes = bench_episodes(args.bench)
-        else:
-            ground_truth = args.questions.parent / 'ground_truth.json'
-            episodes = [Episode(args.bag.parent.name or 'episode', args.bag, args.questions,
-                                ground_truth if ground_truth.is_file() else None)]
-        args.out.mkdir(parents=True, exist_ok=True)
-        progress = _progress(not args.no_progress)
-        per_episode, plots = [], []
         for episode in episodes:
-            runs, plot = evaluate_episode(episode, args.out, options, progress)
+            runs, plot = evaluate_episode(episode, out, options, progress)
             per_episode.append(runs)
             if plot is not None:
                 plots.append(plot)
-    except (ValueError, EvaluationError) as exc:
+    except EvaluationError as exc:
         raise CliError(str(exc)) from exc
     runs = merge_runs(per_episode)
-    write_results(args.out / 'results.jsonl', runs)
-    title = f'SAVVY-Bench scores: {len(episodes)} episode(s), {sum(len(r.items) for r in runs[:1])} questions'
-    text = write_summary(args.out / 'summary.md', title, runs)
+    write_results(out / 'results.jsonl', runs)
+    questions = max((len(r.items) for r in runs), default=0)
+    text = write_summary(out / 'summary.md', f'SAVVY-Bench scores: {len(episodes)} episode(s), {questions} questions',
+                         runs)
     print(text)
-    print(f'results: {args.out / "results.jsonl"}\nsummary: {args.out / "summary.md"}')
+    print(f'results: {out / "results.jsonl"}\nsummary: {out / "summary.md"}')
     for plot in plots:
         print(f'plot: {plot}')
     failed = [r.name for r in runs if not r.items]
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def options_from_args(args: argparse.Namespace):
+    from savvy_ros.evaluation.evaluator import EvalOptions
+    try:
+        return EvalOptions(runs=tuple(r.strip() for r in args.runs.split(',') if r.strip()),
+                           modalities=frozenset(m.strip() for m in args.modalities.split(',') if m.strip()),
+                           rate=args.rate, oracle_window=args.oracle_window, params_file=args.params_file)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    from savvy_ros.evaluation.evaluator import EvaluationError, Episode, bench_episodes
+
+    if args.bench is None and (args.bag is None or args.questions is None):
+        raise CliError('give BAG and QUESTIONS, or --bench DIR')
+    options = options_from_args(args)
+    if args.bench is not None:
+        try:
+            episodes = bench_episodes(args.bench)
+        except EvaluationError as exc:
+            raise CliError(str(exc)) from exc
+    else:
+        ground_truth = args.questions.parent / 'ground_truth.json'
+        episodes = [Episode(args.bag.parent.name or 'episode', args.bag, args.questions,
+                            ground_truth if ground_truth.is_file() else None)]
+    return evaluate_and_report(episodes, options, args.out, not args.no_progress)

@@ -6,11 +6,23 @@ import sys
 from types import ModuleType
 
 from savvy_ros import __version__
-from savvy_ros.cli import answer_gt_command, bringup_command, demo_command, tf_echo_command
+from savvy_ros.cli import answer_gt_command, bringup_command, demo_command, rig_check_command, tf_echo_command
+from savvy_ros.cli import hear_command
+from savvy_ros.cli import convert_savvy_command
+from savvy_ros.cli import play_command
+from savvy_ros.cli import convert_aea_command
+from savvy_ros.cli import detect_command
+from savvy_ros.cli import ask_command
+from savvy_ros.cli import eval_command
+from savvy_ros.cli import doa_command
+from savvy_ros.cli import synth_command
+from savvy_ros.cli import describe_command
 from savvy_ros.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError
 
 # Each module has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS: list[ModuleType] = [bringup_command, tf_echo_command, demo_command, answer_gt_command]
+COMMANDS: list[ModuleType] = [demo_command, bringup_command, rig_check_command, tf_echo_command, answer_gt_command, convert_savvy_command,
+                               hear_command, detect_command, play_command,
+                               convert_aea_command, ask_command, doa_command, synth_command, eval_command, describe_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

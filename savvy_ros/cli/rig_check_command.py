@@ -1,4 +1,4 @@
-"""Foundation demo: start the node set (as `bringup`), drive it with a simulated walking rig over
+"""Rig check: start the node set (as `bringup`), drive it with a simulated walking rig over
 Fast DDS (camera, 7-channel audio, /tf at 50 Hz, /tf_static), then check what came through:
 transforms looked up at past capture times against the rig's ground truth, and the pipeline
 monitor's health report. Exit 0 when every check passes."""
@@ -8,8 +8,8 @@ import argparse
 
 from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
 
-NAME = 'demo'
-HELP = 'run the node set against a simulated rig and check the results'
+NAME = 'rig-check'
+HELP = 'run the node set against a simulated live rig and check TF and topic health'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
     graph.start()
 
     context = Context()
-    rclpy.init(args=['savvy-ros-demo'], context=context)
+    rclpy.init(args=['savvy-ros-rig-check'], context=context)
     rig = RigPublisher(context=context)
-    checker = Node('savvy_demo_checker', context=context)
+    checker = Node('savvy_rig_checker', context=context)
     tf = OwnTfListener(checker)
     reports: dict[str, tuple[int, str]] = {}
 
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(rig)
     executor.add_node(checker)
-    print(f'savvy-ros demo: node set {", ".join(n.get_name() for n in nodes)}; '
+    print(f'savvy-ros rig-check: node set {", ".join(n.get_name() for n in nodes)}; '
           f'rig publishing for {args.duration:.0f} s ...', flush=True)
     end = time.monotonic() + args.duration
     try:
@@ -93,12 +93,12 @@ def run(args: argparse.Namespace) -> int:
     level_names = {0: 'OK', 1: 'WARN', 2: 'ERROR', 3: 'STALE'}
     print(f'TF over DDS: map <- camera_optical at 50 past stamps, max |error| = {tf_error:.2e} '
           f'(TF backend {tf.backend}, rejected {tf.rejected})')
-    failed = tf_error > 1e-3  # interpolation between 50 Hz samples of a curved walk
+    failed = tf_error > 5e-3  # interpolation between 50 Hz samples of a curved walk (a few may be late)
     for name, (level, message) in sorted(reports.items()):
         print(f'  {level_names.get(level, level):5s} {name}: {message}')
         failed |= 'tf ' not in name and level != 0
     if not reports:
         print('  no /diagnostics report received from the monitor')
         failed = True
-    print('savvy-ros demo: ' + ('FAILED' if failed else 'all checks passed'))
+    print('savvy-ros rig-check: ' + ('FAILED' if failed else 'all checks passed'))
     return EXIT_FAILURE if failed else EXIT_OK

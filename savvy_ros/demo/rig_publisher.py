@@ -71,11 +71,14 @@ class RigPublisher(Node):
         self.info_pub.publish(info)
 
     def _publish_audio(self) -> None:
-        # The chunk just completed started one chunk length ago: that is its capture stamp.
-        first_sample = self._now() - self.chunk / self.sample_rate
-        block = self.rig.audio_block(first_sample - self.start, self.chunk, self.sample_rate, self.channels)
-        msg = AudioChunk(sample_rate=self.sample_rate, channels=self.channels, sequence=self.audio_sequence)
-        msg.header.stamp, msg.header.frame_id = seconds_to_stamp(first_sample), 'mic_array'
-        msg.data = np.ascontiguousarray(block).reshape(-1)
-        self.audio_pub.publish(msg)
-        self.audio_sequence += 1
+        # Like a sound card: samples are contiguous, so chunk k starts exactly k chunk lengths
+        # after the first sample; a late timer publishes every chunk completed since.
+        duration = self.chunk / self.sample_rate
+        while self._now() - self.start >= (self.audio_sequence + 1) * duration:
+            first_sample = self.start + self.audio_sequence * duration
+            block = self.rig.audio_block(first_sample - self.start, self.chunk, self.sample_rate, self.channels)
+            msg = AudioChunk(sample_rate=self.sample_rate, channels=self.channels, sequence=self.audio_sequence)
+            msg.header.stamp, msg.header.frame_id = seconds_to_stamp(first_sample), 'mic_array'
+            msg.data = np.ascontiguousarray(block).reshape(-1)
+            self.audio_pub.publish(msg)
+            self.audio_sequence += 1

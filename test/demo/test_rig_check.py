@@ -1,4 +1,4 @@
-"""`make demo` end to end: the node set driven by the simulated rig passes its own checks."""
+"""`savvy-ros rig-check`: the node set driven by the simulated live rig passes its own checks."""
 from __future__ import annotations
 
 import os
@@ -10,8 +10,8 @@ import pytest
 pytestmark = [pytest.mark.dds, pytest.mark.slow]
 
 
-def test_demo_passes_its_checks():
-    result = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'demo', '--duration', '4'],
+def test_rig_check_passes_its_checks():
+    result = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'rig-check', '--duration', '4'],
                             capture_output=True, text=True, timeout=120, env=dict(os.environ))
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'all checks passed' in result.stdout

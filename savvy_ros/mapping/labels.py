@@ -1,0 +1,57 @@
+"""Small label vocabulary: which heard sounds an object can make, and which descriptions name it.
+
+Deliberately literal (keywords); semantic matching of free phrases is the QA service's job.
+"""
+from __future__ import annotations
+
+import re
+
+SOUND_SOURCE_LABEL = 'sound source'  # label of an audio-only source before an event names it
+
+# AudioSet class keyword -> object labels (COCO names and common ArUco table labels) that make it.
+_SOUND_MAKERS: dict[str, tuple[str, ...]] = {
+    'speech': ('person',), 'conversation': ('person',), 'narration': ('person',), 'laughter': ('person',),
+    'singing': ('person',), 'shout': ('person',), 'whisper': ('person',), 'cough': ('person',),
+    'clapping': ('person',), 'footsteps': ('person',), 'child': ('person',),
+    'dog': ('dog',), 'bark': ('dog',), 'cat': ('cat',), 'meow': ('cat',), 'bird': ('bird',),
+    'knock': ('door',), 'door': ('door',), 'doorbell': ('door',),
+    'telephone': ('cell phone', 'phone'), 'ringtone': ('cell phone', 'phone'),
+    'television': ('tv',), 'music': ('tv', 'laptop', 'speaker', 'radio'), 'radio': ('radio', 'speaker'),
+    'typing': ('keyboard', 'laptop'), 'keyboard': ('keyboard', 'laptop'), 'microwave': ('microwave',),
+    'water': ('sink', 'faucet'), 'tap': ('sink', 'faucet'), 'sink': ('sink',), 'toilet': ('toilet',),
+    'clock': ('clock',), 'tick': ('clock',), 'alarm': ('clock',), 'blender': ('blender',),
+    'dishes': ('sink', 'bowl', 'cup'), 'cutlery': ('fork', 'knife', 'spoon'), 'vacuum': ('vacuum cleaner',),
+}
+_PERSON_WORDS = {'man', 'woman', 'person', 'people', 'speaker', 'boy', 'girl', 'child', 'guy', 'lady', 'someone'}
+_WORD = re.compile(r"[a-z']+")
+
+
+def words(text: str) -> set[str]:
+    return set(_WORD.findall(text.casefold()))
+
+
+def sound_makers(event_labels: list[str]) -> set[str]:
+    makers: set[str] = set()
+    for label in event_labels:
+        for word in words(label):
+            makers.update(_SOUND_MAKERS.get(word, ()))
+    return makers
+
+
+def label_compatibility(event_labels: list[str], object_names: list[str]) -> float:
+    """1 when the object can make the sound, 0.5 for an unnamed source, 0.15 otherwise."""
+    names = {n.casefold() for n in object_names}
+    if names & sound_makers(event_labels) or names & {label.casefold() for label in event_labels}:
+        return 1.0
+    if SOUND_SOURCE_LABEL in names:
+        return 0.5
+    return 0.15
+
+
+def description_names(description: str, object_names: list[str]) -> bool:
+    """True when a free description ("the man in a blue shirt") names one of `object_names`."""
+    found = words(description)
+    if found & _PERSON_WORDS:
+        found.add('person')
+    text = description.casefold()
+    return any(n.casefold() in found or (' ' in n and n.casefold() in text) for n in object_names)

@@ -1,0 +1,84 @@
+"""Find duplicate objects: one thing that association split in two (an outlier started a second
+track, or the object was lost for a while and picked up again as new), and audio-only sources
+whose bearings point at a seen object (the object was making the sound)."""
+from __future__ import annotations
+
+import numpy as np
+
+from savvy_ros.mapping.config import MapConfig
+from savvy_ros.mapping.map_view import MapObjectView, MapView, interpolate_rows
+from savvy_ros.mapping.triangulation import Rays, azimuth_gap
+
+MAX_GAP = 5.0          # [s] a track lost longer than this is not continued by a new one
+MATCH_FRACTION = 0.6   # of the switches between the tracks that must be walkable
+
+
+def _samples(obj: MapObjectView) -> tuple[np.ndarray, np.ndarray]:
+    if obj.trajectory_times.shape[0]:
+        return obj.trajectory_times, obj.trajectory_positions
+    return np.array([obj.last_seen]), np.asarray(obj.position).reshape(1, 3)
+
+
+def _same_track(a: MapObjectView, b: MapObjectView, config: MapConfig) -> bool:
+    """Walk both tracks' samples in time order: wherever the next sample comes from the other
+    track, the step must be walkable (gate + walking speed x time between them). Interleaved
+    tracks of one object and a track that continues a lost one pass; two objects side by side
+    fail at every switch."""
+    ta, pa = _samples(a)
+    tb, pb = _samples(b)
+    times = np.concatenate([ta, tb])
+    order = np.argsort(times, kind='stable')
+    source = np.concatenate([np.zeros(ta.shape[0], bool), np.ones(tb.shape[0], bool)])[order]
+    positions = np.vstack([pa, pb])[order]
+    times = times[order]
+    switch = np.flatnonzero(source[1:] != source[:-1])
+    if switch.shape[0] == 0:
+        return False
+    dt = times[switch + 1] - times[switch]
+    step = np.linalg.norm(positions[switch + 1] - positions[switch], axis=1)
+    walkable = (step < config.association_gate + config.walking_speed * np.minimum(dt, MAX_GAP)) & (dt <= MAX_GAP)
+    return float(np.mean(walkable)) >= MATCH_FRACTION
+
+
+def find_duplicates(view: MapView, config: MapConfig) -> list[tuple[int, int]]:
+    """(keep, drop) pairs of same-label objects; the better-supported one is kept."""
+    by_label: dict[str, list[MapObjectView]] = {}
+    for obj in view.objects:
+        if 'vision' in obj.modalities:
+            by_label.setdefault(obj.label.casefold(), []).append(obj)
+    pairs, dropped = [], set()
+    for group in by_label.values():
+        group.sort(key=lambda o: (-o.observation_count, o.id))
+        for i, keep in enumerate(group):
+            if keep.id in dropped:
+                continue
+            for other in group[i + 1:]:
+                if other.id in dropped:
+                    continue
+                if keep.is_static and other.is_static:
+                    same = np.linalg.norm(keep.position - other.position) < 0.5 * config.association_gate
+                else:
+                    same = _same_track(keep, other, config)
+                if same:
+                    pairs.append((keep.id, other.id))
+                    dropped.add(other.id)
+    return pairs
+
+
+def positions_at(obj: MapObjectView, times: np.ndarray, max_extrapolation: float) -> tuple[np.ndarray, np.ndarray]:
+    """(positions (N, 3), valid (N,)): interpolated on the trajectory, held at its ends."""
+    t, p = _samples(obj)
+    if obj.is_static:
+        return np.repeat(np.asarray(obj.position).reshape(1, 3), times.shape[0], axis=0), np.ones(times.shape[0], bool)
+    valid = (times >= t[0] - max_extrapolation) & (times <= t[-1] + max_extrapolation)
+    return interpolate_rows(t, p, np.clip(times, t[0], t[-1])), valid
+
+
+def explained_fraction(obj: MapObjectView, rays: Rays, gate: float, max_extrapolation: float) -> float:
+    """Fraction of `rays` pointing at `obj` (where it was at each ray's time) within `gate` [rad] of
+    azimuth (see triangulation.azimuth_gaps)."""
+    if len(rays) == 0:
+        return 0.0
+    where, valid = positions_at(obj, rays.times, max_extrapolation)
+    to = where - rays.origins
+    return float(np.mean(valid & (azimuth_gap(rays.directions, to) < gate)))

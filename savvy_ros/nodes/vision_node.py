@@ -1,0 +1,128 @@
+"""Stage 1 vision: camera images (+ CameraInfo, + optional depth) -> /savvy/objects in the optical frame."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+from rclpy.node import Node
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import CameraInfo, Image
+
+from savvy_ros.msg import ObjectObservationArray
+from savvy_ros.ros.node_main import run_node
+from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
+from savvy_ros.ros.time_conversion import stamp_to_seconds
+from savvy_ros.ros.vision_messages import (camera_model_from_msg, depth_from_msg, image_msg, observation_array_msg,
+                                           rgb_from_msg)
+from savvy_ros.vision.camera_model import CameraInfoError
+from savvy_ros.vision.debug_image import draw_estimates
+from savvy_ros.vision.detector import DetectorConfig, DetectorUnavailableError
+from savvy_ros.vision.drop_counter import DropCounter
+from savvy_ros.vision.image_encoding import ImageDataError, UnsupportedEncodingError
+from savvy_ros.vision.pipeline import FrameError, build_pipeline
+from savvy_ros.vision.stamp_sync import MatchedFrame, StampSynchronizer
+from savvy_ros.vision.tracker import ObjectTracker
+
+PARAMETERS = [
+    ParameterSpec('detector', 'coco', "Detector backend: 'coco' (SSD-MobileNet-v2), 'aruco', 'open_vocab'"),
+    ParameterSpec('score_threshold', 0.3, 'Detections scoring less are dropped [0..1]'),
+    ParameterSpec('classes', 'indoor', 'Comma-separated labels to keep (e.g. "person,cat,cup"; coco also takes '
+                  'the set "indoor"); empty = all (slower: the coco heads are computed per class)'),
+    ParameterSpec('input_size', 300, 'Network input side of the coco detector [px]'),
+    ParameterSpec('aruco_table', '', 'ArUco marker table YAML (id -> label, size [m]); '
+                  'empty = config/vision/aruco_markers.yaml'),
+    ParameterSpec('open_vocab_model', '', 'open_vocab weights: local directory or hub id in the HF cache; '
+                  'empty = none'),
+    ParameterSpec('open_vocab_queries', '', 'Comma-separated phrases the open_vocab detector looks for'),
+    ParameterSpec('size_priors', '', 'Per-class size prior YAML [m]; empty = config/vision/size_priors.yaml'),
+    ParameterSpec('use_depth', False, 'Subscribe to the depth image and use it for range when it matches the image'),
+    ParameterSpec('sync_tolerance', 0.002, 'Image, CameraInfo and depth stamps closer than this match [s]'),
+    ParameterSpec('sync_queue_size', 5, 'Images waiting for their CameraInfo / depth [frames]'),
+    ParameterSpec('track_max_age', 1.0, 'A track unseen for this long is removed [s]'),
+    ParameterSpec('track_min_iou', 0.0, 'Box overlap needed to continue a track [0..1]'),
+    ParameterSpec('track_motion_sigma', 1.5, 'Object speed allowed by the 3D association gate [m/s]'),
+    ParameterSpec('publish_debug_image', False, 'Also publish the image with boxes, labels and ranges'),
+]
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(',') if part.strip())
+
+
+class VisionNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(kwargs.pop('node_name', 'savvy_vision'), **kwargs)
+        self.params = p = declare_parameters(self, PARAMETERS)
+        config = DetectorConfig(score_threshold=p['score_threshold'], classes=_names(p['classes']),
+                                input_size=p['input_size'],
+                                aruco_table=Path(p['aruco_table']) if p['aruco_table'] else None,
+                                model_path=p['open_vocab_model'], queries=_names(p['open_vocab_queries']))
+        tracker = ObjectTracker(max_age=p['track_max_age'], min_iou=p['track_min_iou'],
+                                motion_sigma=p['track_motion_sigma'])
+        try:
+            self.pipeline = build_pipeline(p['detector'], config, p['size_priors'] or None, tracker)
+        except DetectorUnavailableError as exc:
+            raise FileNotFoundError(str(exc)) from exc  # run_node reports it in one line
+        self.drops = DropCounter(self.get_logger().warning)
+        self.sync = StampSynchronizer(p['sync_tolerance'], p['sync_queue_size'], p['use_depth'], self.drops.drop)
+        self.objects_pub = self.create_publisher(ObjectObservationArray, '/savvy/objects', 10)
+        self.debug_pub = (self.create_publisher(Image, '/savvy/objects/debug_image', qos_profile_sensor_data)
+                          if p['publish_debug_image'] else None)
+        self.create_subscription(Image, '/camera/image_raw', self._on_image, qos_profile_sensor_data)
+        self.create_subscription(CameraInfo, '/camera/camera_info', self._on_info, qos_profile_sensor_data)
+        if p['use_depth']:
+            self.create_subscription(Image, '/camera/depth/image_raw', self._on_depth, qos_profile_sensor_data)
+        self.get_logger().info(f"detector {p['detector']}; depth {'on' if p['use_depth'] else 'off'}")
+
+    def _on_image(self, msg: Image) -> None:
+        self._process(self.sync.add_image(stamp_to_seconds(msg.header.stamp), msg))
+
+    def _on_info(self, msg: CameraInfo) -> None:
+        self._process(self.sync.add_info(stamp_to_seconds(msg.header.stamp), msg))
+
+    def _on_depth(self, msg: Image) -> None:
+        self._process(self.sync.add_depth(stamp_to_seconds(msg.header.stamp), msg))
+
+    def _process(self, frames: list[MatchedFrame]) -> None:
+        for frame in frames:
+            self._process_frame(frame)
+
+    def _process_frame(self, frame: MatchedFrame) -> None:
+        image = frame.image
+        if not image.header.frame_id:
+            self.drops.drop('image without frame_id', 'positions need the camera optical frame id')
+            return
+        try:
+            rgb = rgb_from_msg(image)
+            camera = camera_model_from_msg(frame.info)
+        except (UnsupportedEncodingError, ImageDataError, CameraInfoError) as exc:
+            self.drops.drop(type(exc).__name__, str(exc))
+            return
+        depth = None
+        if frame.depth is not None:
+            try:
+                depth = depth_from_msg(frame.depth)
+            except (UnsupportedEncodingError, ImageDataError) as exc:
+                self.drops.drop('depth image', f'{exc}; using size priors for this frame')
+        try:
+            estimates = self.pipeline.process(rgb, camera, frame.stamp, depth)
+        except FrameError as exc:
+            self.drops.drop('mismatched CameraInfo', str(exc))
+            return
+        except (cv2.error, ValueError, RuntimeError) as exc:  # a backend failing on one frame
+            self.drops.drop('detector failure', str(exc))
+            return
+        self.objects_pub.publish(observation_array_msg(estimates, image.header, camera.width, camera.height))
+        if self.debug_pub is not None:
+            self.debug_pub.publish(image_msg(draw_estimates(rgb, estimates), image.header))
+
+
+NODE_CLASS = VisionNode
+
+
+def main(args: list[str] | None = None) -> int:
+    return run_node(VisionNode, args)
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""DDS: the release's Gemini 2.5 Pro descriptor, replayed by the snapshot node, moves the QA answer.
+
+Three processes: the snapshot node (replay backend over the real sd_gemini25 file), the QA node,
+and this test, which publishes a map of the real loc1_script2_seq1_rec1 wearer track with the
+front door at its ground-truth place and a creak heard at the wrong moment (2 s in). Before the
+snapshot the QA grounds the event from that creak; after /savvy/describe the descriptor's window
+(0:13-0:15) is used and the answer becomes the benchmark's ground truth (B: front-right).
+"""
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+import pytest
+from qa_maps import static_object
+from ros_helpers import spin_until, start_module, stop_peer, wait_for_line
+
+pytestmark = pytest.mark.dds
+
+ORIGIN = 380.47   # video_start_time of the sequence: map times are the questions' clock
+QUESTION_ID = 'spatial_temporal_audio_direction_exo_hard_3'   # the release's descriptor for this sequence
+QUESTION = ('Imagine you are the camera wearer, when the creak and thud sound comes up, relative to where you '
+            'are facing, where is the front door: front-left, front-right, back-left, or back-right?')
+OPTIONS = ['A: front-left', 'B: front-right', 'C: back-left', 'D: back-right']
+
+
+def loc1_view(trajectory: dict):
+    from savvy_ros.mapping.map_view import MapEventView, MapView
+
+    keys = sorted(trajectory)[::4]   # 5 Hz is plenty for the body path
+    times = np.array([ORIGIN + (int(k) - 1) / 20.0 for k in keys])
+    positions = np.array([[*trajectory[k]['loc'], 1.6] for k in keys])
+    yaws = np.array([math.atan2(trajectory[k]['forward_vec'][1], trajectory[k]['forward_vec'][0]) for k in keys])
+    door = static_object(1, 'front door', (-1.3, -6.9), seen=(ORIGIN, ORIGIN + 119.0))   # gt_context loc
+    creak = MapEventView(5, 'sound', ORIGIN + 2.0, ORIGIN + 3.0, '', ['Creak', 'Door'], [0.8], 1, 0.9, None)
+    return MapView('map', ORIGIN + 119.0, [door], [creak], 'head', times, positions, yaws)
+
+
+@pytest.fixture()
+def nodes(sd_file):
+    snapshot = start_module('savvy_ros.nodes.snapshot_node', '--ros-args', '-p', 'backend:=replay',
+                            '-p', f'replay_file:={sd_file}')
+    qa = start_module('savvy_ros.nodes.qa_node', '--ros-args', '-p', 'phrase_matcher:=lexical')
+    try:
+        wait_for_line(snapshot, 'describing on /savvy/describe with replay:gemini25_sample', timeout=90.0)
+        wait_for_line(qa, 'answering on', timeout=90.0)
+        yield snapshot, qa
+    finally:
+        stop_peer(snapshot)
+        stop_peer(qa)
+
+
+def call(node, executor, client, request, timeout=30.0):
+    assert client.wait_for_service(timeout_sec=timeout), f'{client.srv_name} never appeared'
+    future = client.call_async(request)
+    assert spin_until(executor, future.done, timeout), f'{client.srv_name} gave no answer'
+    return future.result()
+
+
+def test_replayed_descriptor_sets_the_window_and_the_answer(ros_context, nodes, loc1_trajectory):
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.node import Node
+
+    from savvy_ros.msg import GlobalMap, SnapshotDescriptor
+    from savvy_ros.nodes.qa_node import MAP_QOS
+    from savvy_ros.nodes.snapshot_node import SNAPSHOT_QOS
+    from savvy_ros.qa.spatial_qa import AskRequest
+    from savvy_ros.ros.ask_client import request_to_msg
+    from savvy_ros.ros.map_messages import map_view_to_global_map
+    from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
+    from savvy_ros.srv import AskSpatial, DescribeSnapshot
+
+    node = Node('snapshot_replay_test', context=ros_context)
+    executor = SingleThreadedExecutor(context=ros_context)
+    executor.add_node(node)
+    received: list = []
+    node.create_subscription(SnapshotDescriptor, '/savvy/snapshots', received.append, SNAPSHOT_QOS)
+    node.create_publisher(GlobalMap, '/savvy/map', MAP_QOS).publish(
+        map_view_to_global_map(loc1_view(loc1_trajectory), revision=1))
+    ask = node.create_client(AskSpatial, '/savvy/ask')
+    describe = node.create_client(DescribeSnapshot, '/savvy/describe')
+    ask_msg = request_to_msg(AskRequest(QUESTION, OPTIONS))
+
+    before = call(node, executor, ask, ask_msg)
+    for _ in range(40):   # the map may still be on its way
+        if before.success or 'no map' not in before.error:
+            break
+        spin_until(executor, lambda: False, 0.25)
+        before = call(node, executor, ask, ask_msg)
+    assert before.success, before.error
+    assert (before.answer, stamp_to_seconds(before.window_start)) == ('D', pytest.approx(ORIGIN + 2.0))
+
+    request = DescribeSnapshot.Request(question=QUESTION, question_id=QUESTION_ID, clip_start=seconds_to_stamp(ORIGIN))
+    reply = call(node, executor, describe, request)
+    assert reply.success and not reply.cached and reply.warnings == [], reply.error
+    d = reply.descriptor
+    assert d.question == QUESTION and d.model == 'replay:gemini25_sample' and d.header.frame_id == 'head'
+    assert d.mode == SnapshotDescriptor.MODE_ALLOCENTRIC
+    assert (stamp_to_seconds(d.start), stamp_to_seconds(d.end)) == (pytest.approx(ORIGIN + 13), pytest.approx(ORIGIN + 15))
+    door = d.objects[0]   # "0:05": {"distance": "4.5", "direction": "65"}: 65 deg right = -65 deg REP 103
+    assert stamp_to_seconds(door.keyframes[0].stamp) == pytest.approx(ORIGIN + 5)
+    assert door.keyframes[0].azimuth == pytest.approx(math.radians(-65.0), abs=1e-6)
+    assert spin_until(executor, lambda: len(received) == 1, 10.0)
+    assert received[0].question == QUESTION and received[0].start == d.start
+
+    after = call(node, executor, ask, ask_msg)
+    for _ in range(40):   # until the QA node has taken the descriptor in
+        if stamp_to_seconds(after.window_start) != pytest.approx(ORIGIN + 2.0):
+            break
+        spin_until(executor, lambda: False, 0.25)
+        after = call(node, executor, ask, ask_msg)
+    assert after.success, after.error
+    assert (after.answer, after.answer_text) == ('B', 'front-right')   # the benchmark's ground truth
+    assert (stamp_to_seconds(after.window_start), stamp_to_seconds(after.window_end)) == \
+        (pytest.approx(ORIGIN + 13), pytest.approx(ORIGIN + 15))
+
+    again = call(node, executor, describe, request)
+    assert again.success and again.cached
+    unknown = call(node, executor, describe, DescribeSnapshot.Request(question='where is the cat?',
+                                                                      clip_start=seconds_to_stamp(ORIGIN)))
+    assert not unknown.success and 'has no output for question id' in unknown.error
+    empty = call(node, executor, describe, DescribeSnapshot.Request(question='where is the cat?'))
+    assert not empty.success and 'buffer is empty' in empty.error
+    executor.shutdown()
+    node.destroy_node()

