@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('path', type=Path, help='an image file or a directory of images')
     parser.add_argument('--camera-info', type=Path, required=True, metavar='FILE.yaml',
                         help='camera calibration (camera_calibration_parsers YAML)')
-    parser.add_argument('--backend', default='coco', help='detector backend: coco (default), aruco, open_vocab')
+    parser.add_argument('--backend', default='coco',
+                        help='detector backend: coco (default), aruco, open_vocab, or several: coco,aruco')
     parser.add_argument('--json', action='store_true', help='print one JSON object per image')
     parser.add_argument('--score-threshold', type=float, default=0.3, help='minimum detection score [0..1]')
     parser.add_argument('--classes', default='', help='comma-separated labels to keep (default: all)')
@@ -58,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from savvy_ros.vision.detector import DetectorConfig, DetectorUnavailableError, available_detectors
     from savvy_ros.vision.pipeline import FrameError, build_pipeline
 
-    if args.backend not in available_detectors():
-        raise CliError(f'unknown backend {args.backend!r}; known: {", ".join(available_detectors())}')
+    unknown = [name for name in args.backend.split(',') if name.strip() not in available_detectors()]
+    if unknown:
+        raise CliError(f'unknown backend {", ".join(unknown)!r}; known: {", ".join(available_detectors())}')
     paths = image_paths(args.path)
     names = tuple(n.strip() for n in args.classes.split(',') if n.strip())
     config = DetectorConfig(score_threshold=args.score_threshold, classes=names, aruco_table=args.aruco_table,

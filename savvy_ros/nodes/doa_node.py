@@ -23,6 +23,7 @@ from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import clock_seconds, seconds_to_duration, seconds_to_stamp, stamp_to_seconds
 from savvy_ros.vision.drop_counter import DropCounter
+from savvy_ros.replay.acknowledgement import create_acked_subscription  # paces flow-controlled replay
 
 PARAMETERS = [
     ParameterSpec('input_topic', '/mic_array/audio', 'AudioChunk input (stamped at the first sample)'),
@@ -98,7 +99,7 @@ class DoaNode(Node):
         self.bearings_pub = self.create_publisher(AudioBearingArray, p['output_topic'], 10)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         # Best effort accepts every audio publisher (reliable or not); the queue absorbs bursts.
-        self.create_subscription(AudioChunk, p['input_topic'], self._on_chunk, QoSProfile(
+        create_acked_subscription(self, AudioChunk, p['input_topic'], self._on_chunk, QoSProfile(
             depth=p['input_queue_depth'], reliability=ReliabilityPolicy.BEST_EFFORT, history=HistoryPolicy.KEEP_LAST))
         self.create_timer(p['diagnostics_period'], self._publish_diagnostics)
         self.get_logger().info(

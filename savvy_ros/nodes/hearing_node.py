@@ -19,6 +19,7 @@ from savvy_ros.msg import AudioBearingArray, AudioChunk, AudioEvent, AudioEventA
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
+from savvy_ros.replay.acknowledgement import create_acked_subscription  # paces flow-controlled replay
 
 PARAMETERS = [
     ParameterSpec('audio_topic', '/mic_array/audio', 'AudioChunk input (capture-stamped)'),
@@ -90,7 +91,7 @@ class HearingNode(Node):
         # Best effort matches every audio publisher; the deep queue absorbs transcription pauses.
         audio_qos = QoSProfile(depth=p['audio_queue_depth'], reliability=ReliabilityPolicy.BEST_EFFORT,
                                history=HistoryPolicy.KEEP_LAST)
-        self.create_subscription(AudioChunk, p['audio_topic'], self._on_chunk, audio_qos)
+        create_acked_subscription(self, AudioChunk, p['audio_topic'], self._on_chunk, audio_qos)
         self.create_subscription(AudioBearingArray, p['bearings_topic'], self._on_bearings, QoSProfile(depth=100))
         self.create_timer(0.25, self._check_stall)
         self.get_logger().info(f"hearing {p['audio_topic']} -> {p['events_topic']} "

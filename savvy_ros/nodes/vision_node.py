@@ -24,7 +24,8 @@ from savvy_ros.vision.stamp_sync import MatchedFrame, StampSynchronizer
 from savvy_ros.vision.tracker import ObjectTracker
 
 PARAMETERS = [
-    ParameterSpec('detector', 'coco', "Detector backend: 'coco' (SSD-MobileNet-v2), 'aruco', 'open_vocab'"),
+    ParameterSpec('detector', 'coco', "Detector backend: 'coco' (SSD-MobileNet-v2), 'aruco', 'open_vocab', "
+                  "or several separated by commas ('coco,aruco')"),
     ParameterSpec('score_threshold', 0.3, 'Detections scoring less are dropped [0..1]'),
     ParameterSpec('classes', 'indoor', 'Comma-separated labels to keep (e.g. "person,cat,cup"; coco also takes '
                   'the set "indoor"); empty = all (slower: the coco heads are computed per class)'),

@@ -52,10 +52,12 @@ class OwnTfListener:
         self.node = node
         self.buffer = buffer if buffer is not None else TransformBuffer()
         self.rejected = 0
+        from savvy_ros.replay.acknowledgement import create_acked_subscription  # paces flow-controlled replay
+
         self._subscriptions = [
-            node.create_subscription(TFMessage, tf_topic, lambda m: self._on_message(m, False), TF_QOS),
-            node.create_subscription(TFMessage, tf_static_topic, lambda m: self._on_message(m, True),
-                                     TF_STATIC_QOS),
+            create_acked_subscription(node, TFMessage, tf_topic, lambda m: self._on_message(m, False), TF_QOS),
+            create_acked_subscription(node, TFMessage, tf_static_topic, lambda m: self._on_message(m, True),
+                                      TF_STATIC_QOS),
         ]
 
     def _now(self) -> float:

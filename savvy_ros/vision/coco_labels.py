@@ -15,13 +15,13 @@ COCO_LABELS: dict[int, str] = {
     87: 'scissors', 88: 'teddy bear', 89: 'hair drier', 90: 'toothbrush',
 }
 
-# Named class sets usable in a class filter; 'indoor' is what a wearer meets at home (the
-# SAVVY-Bench recordings), and computing fewer class heads makes each frame cheaper.
+# Named class sets usable in a class filter; 'indoor' is what a wearer meets at home, in halls and
+# garages (the SAVVY-Bench recordings, our synthetic scenes); fewer class heads, cheaper frames.
 CLASS_SETS: dict[str, tuple[str, ...]] = {
-    'indoor': ('person', 'cat', 'dog', 'bird', 'backpack', 'umbrella', 'handbag', 'suitcase', 'bottle',
-               'wine glass', 'cup', 'bowl', 'chair', 'couch', 'potted plant', 'bed', 'dining table', 'toilet',
-               'tv', 'laptop', 'remote', 'keyboard', 'cell phone', 'microwave', 'oven', 'toaster', 'sink',
-               'refrigerator', 'book', 'clock', 'vase', 'teddy bear'),
+    'indoor': ('person', 'cat', 'dog', 'bird', 'bicycle', 'motorcycle', 'bench', 'backpack', 'umbrella',
+               'handbag', 'suitcase', 'bottle', 'wine glass', 'cup', 'bowl', 'chair', 'couch', 'potted plant',
+               'bed', 'dining table', 'toilet', 'tv', 'laptop', 'remote', 'keyboard', 'cell phone', 'microwave',
+               'oven', 'toaster', 'sink', 'refrigerator', 'book', 'clock', 'vase', 'teddy bear'),
 }
 
 

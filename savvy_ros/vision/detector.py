@@ -68,11 +68,29 @@ def available_detectors() -> list[str]:
     return sorted(_FACTORIES)
 
 
+class CombinedDetector(Detector):
+    """Several backends on the same image (e.g. 'coco,aruco': COCO objects and tagged ones)."""
+
+    def __init__(self, detectors: list[Detector]) -> None:
+        self.detectors = detectors
+        self.name = ','.join(d.name for d in detectors)
+
+    def detect(self, rgb: np.ndarray, camera: CameraModel | None = None) -> list[Detection]:
+        merged = [d for detector in self.detectors for d in detector.detect(rgb, camera)]
+        return sorted(merged, key=lambda d: -d.score)   # stable: backend order breaks ties
+
+
 def create_detector(name: str, config: DetectorConfig | None = None) -> Detector:
-    if name not in _FACTORIES:
+    """`name`: a backend, or several separated by commas ('coco,aruco')."""
+    names = [part.strip() for part in name.split(',') if part.strip()]
+    unknown = [n for n in names if n not in _FACTORIES]
+    if unknown or not names:
         raise ValueError(f'unknown detector backend {name!r}; known: {", ".join(available_detectors())}')
-    factory = _FACTORIES[name]
-    if isinstance(factory, str):
-        module, attribute = factory.split(':')
-        factory = getattr(importlib.import_module(module), attribute).from_config
-    return factory(config or DetectorConfig())
+    detectors = []
+    for backend in dict.fromkeys(names):
+        factory = _FACTORIES[backend]
+        if isinstance(factory, str):
+            module, attribute = factory.split(':')
+            factory = getattr(importlib.import_module(module), attribute).from_config
+        detectors.append(factory(config or DetectorConfig()))
+    return detectors[0] if len(detectors) == 1 else CombinedDetector(detectors)

@@ -47,7 +47,7 @@ def default_config_path(name: str) -> Path:
 def build_pipeline(backend: str, config: DetectorConfig, size_priors: str | Path | None = None,
                    tracker: ObjectTracker | None = None) -> VisionPipeline:
     """A pipeline from names and paths; None/empty paths mean the shipped config/vision files."""
-    if backend == 'aruco' and config.aruco_table is None:
+    if 'aruco' in (part.strip() for part in backend.split(',')) and config.aruco_table is None:
         config = replace(config, aruco_table=default_config_path('aruco_markers.yaml'))
     priors = load_size_priors(size_priors or default_config_path('size_priors.yaml'))
     return VisionPipeline(create_detector(backend, config), ObjectLifter(priors), tracker)

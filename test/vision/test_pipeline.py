@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenes import background, paste, pinhole
+from scenes import background, paste, pinhole, render_marker
+from scipy.spatial.transform import Rotation
 
 from savvy_ros.vision.detector import DetectorConfig
 from savvy_ros.vision.pipeline import FrameError, build_pipeline
@@ -36,6 +37,20 @@ def test_same_frames_give_the_same_tracks():
     ids = {label: {t for frame in first for t, lab, *_ in frame if lab == label} for label in ('person', 'cat')}
     assert [len(v) for v in ids.values()] == [1, 1] and ids['person'] != ids['cat']
     assert all({'person', 'cat'} <= {label for _, label, *_ in frame} for frame in first)
+
+
+def test_two_backends_on_one_image():
+    image = background()
+    paste(image, 'person', (40, 150), 220)
+    render_marker(CAMERA, 0, 0.20, [0.4, -0.1, 1.5], Rotation.from_euler('x', np.pi).as_rotvec(), image)
+    pipeline = build_pipeline('coco,aruco', DetectorConfig(classes=('indoor',)))
+    assert pipeline.detector.name == 'coco,aruco'
+    estimates = pipeline.process(image, CAMERA, 0.0)
+    by_label = {e.label: e for e in estimates if e.detection.score > 0.5}
+    assert by_label['door'].detection.detector == 'aruco' and by_label['person'].detection.detector == 'coco'
+    np.testing.assert_allclose(by_label['door'].position, [0.4, -0.1, 1.5], atol=0.01)
+    with pytest.raises(ValueError, match="unknown detector backend 'coco,yolo'"):
+        build_pipeline('coco,yolo', DetectorConfig())
 
 
 @pytest.mark.parametrize('rgb, depth, message', [
