@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from savvy_ros.evaluation.episode_params import episode_node_params
 from savvy_ros.evaluation.graph_run import GraphRunError, RunConfig, run_graph
 from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth, oracle_map_view
 from savvy_ros.evaluation.plots import plot_episode
@@ -109,6 +110,10 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
         except GroundTruthError as exc:
             raise EvaluationError(str(exc)) from exc
     params = options.params_file or config_file()
+    try:
+        overrides = episode_node_params(gt, out_dir / 'logs' / episode.name)
+    except ValueError as exc:
+        raise EvaluationError(f'{episode.name}: {exc}') from exc
     runs: list[RunScores] = []
     final_map = None
     for name in options.runs:
@@ -125,7 +130,8 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
             try:
                 output = run_graph(episode.bag, questions, config, params, out_dir / 'logs' / episode.name / name,
                                    lambda stage, done, total, n=name: progress(f'{episode.name} {n}: {stage}',
-                                                                               done, total))
+                                                                               done, total),
+                                   overrides)
             except GraphRunError as exc:
                 runs.append(RunScores(name, [], [], note=f'failed: {exc}'))
                 continue

@@ -61,16 +61,18 @@ def nodes_for(modalities: frozenset[str]) -> list[str]:
     return wanted
 
 
-def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path) -> dict[str, subprocess.Popen]:
+def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
+                overrides: dict[str, dict[str, str]] | None = None) -> dict[str, subprocess.Popen]:
     modules = {e.executable: e.module for e in read_executables()}
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     processes = {}
     log_dir.mkdir(parents=True, exist_ok=True)
     for name in executables:
         log = open(log_dir / f'{name}.log', 'w')  # noqa: SIM115 - closed with the process in stop_nodes
+        extra = [a for key, value in (overrides or {}).get(name, {}).items() for a in ('-p', f'{key}:={value}')]
         processes[name] = subprocess.Popen(
             [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),
-             '-p', 'use_sim_time:=true'], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+             '-p', 'use_sim_time:=true', *extra], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
         processes[name].log_file = log  # type: ignore[attr-defined]
     return processes
 
@@ -92,7 +94,8 @@ def stop_nodes(processes: dict[str, subprocess.Popen], log_dir: Path) -> dict[st
 
 
 def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, params_file: Path, log_dir: Path,
-              progress: Callable[[str, int, int], None] = lambda stage, done, total: None) -> RunOutput:
+              progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
+              overrides: dict[str, dict[str, str]] | None = None) -> RunOutput:
     """Start the graph, play `bag`, ask every question; the graph is stopped whatever happens."""
     import rclpy
     from rclpy.context import Context
@@ -107,7 +110,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
     from savvy_ros.ros.ask_client import AskClient, AskServiceUnavailable, response_to_dict
 
     executables = nodes_for(config.modalities)
-    processes = start_nodes(executables, params_file, log_dir)
+    processes = start_nodes(executables, params_file, log_dir, overrides)
     context = Context()
     rclpy.init(args=['savvy-ros-eval', '--ros-args', '-p', 'use_sim_time:=true'], context=context)
     client_node = Node('savvy_eval_client', context=context)

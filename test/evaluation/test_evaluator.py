@@ -100,3 +100,19 @@ def test_eval_command_runs_the_graph_and_writes_the_report(episode, tmp_path):
     assert plot.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     logs = out / 'logs' / episode.name / 'all'
     assert {p.name for p in logs.iterdir()} >= {'map_node.log', 'qa_node.log', 'doa_node.log', 'hearing_node.log'}
+
+
+def test_aruco_table_follows_the_tagged_boxes_of_the_ground_truth(episode, tmp_path):
+    import yaml
+
+    from savvy_ros.evaluation.episode_params import episode_node_params
+
+    gt = load_ground_truth(episode.ground_truth_file)
+    params = episode_node_params(gt, tmp_path)
+    assert params['vision_node']['detector'] == 'coco,aruco'
+    table = yaml.safe_load(Path(params['vision_node']['aruco_table']).read_text())
+    tagged = {o['aruco']['id']: o for o in gt['objects'] if o.get('aruco')}
+    assert set(table['markers']) == set(tagged) and table['dictionary'] == 'DICT_4X4_50'
+    for marker_id, entry in table['markers'].items():
+        assert entry['label'] == tagged[marker_id]['label']
+        assert entry['offset'] == [0.0, 0.0, -tagged[marker_id]['size'][1] / 2.0]
