@@ -29,8 +29,8 @@ def aruco_table(gt: dict[str, Any]) -> dict[str, Any] | None:
     return {'dictionary': dictionaries.pop(), 'default_size': None, 'markers': markers}
 
 
-def episode_node_params(gt: dict[str, Any] | None, work_dir: Path) -> dict[str, dict[str, str]]:
-    """executable -> {parameter: value} overrides for this episode."""
+def episode_node_params(gt: dict[str, Any] | None, work_dir: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """executable -> {node name: {parameter: value}} overrides for this episode."""
     if gt is None:
         return {}
     params: dict[str, dict[str, str]] = {}
@@ -39,5 +39,5 @@ def episode_node_params(gt: dict[str, Any] | None, work_dir: Path) -> dict[str, 
         work_dir.mkdir(parents=True, exist_ok=True)
         path = work_dir / 'aruco_markers.yaml'
         path.write_text('# Written by savvy-ros eval from the episode ground truth.\n' + yaml.safe_dump(table))
-        params['vision_node'] = {'detector': 'coco,aruco', 'aruco_table': str(path)}
+        params['vision_node'] = {'savvy_vision': {'detector': 'coco,aruco', 'aruco_table': str(path)}}
     return params

@@ -62,14 +62,16 @@ def nodes_for(modalities: frozenset[str]) -> list[str]:
 
 
 def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
-                overrides: dict[str, dict[str, str]] | None = None) -> dict[str, subprocess.Popen]:
+                overrides: dict[str, dict[str, dict[str, str]]] | None = None) -> dict[str, subprocess.Popen]:
     modules = {e.executable: e.module for e in read_executables()}
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     processes = {}
     log_dir.mkdir(parents=True, exist_ok=True)
     for name in executables:
         log = open(log_dir / f'{name}.log', 'w')  # noqa: SIM115 - closed with the process in stop_nodes
-        extra = [a for key, value in (overrides or {}).get(name, {}).items() for a in ('-p', f'{key}:={value}')]
+        # Node-qualified (`node:param:=value`): a bare -p loses to the node's own section of the file.
+        extra = [a for node, values in (overrides or {}).get(name, {}).items() for key, value in values.items()
+                 for a in ('-p', f'{node}:{key}:={value}')]
         processes[name] = subprocess.Popen(
             [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),
              '-p', 'use_sim_time:=true', *extra], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -95,7 +97,7 @@ def stop_nodes(processes: dict[str, subprocess.Popen], log_dir: Path) -> dict[st
 
 def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, params_file: Path, log_dir: Path,
               progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
-              overrides: dict[str, dict[str, str]] | None = None) -> RunOutput:
+              overrides: dict[str, dict[str, dict[str, str]]] | None = None) -> RunOutput:
     """Start the graph, play `bag`, ask every question; the graph is stopped whatever happens."""
     import rclpy
     from rclpy.context import Context

@@ -22,7 +22,7 @@ from savvy_ros.msg import AudioBearing, AudioBearingArray, AudioChunk
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import clock_seconds, seconds_to_duration, seconds_to_stamp, stamp_to_seconds
-from savvy_ros.vision.drop_counter import DropCounter
+from savvy_ros.ros.drop_counter import DropCounter
 from savvy_ros.replay.acknowledgement import create_acked_subscription  # paces flow-controlled replay
 
 PARAMETERS = [

@@ -17,7 +17,7 @@ from savvy_ros.ros.vision_messages import (camera_model_from_msg, depth_from_msg
 from savvy_ros.vision.camera_model import CameraInfoError
 from savvy_ros.vision.debug_image import draw_estimates
 from savvy_ros.vision.detector import DetectorConfig, DetectorUnavailableError
-from savvy_ros.vision.drop_counter import DropCounter
+from savvy_ros.ros.drop_counter import DropCounter
 from savvy_ros.vision.image_encoding import ImageDataError, UnsupportedEncodingError
 from savvy_ros.vision.pipeline import FrameError, build_pipeline
 from savvy_ros.vision.stamp_sync import MatchedFrame, StampSynchronizer

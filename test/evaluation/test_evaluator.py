@@ -109,8 +109,9 @@ def test_aruco_table_follows_the_tagged_boxes_of_the_ground_truth(episode, tmp_p
 
     gt = load_ground_truth(episode.ground_truth_file)
     params = episode_node_params(gt, tmp_path)
-    assert params['vision_node']['detector'] == 'coco,aruco'
-    table = yaml.safe_load(Path(params['vision_node']['aruco_table']).read_text())
+    vision = params['vision_node']['savvy_vision']
+    assert vision['detector'] == 'coco,aruco'
+    table = yaml.safe_load(Path(vision['aruco_table']).read_text())
     tagged = {o['aruco']['id']: o for o in gt['objects'] if o.get('aruco')}
     assert set(table['markers']) == set(tagged) and table['dictionary'] == 'DICT_4X4_50'
     for marker_id, entry in table['markers'].items():
