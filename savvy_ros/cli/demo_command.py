@@ -61,7 +61,7 @@ def ensure_episode(scene_file: Path, directory: Path, quick: bool, regenerate: b
         scene = load_scene(scene_file)
         bars = ProgressBars(scene.name, progress)
         try:
-            summary = generate_episode(scene, directory, quick=quick, progress=bars)
+            summary = generate_episode(scene, directory, quick=quick, progress=bars, workers=2)
         finally:
             bars.close()
     except (SceneError, SpeechSynthesisError) as exc:

@@ -82,9 +82,11 @@ def _prepare(directory: Path, overwrite: bool) -> None:
 
 
 def _generate(scene_file: Path, out: Path, args: argparse.Namespace) -> str:
+    from savvy_ros.bags.bag_writer import BagWriteError
     from savvy_ros.synth.episode import generate_episode
     from savvy_ros.synth.scene import SceneError, load_scene
     from savvy_ros.synth.speech import SpeechSynthesisError
+    from savvy_ros.synth.textures import TextureError
 
     try:
         scene = load_scene(scene_file)
@@ -95,7 +97,7 @@ def _generate(scene_file: Path, out: Path, args: argparse.Namespace) -> str:
     try:
         summary = generate_episode(scene, out, seed=args.seed, quick=args.quick, progress=bars,
                                    workers=args.workers)
-    except (SceneError, SpeechSynthesisError) as exc:
+    except (SceneError, SpeechSynthesisError, TextureError, BagWriteError, OSError) as exc:
         raise CliError(str(exc)) from exc
     finally:
         bars.close()

@@ -17,7 +17,7 @@ import numpy as np
 
 from savvy_ros.qa.gt_context import answer_item
 from savvy_ros.qa.savvy_conventions import (BACK_THRESHOLD_DEG, FRONT_THRESHOLD_DEG, HARD_OPTIONS, SIMPLE_OPTIONS,
-                                            Viewpoint, mean_facing, signed_angle_deg)
+                                            Viewpoint, direction_word, mean_facing, signed_angle_deg)
 
 TASK_IDS = {'ego': 31, 'exo': 32}
 SPEECH_DESCRIPTION = "the other person I'm speaking with"   # as in every release item
@@ -83,6 +83,7 @@ class QuestionBuilder:
         self.skipped: list[str] = []
         self.epoch = float(gt['epoch_s'])
         self.objects = {o['id']: o for o in gt['objects']}
+        self.exo_sides: dict[str, int] = {}
 
     # -- anchors ----------------------------------------------------------------------------------
     def _anno_value(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +130,8 @@ class QuestionBuilder:
         answer = answer_item(item)
         if options:
             if _near_boundary(answer.value, level, self.margin):
-                self.skipped.append(f'{item_id}: angle {answer.value:.1f} deg within {self.margin} deg of a boundary')
+                self.skipped.append(f'{key} on event {event["index"]}: angle {answer.value:.1f} deg within '
+                                    f'{self.margin} deg of a class boundary')
                 return
             context['angle'] = answer.value
             context['prediction'] = answer.answer
@@ -173,6 +175,20 @@ class QuestionBuilder:
     def _static_candidates(self, exclude: str) -> list[dict[str, Any]]:
         return [o for o in self.gt['objects'] if o['static'] and o['id'] != exclude and o['label'] != 'person']
 
+    def _balanced_pair(self, pairs: list[tuple[dict[str, Any], dict[str, Any]]],
+                       target: list[float]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The first (stand at, face) pair, in random order, putting the target on the side
+        (left / right / back) asked least so far: room layouts alone would favour one side."""
+        def side(pair: tuple[dict[str, Any], dict[str, Any]]) -> str:
+            at, to = (np.asarray(o['position'][:2]) for o in pair)
+            return direction_word(signed_angle_deg(Viewpoint(tuple(at), tuple(to - at)), target), 'simple')
+
+        rarest = min(('left', 'right', 'back'), key=lambda word: (self.exo_sides.get(word, 0), word))
+        chosen = next((pair for pair in pairs if side(pair) == rarest), pairs[0])
+        word = side(chosen)
+        self.exo_sides[word] = self.exo_sides.get(word, 0) + 1
+        return chosen
+
     def add_exo(self, event: dict[str, Any]) -> None:
         speech = event['kind'] == 'speech'
         sounding = self._sounding(event)
@@ -182,13 +198,13 @@ class QuestionBuilder:
             self.skipped.append(f'event {event["index"]}: fewer than two static reference objects for exo questions')
             return
         order = self.rng.permutation(len(candidates))
-        reference = candidates[order[0]]
-        facings = [candidates[i] for i in order[1:]
-                   if math.dist(candidates[i]['position'][:2], reference['position'][:2]) > MIN_FACING_DISTANCE]
-        if not facings:
-            self.skipped.append(f'event {event["index"]}: no object to face from {reference["id"]!r}')
+        pairs = [(candidates[i], candidates[j]) for i in order for j in order
+                 if i != j and math.dist(candidates[i]['position'][:2], candidates[j]['position'][:2]) > MIN_FACING_DISTANCE]
+        if not pairs:
+            self.skipped.append(f'event {event["index"]}: no two static objects {MIN_FACING_DISTANCE} m apart to stand at '
+                                'and face')
             return
-        facing = facings[0]
+        reference, facing = self._balanced_pair(pairs, sounding['loc'])
         ref_loc = [round(v, 3) for v in reference['position'][:2]]
         face_loc = [round(v, 3) for v in facing['position'][:2]]
         ref = {'description': reference['description'].removeprefix('the '), 'loc': ref_loc}

@@ -17,6 +17,7 @@ SOUND_KINDS = ('knock', 'beep', 'siren', 'music', 'tv', 'meow', 'bark', 'ring', 
 VISUALS = ('billboard', 'box')
 PHOTOS = ('astronaut', 'camera', 'chelsea', 'coffee', 'rocket', 'motorcycle', 'horse')
 WALL_MARGIN = 0.05  # m: nothing may sit closer to a wall than this (the room simulator needs it)
+SABINE = 24.0 * math.log(10.0) / 343.0   # s/m: RT60 = SABINE * V / (S * absorption)
 
 
 class SceneError(ValueError):
@@ -342,6 +343,11 @@ def scene_from_dict(data: Any, source: str = '<scene>') -> Scene:
                     snr_db=room_fields.number('snr_db', lo=-10.0, hi=60.0), floor=floor,
                     wall_color=_color(room_fields, 'wall_color', (200, 195, 180)))
     room_fields.check_unknown()
+    volume = size[0] * size[1] * size[2]
+    surface = 2.0 * (size[0] * size[1] + size[0] * size[2] + size[1] * size[2])
+    if SABINE * volume / (surface * room.rt60) >= 1.0:  # would need walls absorbing more than everything
+        raise room_fields.error('rt60', f'{room.rt60} s is too short for a {size[0]} x {size[1]} x {size[2]} m room '
+                                f'(Sabine: at least {SABINE * volume / surface:.2f} s)')
 
     camera = CameraSpec()
     if fields.has('camera'):

@@ -69,13 +69,16 @@ def test_diffuse_noise_has_the_diffuse_field_coherence() -> None:
         assert np.mean(np.abs(measured[band] - model[band])) < 0.05, (a, b)
 
 
-def _simulate(source_xyz, rt60=0.3, samples=3 * FS, seed=0, sound='water') -> np.ndarray:
+def _simulate(source_xyz, rt60=0.3, samples=3 * FS, seed=0, sound='water', seconds=2.0) -> np.ndarray:
+    """A sound from 0.5 s for `seconds` at `source_xyz` ((3,) or a function of time), head at (3, 2.5, 1.6)."""
     settings = AcousticSettings.for_mode(quick=True)
     simulator = RoomSimulator((6.0, 5.0, 2.7), rt60, settings, np.random.default_rng(seed))
     dry = np.zeros(samples)
-    dry[FS // 2:FS // 2 + 2 * FS] = synthesise_sound(sound, 2.0, FS, np.random.default_rng(seed))
+    span = (FS // 2, FS // 2 + int(seconds * FS))
+    dry[span[0]:span[1]] = synthesise_sound(sound, seconds, FS, np.random.default_rng(seed))
     head = np.array([3.0, 2.5, 1.6])
-    source = Source('s', dry, ((FS // 2, FS // 2 + 2 * FS),), lambda t: np.tile(source_xyz, (len(t), 1)))
+    where = source_xyz if callable(source_xyz) else (lambda t: np.tile(source_xyz, (len(t), 1)))
+    source = Source('s', dry, (span,), where)
     return simulator.simulate([source], lambda t: np.broadcast_to(ARIA + head, (len(t), 7, 3)), samples)
 
 
@@ -126,3 +129,17 @@ def test_simulation_is_seeded_and_sources_are_silent_outside_their_span() -> Non
     assert np.array_equal(a, b)
     assert np.max(np.abs(a[:FS // 2])) < 1e-9     # before the source starts: nothing (FFT round-off)
     assert np.sqrt(np.mean(a[FS:2 * FS] ** 2)) > 1e-3
+
+
+def test_a_moving_source_is_heard_moving_from_left_to_right() -> None:
+    """1.5 m/s across the front of the head, left to right: the left-right delay changes sign."""
+    start = np.array([4.5, 4.3, 1.6])
+
+    def across(t: np.ndarray) -> np.ndarray:
+        travelled = 1.5 * np.clip(np.asarray(t) - 0.5, 0.0, 2.4)
+        return start + travelled[:, None] * np.array([0.0, -1.0, 0.0])
+
+    mics = _simulate(across, rt60=0.2, samples=int(3.2 * FS), seconds=2.4)
+    early, late = slice(int(0.6 * FS), int(1.2 * FS)), slice(int(2.1 * FS), int(2.7 * FS))
+    assert _delay(mics[early, 3], mics[early, 4]) > 2.0      # on the left: mic 3 hears it first
+    assert _delay(mics[late, 3], mics[late, 4]) < -2.0       # on the right: mic 4 first

@@ -118,3 +118,25 @@ def test_cli_generates_and_refuses_to_overwrite(tmp_path, capsys) -> None:
     broken.write_text(TINY.read_text().replace('rt60: 0.3', 'rt60: -1'))
     assert cli_main(['synth', str(broken), '--out', str(tmp_path / 'b')]) == 2
     assert 'room.rt60: must be within' in capsys.readouterr().err
+
+
+def test_diffuse_noise_is_mixed_at_the_scene_snr(tiny_scene) -> None:
+    from dataclasses import replace
+
+    from savvy_ros.synth.acoustics import AcousticSettings
+    from savvy_ros.synth.episode import _generators, simulate_audio, synthesise_events
+    from savvy_ros.synth.motion import wearer_trajectory
+    from savvy_ros.synth.rig import Rig
+
+    scene = replace(tiny_scene, room=replace(tiny_scene.room, snr_db=10.0), objects_by_id={})
+    settings = AcousticSettings.for_mode(quick=True)
+    rngs = _generators(scene, 1)
+    dry = synthesise_events(scene, settings.sample_rate, rngs['sounds'])
+    audio = simulate_audio(scene, dry, wearer_trajectory(scene), Rig.aria(), settings, rngs)
+    fs = settings.sample_rate
+    noise_power = np.mean(audio[:int(0.3 * fs)].astype(float) ** 2)            # before the first event
+    active = np.zeros(len(audio), bool)
+    for item in dry:
+        active[item.start:item.start + len(item.samples)] = True
+    total_power = np.mean(audio[active].astype(float) ** 2)
+    assert 10 * np.log10((total_power - noise_power) / noise_power) == pytest.approx(10.0, abs=1.0)

@@ -58,6 +58,7 @@ def _broken(change) -> dict:
     (lambda d: d.pop('room'), r'room: missing'),
     (lambda d: d['room'].update(rt60='long'), r'room\.rt60: must be a finite number'),
     (lambda d: d['room'].update(colour=[1, 2, 3]), r"room: unknown field\(s\) \['colour'\]"),
+    (lambda d: d['room'].update(size=[20.0, 20.0, 5.0], rt60=0.1), r'room\.rt60: 0\.1 s is too short for a 20\.0 x'),
     (lambda d: d['objects'][0].update(position=[9.0, 2.0]), r"object 'anna'.*outside the room"),
     (lambda d: d['objects'][1].update(position=[1.0, 1.0]), r'objects\[1\]\.position: give exactly one'),
     (lambda d: d['objects'][0].update(photo='unicorn'), r'objects\[0\]\.photo: must be one of'),
