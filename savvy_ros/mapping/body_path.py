@@ -1,6 +1,8 @@
 """The wearer's path in the world frame: downsampled, bounded, time-ordered."""
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 
@@ -15,11 +17,19 @@ class BodyPath:
         return len(self.times)
 
     def add(self, t: float, position: np.ndarray, yaw: float) -> bool:
-        """Keep the sample when it is at least one period newer than the last kept one."""
-        if self.times and t < self.times[-1] + self.period:
-            return False
-        self.times.append(float(t))
-        self.rows.append((float(position[0]), float(position[1]), float(position[2]), float(yaw)))
+        """Keep the sample when no kept one is within a period of it (late samples are inserted:
+        inputs from several topics reach the node out of order)."""
+        row = (float(position[0]), float(position[1]), float(position[2]), float(yaw))
+        if not self.times or t >= self.times[-1] + self.period:
+            self.times.append(float(t))
+            self.rows.append(row)
+        else:
+            i = bisect.bisect_left(self.times, t)
+            after_too_close = i < len(self.times) and self.times[i] - t < self.period
+            if after_too_close or (i > 0 and t - self.times[i - 1] < self.period):
+                return False
+            self.times.insert(i, float(t))
+            self.rows.insert(i, row)
         if len(self.times) > self.max_points:
             # Halve the older half's density: recent motion keeps full detail.
             half = len(self.times) // 2

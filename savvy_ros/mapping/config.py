@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 
 @dataclass(frozen=True)
 class MapConfig:
-    association_gate: float = 1.0          # [m] visual observation -> object gate (plus 3 sigma of the observation)
+    association_gate: float = 0.6          # [m] visual observation -> object gate (plus 3 sigma of the observation)
     track_gate_factor: float = 2.0         # a known short-term track id may match within this many gates
     min_observations: int = 3              # an object with fewer is tentative (not in the view)
     tentative_timeout: float = 10.0        # [s] tentative objects unseen this long are forgotten

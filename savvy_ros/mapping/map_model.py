@@ -20,7 +20,7 @@ from savvy_ros.mapping.map_object import TrackedObject
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.mapping.observations import (BearingBatch, HeardEvent, InvalidObservationError, SnapshotCandidate,
                                             VisualBatch, check_visual, unit_rows)
-from savvy_ros.mapping.track_merging import explained_fraction, find_duplicates
+from savvy_ros.mapping.track_merging import explained_fraction, find_duplicates, points_on_track
 from savvy_ros.mapping.triangulation import Rays, azimuth_gaps, find_source, triangulate
 
 RELINK_WINDOW = 30.0  # [s] events this recent are re-linked as sources form; older links are final
@@ -29,6 +29,7 @@ MAX_SOURCES_PER_UPDATE = 3
 SOURCE_MERGE_FRACTION = 0.5  # of a sound source's bearings pointing at a seen object: it is that object
 SOURCE_SPLIT_DISTANCE = 2.0  # [m] audio-only sources this close are tested for being one
 SOURCE_UNION_INLIERS = 0.7   # inlier fraction of their joint fit that makes them one
+TRACK_MEMBER_FRACTION = 0.6  # of a static object's points on a walker's track: it is that walker
 ACTIVE_WINDOW = 1.0  # [s] objects seen this recently are preferred by association
 MAINTENANCE_PERIOD = 1.0  # [s of data] between full updates when the caller allows skipping
 
@@ -256,6 +257,7 @@ class GlobalMapModel:
             else:
                 obj.age_out(self.newest, cfg)
         if len(self.objects) > cfg.max_objects:
+            self._changed = True
             ranked = sorted(self.objects.values(), key=lambda o: (o.count, o.last_seen))
             for obj in ranked[:len(self.objects) - cfg.max_objects]:
                 self._delete(obj)
@@ -279,12 +281,14 @@ class GlobalMapModel:
                                 cfg.ransac_iterations, cfg.source_birth_window)
             if found is None:
                 return
+            self._changed = True
             obj = self._new_object(SOUND_SOURCE_LABEL, float(self.pending.times[found.inliers].min()))
             obj.add_rays(self.pending.subset(found.inliers), cfg)
             obj.estimate(cfg)
             self.pending = self.pending.subset(~found.inliers)
 
     def _merge(self, keep: TrackedObject, drop: TrackedObject) -> None:
+        self._changed = True
         keep.absorb(drop, self.config)
         self.unsaved.add(keep.id)
         for key, object_id in self._tracks.items():
@@ -296,10 +300,23 @@ class GlobalMapModel:
         self._delete(drop)
 
     def _merge_duplicates(self) -> None:
-        lookup = MapView(self.frame_id, self.newest, self._object_views(), [],
-                         max_extrapolation=self.config.max_extrapolation)
-        for keep, drop in find_duplicates(lookup, self.config):
+        cfg = self.config
+        views = self._object_views()
+        lookup = MapView(self.frame_id, self.newest, views, [], max_extrapolation=cfg.max_extrapolation)
+        for keep, drop in find_duplicates(lookup, cfg):
             self._merge(self.objects[keep], self.objects[drop])
+        # A 'static' object whose points all lie on a same-label walker's track is made of that
+        # walker's detections (taken while its track was lost or its prediction off).
+        tracks = [v for v in views if not v.is_static and v.id in self.objects]
+        for static in [v for v in views if v.is_static and v.id in self.objects and 'vision' in v.modalities]:
+            obj = self.objects[static.id]
+            times, points, variances, _ = obj.point_arrays()
+            for track in tracks:
+                if track.label.casefold() == static.label.casefold() and track.id in self.objects and \
+                        points_on_track(track, times, points, variances, cfg.association_gate,
+                                        cfg.max_extrapolation) >= TRACK_MEMBER_FRACTION:
+                    self._merge(self.objects[track.id], obj)
+                    break
 
     def _merge_split_sources(self) -> None:
         """Two audio-only sources whose bearings triangulate together are one source that an early,
@@ -353,6 +370,8 @@ class GlobalMapModel:
                          max_extrapolation=self.config.max_extrapolation)
         for record in pending:
             link = link_event(record.event, lookup, self.objects, self.config)
+            if link[0] != record.object_id:
+                self._changed = True  # a new link is a new map revision
             record.object_id, record.link_score, record.source_position = link
             record.final = record.event.end < self.newest - RELINK_WINDOW
             self.unsaved_events.add(record.event.id)

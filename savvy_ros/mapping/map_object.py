@@ -191,13 +191,13 @@ class TrackedObject:
 
     # -- bounding ----------------------------------------------------------------------------
 
-    def _point_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def point_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         a = np.array(sorted(self.points), dtype=np.float64).reshape(-1, 6)
         return a[:, 0], a[:, 1:4], a[:, 4], a[:, 5]
 
     def compact(self, config: MapConfig) -> None:
         """Moving: bake the older half into the trajectory; static: merge time-adjacent pairs."""
-        t, p, var, w = self._point_arrays()
+        t, p, var, w = self.point_arrays()
         half = len(t) // 2
         if self.moving:
             self.bake(t[:half], p[:half], var[:half], w[:half], config)
@@ -229,7 +229,7 @@ class TrackedObject:
         """Moving objects: raw points older than `observation_max_age` become trajectory samples."""
         if not self.moving or not self.points or self.points[0][0] >= newest - config.observation_max_age:
             return
-        t, p, var, w = self._point_arrays()
+        t, p, var, w = self.point_arrays()
         old = t < newest - config.observation_max_age
         self.bake(t[old], p[old], var[old], w[old], config)
         self.points = [tuple(r) for r in np.column_stack([t[~old], p[~old], var[~old], w[~old]]).tolist()]
@@ -261,7 +261,7 @@ class TrackedObject:
             position, covariance = fit.position, fit.covariance
             self.acoustic_centre = tuple(float(v) for v in position)
         else:
-            t, p, var, w = self._point_arrays()
+            t, p, var, w = self.point_arrays()
             # Inverse-variance weights, rescaled to the evidence count so DBSCAN's core weight keeps its meaning.
             weights = w / np.maximum(var, config.position_floor_std ** 2)
             weights *= w.sum() / weights.sum()
@@ -272,8 +272,12 @@ class TrackedObject:
                     (self.static_hint is False and 'vision' not in self.modalities)
             if self.moving:
                 st, sp, sv = self._smooth(t, p, var, w, config)
-                traj_t = np.concatenate([np.array(self.frozen_times), st])
-                traj_p = np.vstack([np.array(self.frozen_positions).reshape(-1, 3), sp])
+                # Baked samples end where the raw points begin (a merged track may overlap: the
+                # live, smoothed part wins), so the trajectory stays strictly time-ordered.
+                frozen_t = np.array(self.frozen_times)
+                older = frozen_t < st[0]
+                traj_t = np.concatenate([frozen_t[older], st])
+                traj_p = np.vstack([np.array(self.frozen_positions).reshape(-1, 3)[older], sp])
                 position, covariance = sp[-1], np.eye(3) * sv[-1]
         self.cached = MapObjectView(
             id=self.id, label=self.label, aliases=list(self.aliases), is_static=not self.moving,

@@ -82,3 +82,12 @@ def explained_fraction(obj: MapObjectView, rays: Rays, gate: float, max_extrapol
     where, valid = positions_at(obj, rays.times, max_extrapolation)
     to = where - rays.origins
     return float(np.mean(valid & (azimuth_gap(rays.directions, to) < gate)))
+
+
+def points_on_track(track: MapObjectView, times: np.ndarray, positions: np.ndarray, variances: np.ndarray,
+                    gate: float, max_extrapolation: float) -> float:
+    """Fraction of observations (times, positions) that lie on `track` where it was at their time:
+    a 'static' object made of a walker's mis-associated detections."""
+    where, valid = positions_at(track, times, max_extrapolation)
+    near = np.sum((where - positions) ** 2, axis=1) < gate ** 2 + 9.0 * variances
+    return float(np.mean(valid & near)) if times.shape[0] else 0.0

@@ -23,6 +23,7 @@ from savvy_ros.mapping.map_model import GlobalMapModel
 from savvy_ros.mapping.observations import InvalidObservationError
 from savvy_ros.mapping.store import MapStore, MapStoreError
 from savvy_ros.msg import AudioBearingArray, AudioEventArray, GlobalMap, ObjectObservationArray, SnapshotDescriptor
+from savvy_ros.replay.acknowledgement import create_acked_subscription
 from savvy_ros.ros.map_messages import (bearings_to_batch, event_to_heard, keyframe_to_candidate,
                                         map_view_to_global_map, map_view_to_markers, observations_to_batch)
 from savvy_ros.ros.node_main import run_node
@@ -43,7 +44,7 @@ PARAMETERS = [
     ParameterSpec('store_path', '', 'SQLite file the map is saved to and restored from; empty = no persistence'),
     ParameterSpec('save_period', 5.0, 'Save interval [s]: a crash loses at most this much data'),
     ParameterSpec('default_observation_std', 0.3, 'Position spread of an observation without covariance [m]'),
-    ParameterSpec('association_gate', 1.0, 'Visual observation -> object gate [m]'),
+    ParameterSpec('association_gate', 0.6, 'Visual observation -> object gate, plus 3 sigma of the observation [m]'),
     ParameterSpec('moving_threshold', 0.5, 'Displacement that marks an object as moving [m]'),
     ParameterSpec('dbscan_eps', 0.35, 'DBSCAN neighbourhood radius for static objects [m]'),
     ParameterSpec('accel_std', 1.0, 'Constant-velocity Kalman process noise [m/s^2]'),
@@ -52,6 +53,9 @@ PARAMETERS = [
     ParameterSpec('observation_max_age', 120.0,
                   'Raw points of moving objects older than this are baked into the trajectory [s]'),
     ParameterSpec('max_points_per_object', 256, 'Raw weighted points kept per object [points]'),
+    ParameterSpec('max_trajectory_points', 4000, 'Trajectory samples kept per object; older ones thinned [samples]'),
+    ParameterSpec('max_body_path_points', 20000, 'Body path samples kept; older ones thinned [samples]'),
+    ParameterSpec('ray_max_age', 60.0, 'Bearings not attributed to an object are forgotten after this [s]'),
     ParameterSpec('max_objects', 2000, 'Objects kept at most [objects]'),
     ParameterSpec('max_events', 5000, 'Newest hearing events kept [events]'),
     ParameterSpec('body_path_period', 0.2, 'Body path sample spacing [s]'),
@@ -59,6 +63,7 @@ PARAMETERS = [
     ParameterSpec('seed', 0, 'Seed of the triangulation RANSAC [1]'),
 ]
 
+PUBLISH_CPU_SHARE = 0.2  # most of the node's time spent converting and publishing the map
 INPUT_QOS = QoSProfile(depth=200, reliability=ReliabilityPolicy.BEST_EFFORT, history=HistoryPolicy.KEEP_LAST)
 EVENT_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
 LATCHED_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
@@ -78,6 +83,11 @@ class MapNode(Node):
         self.store: MapStore | None = None  # set first: rclpy may destroy a half-built node
         self.params = declare_parameters(self, PARAMETERS)
         p = self.params
+        for name in ('publish_period', 'min_publish_interval', 'save_period', 'body_path_period', 'tf_cache_time'):
+            if not p[name] > 0.0:
+                raise ValueError(f'parameter {name} must be > 0 s, got {p[name]}')
+        if not p['tf_wait'] >= 0.0:
+            raise ValueError(f"parameter tf_wait must be >= 0 s, got {p['tf_wait']}")
         self.world, self.body = p['world_frame'], p['body_frame']
         self.model = GlobalMapModel(MapConfig.from_mapping(p), self.world, self.body)
         self.store = self._open_store(p['store_path'])
@@ -85,12 +95,14 @@ class MapNode(Node):
         self.waiting: deque[WaitingInput] = deque()
         self.map_pub = self.create_publisher(GlobalMap, '/savvy/map', LATCHED_QOS)
         self.marker_pub = self.create_publisher(MarkerArray, '/savvy/markers', LATCHED_QOS)
-        self.create_subscription(ObjectObservationArray, '/savvy/objects', self._on_objects, INPUT_QOS)
-        self.create_subscription(AudioBearingArray, '/savvy/bearings', self._on_bearings, INPUT_QOS)
-        self.create_subscription(AudioEventArray, '/savvy/events', self._on_events, EVENT_QOS)
-        self.create_subscription(SnapshotDescriptor, '/savvy/snapshots', self._on_snapshot, EVENT_QOS)
+        for msg_type, topic, callback, qos in ((ObjectObservationArray, '/savvy/objects', self._on_objects, INPUT_QOS),
+                                               (AudioBearingArray, '/savvy/bearings', self._on_bearings, INPUT_QOS),
+                                               (AudioEventArray, '/savvy/events', self._on_events, EVENT_QOS),
+                                               (SnapshotDescriptor, '/savvy/snapshots', self._on_snapshot, EVENT_QOS)):
+            create_acked_subscription(self, msg_type, topic, callback, qos)  # paces flow-controlled replay
         self._logged_drops: set[str] = set()
         self._published_revision = -1
+        self._publish_cost = 0.0  # [s] wall time the last publication took
         self._last_publish = 0.0
         self.create_timer(0.05, self._retry_waiting)
         self.create_timer(p['min_publish_interval'], self._maybe_publish)
@@ -102,10 +114,13 @@ class MapNode(Node):
     def _open_store(self, path: str) -> MapStore | None:
         if not path:
             return None
+        store = None
         try:
             store = MapStore(Path(path).expanduser())
             restored = store.load(self.model)
         except MapStoreError as exc:  # refuse to start rather than overwrite someone's map
+            if store is not None:
+                store.close()
             raise ValueError(f'store_path: {exc} (move it away or choose another store_path)') from exc
         if restored:
             self.get_logger().info(f'restored {len(self.model.objects)} objects and {len(self.model.events)} '
@@ -183,8 +198,12 @@ class MapNode(Node):
 
     def _enqueue_at_stamp(self, kind: str, msg, ingest: Callable[[Transform], None]) -> None:
         """Ingest `msg` with the world <- sensor transform at its capture stamp, when TF has it."""
+        stamp = stamp_to_seconds(msg.header.stamp)
+        if stamp <= 0.0:  # TF would read 0 as "latest": an unstamped input has no place in time
+            self._drop(f'unstamped {kind}', f'header.stamp is zero (frame {msg.header.frame_id!r})')
+            return
+
         def apply() -> None:
-            stamp = stamp_to_seconds(msg.header.stamp)
             ingest(self.tf.lookup_transform(self.world, msg.header.frame_id, stamp))
             self._record_body_pose(stamp)
         self._enqueue(kind, apply)
@@ -205,27 +224,26 @@ class MapNode(Node):
                 if event.has_bearing:
                     frame = event.bearing_frame_id or msg.header.frame_id
                     mid = 0.5 * (stamp_to_seconds(event.start) + stamp_to_seconds(event.end))
-                    transform = self.tf.lookup_transform(self.world, frame, mid)
+                    transform = self.tf.lookup_transform(self.world, frame, mid) if mid > 0.0 else None
                 heard.append(event_to_heard(event, transform))
-            for event in heard:  # all lookups done: a retry never ingests twice
-                if not self.model.ingest_event(event):
-                    self._drop('bad event', f'event {event.id}')
+            for event in heard:  # all lookups done: a retry never ingests twice; the model counts bad ones
+                self.model.ingest_event(event)
         self._enqueue('events', apply)
 
     def _on_snapshot(self, msg: SnapshotDescriptor) -> None:
+        frames = [(obj, keyframe) for obj in msg.objects for keyframe in obj.keyframes]
+        if any(stamp_to_seconds(keyframe.stamp) <= 0.0 for _, keyframe in frames):
+            self._drop('unstamped key frame', f'snapshot for {msg.question!r}')
+            frames = [(obj, keyframe) for obj, keyframe in frames if stamp_to_seconds(keyframe.stamp) > 0.0]
+
         def apply() -> None:
-            candidates = []
-            for obj in msg.objects:
-                for keyframe in obj.keyframes:
-                    transform = self.tf.lookup_transform(self.world, msg.header.frame_id,
-                                                         stamp_to_seconds(keyframe.stamp))
-                    candidate = keyframe_to_candidate(obj, keyframe, transform)
-                    if candidate is None:
-                        self._drop('incomplete key frame', obj.description)
-                    else:
-                        candidates.append(candidate)
-            for candidate in candidates:
-                self.model.ingest_snapshot(candidate)
+            candidates = [keyframe_to_candidate(obj, keyframe, self.tf.lookup_transform(
+                self.world, msg.header.frame_id, stamp_to_seconds(keyframe.stamp))) for obj, keyframe in frames]
+            for candidate in candidates:  # all lookups done: a retry never ingests twice
+                if candidate is None:
+                    self._drop('incomplete key frame', 'distance or azimuth is NaN')
+                else:
+                    self.model.ingest_snapshot(candidate)
         self._enqueue('snapshot', apply)
 
     # -- outputs ---------------------------------------------------------------------------
@@ -238,13 +256,20 @@ class MapNode(Node):
 
     def _publish_if_due(self) -> None:
         now = time.monotonic()
+        since = now - self._last_publish
+        # On change, but spending at most PUBLISH_CPU_SHARE of the time on building messages: an
+        # hour-long map (body path, trajectories) takes a few tenths of a second to convert.
+        if since < self._publish_cost / PUBLISH_CPU_SHARE:
+            return
         # A full update (merging, triangulation, event links) at least every publish_period of
         # wall time, or every second of data; cheap views in between.
-        view = self.model.view(full=now - self._last_publish >= self.params['publish_period'])
-        if view.revision == self._published_revision and now - self._last_publish < self.params['publish_period']:
+        view = self.model.view(full=since >= self.params['publish_period'])
+        if view.revision == self._published_revision and since < self.params['publish_period']:
             return
+        began = time.monotonic()
         self.map_pub.publish(map_view_to_global_map(view))
         self.marker_pub.publish(map_view_to_markers(view, list(self.model.recent_rays)))
+        self._publish_cost = time.monotonic() - began
         self._published_revision, self._last_publish = view.revision, now
 
     def _save(self) -> None:

@@ -112,5 +112,6 @@ def test_scattered_reflections_over_a_long_run_make_no_phantom_source():
     origins = np.column_stack([rng.uniform(0, 6, n), rng.uniform(0, 8, n), np.full(n, 1.6)])
     angles = rng.uniform(-np.pi, np.pi, n)
     directions = np.column_stack([np.cos(angles), np.sin(angles), np.zeros(n)])
-    rays = Rays(np.sort(rng.uniform(0, 600, n)), origins, directions, np.ones(n), np.full(n, np.nan), np.full(n, np.nan))
+    unknown = np.full(n, np.nan)
+    rays = Rays(np.sort(rng.uniform(0, 600, n)), origins, directions, np.ones(n), unknown, unknown)
     assert find_source(rays, np.random.default_rng(0), np.radians(12), 15, 0.5, 400, window=15.0) is None

@@ -178,3 +178,15 @@ def test_planar_bearings_attach_to_an_object_below_the_array_at_close_range():
             model.view()
     view = model.view()
     assert [o.label for o in view.objects] == ['tv'] and view.objects[0].is_sound_source
+
+
+def test_body_path_keeps_late_samples_and_stays_bounded():
+    model = GlobalMapModel(MapConfig(body_path_period=0.2, max_body_path_points=100))
+    for t in (1.0, 1.1, 2.0, 0.4, 1.5, 1.6, 0.0):  # several topics: samples arrive out of order
+        model.add_body_pose(t, walk(t), 0.1)
+    times, positions, yaws = model.body.arrays()
+    np.testing.assert_allclose(times, [0.0, 0.4, 1.0, 1.5, 2.0])
+    np.testing.assert_allclose(positions[:, 0], -2.0 + 0.5 * times)
+    for k in range(1000):
+        model.add_body_pose(3.0 + 0.2 * k, walk(0.0), 0.0)
+    assert len(model.body) <= 100 and np.all(np.diff(model.body.arrays()[0]) > 0)

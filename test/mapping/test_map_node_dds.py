@@ -30,6 +30,7 @@ def rig_io(ros_context):
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.node import Node
     from tf2_msgs.msg import TFMessage
+    from visualization_msgs.msg import MarkerArray
 
     from savvy_ros.msg import AudioBearingArray, AudioEventArray, GlobalMap, ObjectObservationArray, SnapshotDescriptor
     from savvy_ros.nodes.map_node import EVENT_QOS, INPUT_QOS, LATCHED_QOS
@@ -44,6 +45,8 @@ def rig_io(ros_context):
           'events': node.create_publisher(AudioEventArray, '/savvy/events', EVENT_QOS),
           'snapshots': node.create_publisher(SnapshotDescriptor, '/savvy/snapshots', EVENT_QOS)}
     io['sub'] = node.create_subscription(GlobalMap, '/savvy/map', io['maps'].append, LATCHED_QOS)
+    io['markers'] = []
+    io['marker_sub'] = node.create_subscription(MarkerArray, '/savvy/markers', io['markers'].append, LATCHED_QOS)
     executor = SingleThreadedExecutor(context=ros_context)
     executor.add_node(node)
     io['executor'] = executor
@@ -160,6 +163,11 @@ def test_map_node_maps_over_tf_survives_sigkill_and_restores(rig_io, tmp_path):
         head = WalkingRig().head_pose(2.5)
         ahead = head.translation + 2.0 * np.array([np.cos(head.yaw()), np.sin(head.yaw()), 0.0])
         assert kettle.modalities == frozenset({'snapshot'}) and np.linalg.norm(kettle.position - ahead) < 1e-3
+        # RViz gets the same map: a sphere and a label per object, the body path, the sound rays.
+        def namespaces() -> list[str]:
+            return [m.ns for m in rig_io['markers'][-1].markers[1:]] if rig_io['markers'] else []
+        spin_until(rig_io['executor'], lambda: namespaces().count('objects') == len(view.objects), timeout=10)
+        assert namespaces().count('objects') == len(view.objects) and {'body_path', 'sound_rays'} <= set(namespaces())
         # The wearer's path, recorded from TF at the data's stamps.
         position, yaw = view.body_pose_at(T0 + 2.0)
         truth = WalkingRig().head_pose(2.0)

@@ -29,3 +29,8 @@ def test_a_corrupt_store_is_a_configuration_error(ros_context, tmp_path):
     with pytest.raises(ValueError, match='store_path: map store .*map.db is not a usable SQLite database'):
         make_node(ros_context, store_path=str(bad))
     assert bad.read_bytes() == b'not a database' * 64  # left as it was
+
+
+def test_a_zero_period_is_refused(ros_context):
+    with pytest.raises(ValueError, match='save_period must be > 0'):
+        make_node(ros_context, save_period=0.0)
