@@ -29,11 +29,17 @@ def aruco_table(gt: dict[str, Any]) -> dict[str, Any] | None:
     return {'dictionary': dictionaries.pop(), 'default_size': None, 'markers': markers}
 
 
+# In replay every node shares two cores with the player: TF can fall behind the other inputs by
+# more than the live default wait, and a dropped observation is a lost answer.
+REPLAY_PARAMS = {'map_node': {'savvy_map': {'tf_wait': '3.0'}}}
+
+
 def episode_node_params(gt: dict[str, Any] | None, work_dir: Path) -> dict[str, dict[str, dict[str, str]]]:
     """executable -> {node name: {parameter: value}} overrides for this episode."""
+    params = {executable: {node: dict(values) for node, values in nodes.items()}
+              for executable, nodes in REPLAY_PARAMS.items()}
     if gt is None:
-        return {}
-    params: dict[str, dict[str, str]] = {}
+        return params
     table = aruco_table(gt)
     if table is not None:
         work_dir.mkdir(parents=True, exist_ok=True)

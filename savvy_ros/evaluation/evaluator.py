@@ -10,6 +10,7 @@ Hearing runs in every graph run because the questions are anchored on heard even
 """
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -138,6 +139,9 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
             speed = output.bag_seconds / output.play_seconds if output.play_seconds > 0 else float('nan')
             runs.append(score_answers(name, questions, output.responses,
                                       note=f'{", ".join(sorted(modalities))}; bag played at {speed:.2f}x real time'))
+            if output.final_map is not None:
+                write_map_summary(out_dir / 'maps' / f'{episode.name}_{name}.json',
+                                  global_map_to_view(output.final_map))
             if name == 'all' or final_map is None:
                 final_map = output.final_map
     plot = None
@@ -146,6 +150,22 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
         plot = plot_episode(out_dir / 'plots' / f'{episode.name}.png', gt, estimated,
                             f'{episode.name}: true (green) vs map (red/orange)')
     return runs, plot
+
+
+def write_map_summary(path: Path, view) -> None:
+    """The map a run ended with, as readable JSON (what the answers were computed from)."""
+    def xyz(p) -> list[float] | None:
+        return None if p is None else [round(float(v), 3) for v in p]
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        'frame_id': view.frame_id, 'stamp': view.stamp, 'body_path_samples': int(view.body_times.shape[0]),
+        'objects': [{'id': o.id, 'label': o.label, 'aliases': o.aliases, 'static': o.is_static,
+                     'sound_source': o.is_sound_source, 'position': xyz(o.position),
+                     'modalities': sorted(o.modalities), 'observations': o.observation_count} for o in view.objects],
+        'events': [{'id': e.id, 'kind': e.kind, 'start': e.start, 'end': e.end, 'text': e.text, 'labels': e.labels,
+                    'object_id': e.object_id, 'link_score': e.link_score, 'source_position': xyz(e.source_position)}
+                   for e in view.events]}, indent=1) + '\n')
 
 
 def merge_runs(per_episode: Sequence[Sequence[RunScores]]) -> list[RunScores]:
