@@ -137,7 +137,9 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         _wait_for_subscribers(client_node, executor, config.startup_timeout, processes, log_dir)
         progress('starting nodes', len(executables), len(executables))
         started = time.monotonic()
-        result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=False), context=context)
+        # Flow control: the player waits for the acknowledging nodes, so a slow node is never fed
+        # faster than it can take (the rate is then an upper bound).
+        result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True), context=context)
         play_seconds = time.monotonic() - started
         deadline = time.monotonic() + 60.0
         while time.monotonic() < deadline and (

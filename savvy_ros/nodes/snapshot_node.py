@@ -3,8 +3,10 @@ backend, parses the answer and publishes SnapshotDescriptor on /savvy/snapshots.
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rclpy.task import Future
@@ -21,7 +23,7 @@ from savvy_ros.snapshot.describer import DescribeOutcome, DescriberConfig, Snaps
 from savvy_ros.snapshot.descriptor import SnapshotDescription
 from savvy_ros.snapshot.parsing import SnapshotParseError
 from savvy_ros.srv import DescribeSnapshot
-from savvy_ros.vision.drop_counter import DropCounter
+from savvy_ros.ros.drop_counter import DropCounter
 from savvy_ros.vision.image_encoding import ImageDataError, UnsupportedEncodingError, to_rgb8
 
 PARAMETERS = [
@@ -95,7 +97,8 @@ class SnapshotNode(Node):
         super().__init__(kwargs.pop('node_name', 'savvy_snapshot'), **kwargs)
         self.params = p = declare_parameters(self, PARAMETERS)
         self.drops = DropCounter(lambda text: self.get_logger().warning(text))
-        self.buffer = RollingBuffer(p['buffer_duration'], p['buffer_frame_rate'], 100_000, p['frame_max_side'])
+        self.buffer = RollingBuffer(p['buffer_duration'], p['buffer_frame_rate'], 100_000, p['frame_max_side'],
+                                    p['audio_rate'])
         self.describer: SnapshotDescriber | None = None
         self.unavailable = "no AV-LLM backend configured (set the 'backend' parameter)"
         if p['backend']:
@@ -110,17 +113,25 @@ class SnapshotNode(Node):
                 self.get_logger().error(self.unavailable)
         self.workers = ThreadPoolExecutor(max_workers=max(1, p['max_concurrent']), thread_name_prefix='snapshot')
         self.publisher = self.create_publisher(SnapshotDescriptor, p['snapshot_topic'], SNAPSHOT_QOS)
+        # Sensors and requests in separate groups: a request awaiting its backend call must not
+        # hold up the buffer (the lock keeps the two apart on a multi-threaded executor).
+        self._buffer_lock = threading.Lock()
+        sensors = MutuallyExclusiveCallbackGroup()
         if self.describer is not None:   # an idle node does not pay for decoding frames
-            self.create_subscription(Image, p['image_topic'], self._on_image, qos_profile_sensor_data)
-            self.create_subscription(AudioChunk, p['audio_topic'], self._on_audio, qos_profile_sensor_data)
-        self.create_service(DescribeSnapshot, p['service_name'], self._on_describe)
+            self.create_subscription(Image, p['image_topic'], self._on_image, qos_profile_sensor_data,
+                                     callback_group=sensors)
+            self.create_subscription(AudioChunk, p['audio_topic'], self._on_audio, qos_profile_sensor_data,
+                                     callback_group=sensors)
+        self.create_service(DescribeSnapshot, p['service_name'], self._on_describe,
+                            callback_group=ReentrantCallbackGroup())
         model = self.describer.backend.model if self.describer else 'none'
         self.get_logger().info(f"describing on {p['service_name']} with {model}, publishing {p['snapshot_topic']}")
 
     def _on_image(self, msg: Image) -> None:
         try:
             rgb = to_rgb8(msg.encoding, msg.height, msg.width, msg.step, msg.data, bool(msg.is_bigendian))
-            self.buffer.add_frame(stamp_to_seconds(msg.header.stamp), rgb)
+            with self._buffer_lock:
+                self.buffer.add_frame(stamp_to_seconds(msg.header.stamp), rgb)
         except (UnsupportedEncodingError, ImageDataError, ClipError) as exc:
             self.drops.drop('image', str(exc))
 
@@ -131,14 +142,16 @@ class SnapshotNode(Node):
             if self.params['audio_channel'] >= msg.channels:
                 raise ClipError(f"audio_channel {self.params['audio_channel']} but the chunk has {msg.channels}")
             mono = mono_mix(msg.data, msg.channels, self.params['audio_channel'])
-            self.buffer.add_audio(stamp_to_seconds(msg.header.stamp), msg.sample_rate, mono)
+            with self._buffer_lock:
+                self.buffer.add_audio(stamp_to_seconds(msg.header.stamp), msg.sample_rate, mono)
         except ClipError as exc:
             self.drops.drop('audio chunk', str(exc))
 
     def _cut_clip(self, request: DescribeSnapshot.Request) -> Clip:
         start, end = stamp_to_seconds(request.clip_start), stamp_to_seconds(request.clip_end)
-        return self.buffer.clip(start if start > 0 else None, end if end > 0 else None,
-                                self.params['clip_max_frames'], self.params['audio_rate'])
+        with self._buffer_lock:
+            return self.buffer.clip(start if start > 0 else None, end if end > 0 else None,
+                                    self.params['clip_max_frames'])
 
     async def _on_describe(self, request: DescribeSnapshot.Request,
                            response: DescribeSnapshot.Response) -> DescribeSnapshot.Response:
@@ -182,8 +195,10 @@ class SnapshotNode(Node):
         await done
 
     def destroy_node(self) -> None:
-        self.workers.shutdown(wait=False, cancel_futures=True)
-        if self.describer is not None:
+        # Also runs on a node whose constructor failed (configuration error): check what exists.
+        if getattr(self, 'workers', None) is not None:
+            self.workers.shutdown(wait=False, cancel_futures=True)
+        if getattr(self, 'describer', None) is not None:
             self.describer.close()
         super().destroy_node()
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from savvy_ros.mapping.errors import EmptyMapError as MapEmptyError
 from savvy_ros.mapping.errors import OutsideSpanError
-from savvy_ros.mapping.map_view import MapView
+from savvy_ros.mapping.map_view import MapEventView, MapView
 from savvy_ros.qa.errors import (EmptyMapError, MalformedOptionsError, SourceNotLocatedError,
                                  TimeOutsideRecordingError, UnknownObjectError)
 from savvy_ros.qa.grounding import (GroundedEvent, GroundingThresholds, MapIndex, SnapshotWindow, ground_event,
@@ -29,6 +29,8 @@ from savvy_ros.qa.savvy_conventions import (FRONT_THRESHOLD_DEG, OptionsError, V
 
 NOW_WINDOW = 1.0          # [s] "now" = the last second of the map
 WINDOW_SAMPLES = 9        # positions of moving objects averaged over the window
+HOLD_SECONDS = 15.0       # [s] an untracked object's nearest tracked position is used up to this gap
+HOLD_DRIFT = 0.3          # [m/s] growth of its uncertainty over the gap
 
 
 @dataclass
@@ -64,6 +66,7 @@ class QuestionAnswerer:
                  index: MapIndex | None = None) -> None:
         self.view, self.matcher, self.thresholds, self.best_guess = view, matcher, thresholds, best_guess
         self.index = index if index is not None and index.view is view else MapIndex(view)
+        self._anchor_kind: str | None = None   # of the question being answered
 
     # -- time ------------------------------------------------------------------------------
 
@@ -94,15 +97,22 @@ class QuestionAnswerer:
 
     def _object_xy(self, object_id: int, t0: float, t1: float) -> tuple[np.ndarray, float]:
         obj = self.view.object(object_id)
+        sigma = math.sqrt(max(float(np.trace(np.asarray(obj.covariance)[:2, :2])) / 2.0, 0.0))
         times = np.linspace(t0, t1, WINDOW_SAMPLES) if t1 > t0 else np.array([t0])
         try:
             points = np.array([self.view.position_at(object_id, float(t)) for t in times])
         except OutsideSpanError as exc:
-            if not self.best_guess:
+            # Not tracked during the window: hold the nearest tracked position, its uncertainty
+            # growing with the gap (a person walks away); too long a gap is a refusal.
+            track_t = obj.trajectory_times if obj.trajectory_times.shape[0] else np.array([obj.last_seen])
+            track_p = obj.trajectory_positions if obj.trajectory_times.shape[0] else \
+                np.asarray(obj.position, float).reshape(1, 3)
+            end = 0 if t1 < track_t[0] else -1
+            gap = float(track_t[0] - t1 if end == 0 else t0 - track_t[-1])
+            if gap > HOLD_SECONDS and not self.best_guess:
                 raise TimeOutsideRecordingError(f'"{obj.label}" (object {obj.id}) was not tracked then: {exc}') \
                     from exc
-            points = np.asarray(obj.position, dtype=float).reshape(1, 3)
-        sigma = math.sqrt(max(float(np.trace(np.asarray(obj.covariance)[:2, :2])) / 2.0, 0.0))
+            return np.asarray(track_p[end][:2], float), math.hypot(sigma, HOLD_DRIFT * max(gap, 0.0))
         return points[:, :2].mean(axis=0), sigma
 
     def locate(self, ref: ObjectRef, event: GroundedEvent | None, t0: float, t1: float,
@@ -118,9 +128,11 @@ class QuestionAnswerer:
                                 (f'object/{grounded.object.id}',), grounded.score)
         # The event's source: its linked object, else where the map placed the sound.
         heard = event.event if event is not None else None
+        if heard is None and event is not None:
+            heard = self._heard_in_window(t0, t1)
         if heard is None:
-            raise SourceNotLocatedError(f'"{ref}" is the source of an event, but the window came from '
-                                        f'{event.description if event else "nowhere"}, which names no source')
+            raise SourceNotLocatedError(f'"{ref}" is the source of an event, but nothing placed was heard during '
+                                        f'{event.description if event else "the window"} ({t0:.2f}-{t1:.2f} s)')
         evidence = (f'event/{heard.id}',)
         if heard.object_id:
             try:
@@ -137,6 +149,15 @@ class QuestionAnswerer:
         raise SourceNotLocatedError(f'{event.description} at {heard.start:.2f} s was heard, but the map has not '
                                     'located its source (no linked object and no source position)')
 
+    def _heard_in_window(self, t0: float, t1: float) -> MapEventView | None:
+        """With a window from a snapshot or the caller: the placed event overlapping it most."""
+        kind = self._anchor_kind
+        placed = [e for e in self.view.sound_events_in_window(t0, t1)
+                  if (kind is None or e.kind == kind) and (e.object_id or e.source_position is not None)]
+        if not placed:
+            return None
+        return max(placed, key=lambda e: (min(e.end, t1) - max(e.start, t0), e.link_score, -e.id))
+
     def _body(self, t0: float, t1: float) -> tuple[np.ndarray, float]:
         try:
             return self.view.mean_body_pose(t0, t1)
@@ -150,6 +171,7 @@ class QuestionAnswerer:
     def answer(self, question: ParsedQuestion, options: Sequence[str] = (), text: str = '',
                explicit_window: tuple[float, float] | None = None,
                snapshots: list[SnapshotWindow] | None = None) -> SpatialAnswer:
+        self._anchor_kind = question.anchor.kind if question.anchor is not None else None
         event = self.window(question, explicit_window, text, snapshots)
         t0, t1 = (event.start, event.end) if event is not None else self._now_window()
         when = (f'during {event.description} ({t0:.2f}-{t1:.2f} s)' if event is not None

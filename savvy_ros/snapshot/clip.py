@@ -2,9 +2,10 @@
 
 Memory is bounded three ways: frames are thinned to `frame_rate` on arrival, downscaled and kept
 JPEG-encoded, and everything older than `duration` seconds behind the newest stamp is dropped
-(plus a hard cap on frames). Audio is kept as a mono mix at its own rate. A clip samples at most
-`max_frames` frames evenly over its span and resamples the audio for the model; its `key` (a
-content hash) is what the descriptor cache uses, so a replay of the same data hits the cache.
+(plus a hard cap on frames). Audio is kept as a mono mix, resampled on arrival to the model's
+rate (streaming, so cutting a clip is only slicing); a stamp jump or a rate change starts a new
+stream. A clip samples at most `max_frames` frames evenly over its span; its `key` (a content
+hash) is what the descriptor cache uses, so a replay of the same data hits the cache.
 """
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ import io
 import math
 from collections import deque
 from dataclasses import dataclass
-from math import gcd
 
 import cv2
 import numpy as np
 import soundfile
-from scipy.signal import resample_poly
+
+from savvy_ros.hearing.resample import StreamingResampler
 
 
 class ClipError(ValueError):
@@ -40,6 +41,15 @@ class AudioBlock:
     @property
     def end(self) -> float:
         return self.stamp + self.samples.size / self.rate
+
+
+class _AudioStream:
+    """One continuous run of input audio and its resampler."""
+
+    def __init__(self, stamp: float, rate: int, out_rate: int) -> None:
+        self.start, self.rate, self.expected = stamp, rate, stamp
+        self.resampler = StreamingResampler(rate, out_rate)
+        self.produced = 0
 
 
 @dataclass(frozen=True)
@@ -104,13 +114,15 @@ class RollingBuffer:
     """Frames and audio of the last `duration` seconds (capture clock)."""
 
     def __init__(self, duration: float = 120.0, frame_rate: float = 1.0, max_frames: int = 600,
-                 frame_max_side: int = 512) -> None:
-        if duration <= 0 or frame_rate <= 0 or max_frames <= 0:
-            raise ValueError(f'buffer duration ({duration}), frame_rate ({frame_rate}) and max_frames '
-                             f'({max_frames}) must be positive')
+                 frame_max_side: int = 512, audio_rate: int = 16000) -> None:
+        if duration <= 0 or frame_rate <= 0 or max_frames <= 0 or audio_rate <= 0:
+            raise ValueError(f'buffer duration ({duration}), frame_rate ({frame_rate}), max_frames '
+                             f'({max_frames}) and audio_rate ({audio_rate}) must be positive')
         self.duration, self.frame_period, self.frame_max_side = duration, 1.0 / frame_rate, frame_max_side
+        self.audio_rate = int(audio_rate)
         self.frames: deque[BufferedFrame] = deque(maxlen=max_frames)
-        self.audio: deque[AudioBlock] = deque()
+        self.audio: deque[AudioBlock] = deque()     # at audio_rate, time-ordered
+        self._stream: _AudioStream | None = None
 
     @property
     def newest(self) -> float | None:
@@ -127,6 +139,7 @@ class RollingBuffer:
     def clear(self) -> None:
         self.frames.clear()
         self.audio.clear()
+        self._stream = None
 
     def add_frame(self, stamp: float, rgb: np.ndarray) -> bool:
         """Keep the frame unless it comes sooner than the frame period after the last kept one."""
@@ -142,10 +155,26 @@ class RollingBuffer:
         mono = np.asarray(mono, dtype=np.float32).reshape(-1)
         if not math.isfinite(stamp) or rate <= 0 or not mono.size or not np.isfinite(mono).all():
             raise ClipError(f'audio block at {stamp} ({mono.size} samples at {rate} Hz) is empty or not finite')
-        if self.audio and (rate != self.audio[-1].rate or stamp < self.audio[-1].stamp):
-            self.audio.clear()    # a new stream (rate change, replay restarted): old audio no longer fits
-        self.audio.append(AudioBlock(stamp, int(rate), mono.copy()))
+        stream = self._stream
+        if stream is not None and stamp < stream.expected - 0.5:
+            self.audio.clear()        # time went back (a replay restarted): the old audio no longer fits
+            stream = self._stream = None
+        if stream is None or rate != stream.rate or abs(stamp - stream.expected) > max(1e-3, 2.0 / rate):
+            self._end_stream()
+            stream = self._stream = _AudioStream(stamp, int(rate), self.audio_rate)
+        self._append(stream, stream.resampler.process(mono))
+        stream.expected = stamp + mono.size / rate
         self._trim()
+
+    def _append(self, stream: _AudioStream, samples: np.ndarray) -> None:
+        if samples.size:
+            self.audio.append(AudioBlock(stream.start + stream.produced / self.audio_rate, self.audio_rate, samples))
+            stream.produced += samples.size
+
+    def _end_stream(self) -> None:
+        if self._stream is not None:
+            self._append(self._stream, self._stream.resampler.flush())
+            self._stream = None
 
     def _trim(self) -> None:
         newest = self.newest
@@ -155,8 +184,7 @@ class RollingBuffer:
         while self.audio and self.audio[0].end < horizon:
             self.audio.popleft()
 
-    def clip(self, start: float | None = None, end: float | None = None, max_frames: int = 8,
-             audio_rate: int = 16000) -> Clip:
+    def clip(self, start: float | None = None, end: float | None = None, max_frames: int = 8) -> Clip:
         """The clip over [start, end] (None = the buffer's bounds), frames sampled evenly."""
         start = self.oldest if start is None else start
         end = self.newest if end is None else end
@@ -170,25 +198,21 @@ class RollingBuffer:
             picks = np.unique(np.round(np.linspace(0, len(inside) - 1, max_frames)).astype(int))
             inside = [inside[i] for i in picks]
         frames = tuple(ClipFrame(f.stamp - start, f.jpeg) for f in inside)
-        audio, offset = self._audio_between(start, end, audio_rate)
-        return Clip(start, end, frames, audio, audio_rate, offset)
+        audio, offset = self._audio_between(start, end)
+        return Clip(start, end, frames, audio, self.audio_rate, offset)
 
-    def _audio_between(self, start: float, end: float, rate: int) -> tuple[np.ndarray, float]:
+    def _audio_between(self, start: float, end: float) -> tuple[np.ndarray, float]:
         blocks = [b for b in self.audio if b.end > start and b.stamp < end]
         if not blocks:
             return np.zeros(0, np.float32), 0.0
-        source_rate, first = blocks[0].rate, blocks[0].stamp
+        rate, first = self.audio_rate, blocks[0].stamp
         # Blocks are placed on the first block's sample timeline; gaps become silence.
-        total = int(round((blocks[-1].end - first) * source_rate))
+        total = int(round((blocks[-1].end - first) * rate))
         signal = np.zeros(total, np.float32)
         for block in blocks:
-            at = int(round((block.stamp - first) * source_rate))
+            at = int(round((block.stamp - first) * rate))
             n = min(block.samples.size, max(0, total - at))
             signal[at:at + n] = block.samples[:n]
-        lo = max(0, int(round((start - first) * source_rate)))
-        hi = min(total, int(round((end - first) * source_rate)))
-        signal = signal[lo:hi]
-        if source_rate != rate and signal.size:
-            g = gcd(source_rate, rate)
-            signal = resample_poly(signal, rate // g, source_rate // g).astype(np.float32)
-        return signal, max(0.0, first + lo / source_rate - start)
+        lo = max(0, int(round((start - first) * rate)))
+        hi = min(total, int(round((end - first) * rate)))
+        return signal[lo:hi], max(0.0, first + lo / rate - start)

@@ -21,21 +21,39 @@ class NoJsonObjectError(ValueError):
     """The text holds no readable JSON object."""
 
 
+class _Scanner:
+    """Characters outside string literals, with the bracket nesting depth before each one.
+
+    Quotes open strings only inside brackets, so an apostrophe in prose ("it's") around the
+    object does not swallow it; `open_quote` is the quote still open at the end (truncation).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text, self.open_quote = text, ''
+
+    def __iter__(self):
+        depth, escaped = 0, False
+        for i, ch in enumerate(self.text):
+            if self.open_quote:
+                if escaped:
+                    escaped = False
+                elif ch == '\\':
+                    escaped = True
+                elif ch == self.open_quote:
+                    self.open_quote = ''
+                continue
+            if ch in '"\'' and depth > 0:
+                self.open_quote = ch
+                continue
+            yield i, ch
+            depth += 1 if ch in '{[' else -1 if ch in '}]' and depth > 0 else 0
+
+
 def _balanced_objects(text: str) -> list[str]:
-    """Every top-level {...} span, braces inside strings ignored."""
-    spans, depth, start, quote, escaped = [], 0, -1, '', False
-    for i, ch in enumerate(text):
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == '\\':
-                escaped = True
-            elif ch == quote:
-                quote = ''
-        elif ch in '"\'' and depth > 0:
-            # An apostrophe in prose ("it's") outside an object must not open a string.
-            quote = ch
-        elif ch == '{':
+    """Every top-level {...} span; an unterminated one (cut-off output) is kept as it is."""
+    spans, depth, start = [], 0, -1
+    for i, ch in _Scanner(text):
+        if ch == '{':
             if depth == 0:
                 start = i
             depth += 1
@@ -44,8 +62,30 @@ def _balanced_objects(text: str) -> list[str]:
             if depth == 0:
                 spans.append(text[start:i + 1])
     if depth > 0 and start >= 0:
-        spans.append(text[start:] + '}' * depth)   # truncated output (token limit): close it
+        spans.append(text[start:])                 # truncated output (token limit): repaired later
     return spans
+
+
+def _truncation_repairs(span: str, limit: int = 40) -> list[str]:
+    """Ways to close an object cut off by a token limit: back to a complete member, then close.
+
+    Each comma outside strings is a point where every member before it is complete, so the text
+    up to it plus the closing brackets (in reverse order of opening) is valid JSON if the cut-off
+    tail was the only problem.
+    """
+    stack, cuts = [], []
+    scanner = _Scanner(span)
+    for i, ch in scanner:
+        if ch in '{[':
+            stack.append('}' if ch == '{' else ']')
+        elif ch in '}]' and stack:
+            stack.pop()
+        elif ch == ',' and stack:
+            cuts.append((i, ''.join(reversed(stack))))
+    if not stack:
+        return []
+    whole = span + scanner.open_quote + ''.join(reversed(stack))    # only the last string or value was cut
+    return [whole] + [span[:i] + closers for i, closers in reversed(cuts[-limit:])]
 
 
 def _loads_lenient(candidate: str) -> tuple[Any, list[str]]:
@@ -72,11 +112,15 @@ def extract_json_object(text: str) -> tuple[dict[str, Any], list[str]]:
     spans = [s for c in candidates for s in ([c.strip()] + _balanced_objects(c)) if s.startswith('{')]
     last_error = 'no {...} object found'
     for span in sorted(dict.fromkeys(spans), key=len, reverse=True):
-        try:
-            value, notes = _loads_lenient(span)
-        except NoJsonObjectError:
-            last_error = f'unreadable object starting {span[:40]!r}'
-            continue
-        if isinstance(value, dict):
-            return value, notes
+        for attempt, candidate in enumerate([span, *_truncation_repairs(span)]):
+            try:
+                value, notes = _loads_lenient(candidate)
+            except NoJsonObjectError:
+                last_error = f'unreadable object starting {span[:40]!r}'
+                continue
+            if isinstance(value, dict):
+                if attempt:
+                    notes = [*notes, 'the output was cut off (token limit?): closed it after the last complete '
+                                     'member']
+                return value, notes
     raise NoJsonObjectError(f'no JSON object in the model output ({last_error}); output starts {text[:80]!r}')

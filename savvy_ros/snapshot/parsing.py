@@ -37,18 +37,18 @@ class SnapshotParseError(ValueError):
 
 
 def clip_seconds(value: Any) -> float:
-    """'1:05' -> 65.0, '01:02:03' -> 3723.0, '12.5s' / 12.5 -> 12.5; NaN when unreadable."""
+    """'1:05' -> 65.0, '01:02:03' -> 3723.0, '12.5s' / 12.5 -> 12.5; NaN when unreadable or < 0."""
     if isinstance(value, bool):
         return math.nan
     if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value)
-    match = _CLOCK.match(text)
-    if match:
-        hours, minutes, seconds = match.groups()
-        return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    match = _SECONDS.match(text)
-    return float(match.group(1)) if match else math.nan
+        seconds = float(value)
+    elif match := _CLOCK.match(str(value)):
+        hours, minutes, secs = match.groups()
+        seconds = int(hours or 0) * 3600 + int(minutes) * 60 + float(secs)
+    else:
+        match = _SECONDS.match(str(value))
+        seconds = float(match.group(1)) if match else math.nan
+    return seconds if math.isfinite(seconds) and seconds >= 0.0 else math.nan
 
 
 def loose_number(value: Any) -> float:
@@ -56,7 +56,7 @@ def loose_number(value: Any) -> float:
     if isinstance(value, bool) or value is None:
         return math.nan
     if isinstance(value, (int, float)):
-        return float(value)
+        return float(value) if math.isfinite(value) else math.nan
     match = _NUMBER.search(str(value))
     return float(match.group(0)) if match else math.nan
 
@@ -99,7 +99,7 @@ class _Parser:
 
     def keyframe(self, time_value: Any, values: Any, where: str) -> Keyframe | None:
         time_s = clip_seconds(time_value)
-        if not math.isfinite(time_s) or time_s < 0.0:
+        if not math.isfinite(time_s):
             self.warn(f'{where}: dropped a key frame with unreadable time {time_value!r}')
             return None
         if not isinstance(values, Mapping):
@@ -151,16 +151,25 @@ class _Parser:
             start = end = start if math.isfinite(start) else end
         elif not math.isfinite(start):
             self.warn('no readable event window (start_time / end_time)')
+            start = end = math.nan
         elif end < start:
             self.warn(f'event window ends before it starts ({start:g} s > {end:g} s); swapped')
             start, end = end, start
         return start, end
 
     def mode(self, value: Any) -> Mode:
-        mode = _MODES.get(str(value).strip().lower(), Mode.UNKNOWN) if value is not None else Mode.UNKNOWN
-        if mode is Mode.UNKNOWN:
-            self.warn('no mode given' if value is None else f'unknown mode {value!r}')
-        return mode
+        text = str(value).strip().lower() if value is not None else ''
+        if text in _MODES:
+            return _MODES[text]
+        # Free wording ("relative to the camera wearer"): decide only when it names one side.
+        ego = any(w in text for w in ('ego', 'wearer', 'first-person'))
+        allo = any(w in text for w in ('allo', 'exo', 'standing at', 'standing by'))
+        if ego != allo:
+            mode = Mode.EGOCENTRIC if ego else Mode.ALLOCENTRIC
+            self.warn(f'mode {value!r} read as {mode.name.lower()}')
+            return mode
+        self.warn('no mode given' if value is None else f'unknown mode {value!r}')
+        return Mode.UNKNOWN
 
 
 def _unwrap(data: dict[str, Any]) -> dict[str, Any]:

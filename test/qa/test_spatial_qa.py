@@ -144,3 +144,31 @@ def test_fuzz_service_core_never_raises(qa, question, options, window, best_gues
         assert 0.0 <= result.answer.confidence <= 1.0 and result.answer.explanation
     else:
         assert result.error and result.error_code and result.error_code != 'internal', result.error
+
+
+def test_an_object_not_tracked_during_the_window_is_held_with_growing_uncertainty(qa, view):
+    dog = view.objects_matching('dog')[0]
+    keep = dog.trajectory_times <= 10.0                   # the dog was last seen at 10 s, at (2, 0)
+    dog.trajectory_times, dog.trajectory_positions = dog.trajectory_times[keep], dog.trajectory_positions[keep]
+    dog.last_seen = 10.0
+    near = ask(qa, view, 'where is the dog?', window=(14.0, 15.0))      # 4 s later: held, less sure
+    sure = ask(qa, view, 'where is the dog?', window=(9.0, 10.0))
+    assert near.success and sure.success, near.error
+    assert near.answer.value == pytest.approx(0.0, abs=1e-6)          # straight ahead
+    assert near.answer.confidence < sure.answer.confidence
+    dog.trajectory_times, dog.trajectory_positions = dog.trajectory_times[:3], dog.trajectory_positions[:3]
+    far = ask(qa, view, 'where is the dog?', window=(19.0, 20.0))       # 17 s after: refused
+    assert not far.success and far.error_code == 'time_outside_recording' and 'not tracked then' in far.error
+
+
+def test_a_window_from_a_snapshot_or_the_caller_finds_the_source_heard_in_it(qa, view):
+    question = 'where was the sound source when the door slam sound comes up?'
+    snapshot = qa.ask(AskRequest(question), view, [SnapshotWindow(question, 'door slam', 5.2, 5.8)])
+    assert snapshot.success, snapshot.error
+    assert snapshot.answer.answer == 'back-left' and 'event/11' in snapshot.answer.evidence_ids
+    explicit = ask(qa, view, 'where is the speaker?', window=(8.0, 9.5), task='spatial_temporal_audio_direction_ego',
+                   target='the speaker')
+    assert explicit.success and 'object/4' in explicit.answer.evidence_ids
+    nothing = ask(qa, view, 'where is the speaker?', window=(15.0, 16.0), task='spatial_temporal_audio_direction_ego',
+                  target='the speaker')
+    assert not nothing.success and nothing.error_code == 'source_not_located'

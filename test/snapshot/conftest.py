@@ -30,6 +30,24 @@ def loc1_trajectory() -> dict:
     return json.loads(_fixture('dense_traj_loc1_script2_seq1_rec1.json').read_text())
 
 
+LOC1_ORIGIN = 380.47   # video_start_time of loc1_script2_seq1_rec1: clip time 0 on the questions' clock
+
+
+@pytest.fixture(scope='session')
+def loc1_pose(loc1_trajectory):
+    """t [s, questions' clock] -> map_T_head: the recorded floor pose (nearest 20 fps frame), head 1.6 m up."""
+    import math
+
+    from savvy_ros.tf import Transform
+
+    def pose(t: float) -> Transform:
+        frame_number = min(len(loc1_trajectory), max(1, round((t - LOC1_ORIGIN) * 20.0) + 1))
+        frame = loc1_trajectory[f'{frame_number:05d}']
+        yaw = math.atan2(frame['forward_vec'][1], frame['forward_vec'][0])
+        return Transform([*frame['loc'], 1.6], [0.0, 0.0, math.sin(yaw / 2), math.cos(yaw / 2)])
+    return pose
+
+
 class ScriptedEndpoint:
     """A real HTTP chat-completions endpoint whose replies are scripted (for failure injection).
 

@@ -34,7 +34,7 @@ def test_clip_audio_is_cut_on_the_capture_clock_and_resampled():
     for k in range(10):                                        # 10 chunks of 0.5 s, a gap after chunk 4
         start = 100.0 + 0.5 * k + (0.5 if k >= 5 else 0.0)
         buffer.add_audio(start, rate, np.full(rate // 2, k / 10.0, np.float32))
-    clip = buffer.clip(101.0, 104.0, audio_rate=16000)
+    clip = buffer.clip(101.0, 104.0)
     assert clip.audio_rate == 16000 and clip.audio.size == pytest.approx(3 * 16000, abs=2)
     assert clip.audio_offset == pytest.approx(0.0)
     # 101.0..101.5 is chunk 2 (value 0.2); the gap 102.5..103.0 is silence; 103.0.. is chunk 5.

@@ -6,29 +6,18 @@ key frame's stamp, into the map model.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import pytest
 
 from savvy_ros.snapshot.backends import BackendOptions, create_backend
 from savvy_ros.snapshot.clip import RollingBuffer
 from savvy_ros.snapshot.describer import SnapshotDescriber
 
-ORIGIN = 380.47
+ORIGIN = 380.47   # = conftest LOC1_ORIGIN
 QUESTION_ID = 'spatial_temporal_audio_direction_exo_hard_3'
 DOOR_GT = np.array([-1.3, -6.9])      # gt_context sounding_object loc of the sequence's door questions
 
 
-def world_T_body(trajectory: dict, t: float):
-    from savvy_ros.tf import Transform
-
-    frame = trajectory[f'{min(len(trajectory), max(1, round((t - ORIGIN) * 20.0) + 1)):05d}']
-    yaw = math.atan2(frame['forward_vec'][1], frame['forward_vec'][0])
-    return Transform([*frame['loc'], 1.6], [0.0, 0.0, math.sin(yaw / 2), math.cos(yaw / 2)])
-
-
-def test_replayed_key_frames_become_map_objects_near_the_door(sd_file, loc1_trajectory):
+def test_replayed_key_frames_become_map_objects_near_the_door(sd_file, loc1_pose):
     from savvy_ros.mapping.map_model import GlobalMapModel
     from savvy_ros.nodes.snapshot_node import description_to_msg
     from savvy_ros.ros.map_messages import keyframe_to_candidate
@@ -44,7 +33,7 @@ def test_replayed_key_frames_become_map_objects_near_the_door(sd_file, loc1_traj
     ingested = 0
     for obj in msg.objects:
         for keyframe in obj.keyframes:
-            pose = world_T_body(loc1_trajectory, stamp_to_seconds(keyframe.stamp))
+            pose = loc1_pose(stamp_to_seconds(keyframe.stamp))
             candidate = keyframe_to_candidate(obj, keyframe, pose)
             assert candidate is not None
             ingested += model.ingest_snapshot(candidate) > 0

@@ -74,6 +74,10 @@ def test_python_literals_truncated_output_and_missing_window():
     truncated = parse_model_output('{"event": "knock", "start_time": "0:01", "end_time": "0:02", "mode": "egocentric", '
                                    '"sounding_object": {"description": "door", "key_frames": {"0:01": {"distance": 3')
     assert truncated.event == 'knock' and truncated.object(Role.SOUNDING).keyframes[0].distance_m == 3.0
+    assert any('cut off' in w for w in truncated.warnings)
+    mid_string = parse_model_output('{"event": "knock", "start_time": "0:01", "end_time": "0:02", "sounding_object": '
+                                    '{"description": "door", "key_frames": {"0:01": {"distance": "3", "direc')
+    assert mid_string.end_s == 2.0 and mid_string.object(Role.SOUNDING).description == 'door'
 
 
 @pytest.mark.parametrize('text', ['', '   ', 'I cannot answer that.', '[1, 2, 3]', '{not json at all'])
@@ -82,14 +86,22 @@ def test_output_without_an_object_raises_a_specific_error(text):
         parse_model_output(text)
 
 
+@pytest.mark.parametrize('mode, expected', [('egocentric', Mode.EGOCENTRIC), (' Allocentric ', Mode.ALLOCENTRIC),
+                                           ('relative to the camera wearer', Mode.EGOCENTRIC),
+                                           ('standing by the sink facing the window', Mode.ALLOCENTRIC),
+                                           ('egocentric or allocentric', Mode.UNKNOWN), (None, Mode.UNKNOWN)])
+def test_mode_words(mode, expected):
+    assert parse_model_output(json.dumps({'event': 'e', 'mode': mode})).mode is expected
+
+
 def test_time_and_number_readers():
     assert clip_seconds('1:05') == 65.0 and clip_seconds('01:02:03') == 3723.0 and clip_seconds('00:07') == 7.0
     assert clip_seconds(12) == 12.0 and clip_seconds('4.5 sec') == 4.5 and math.isnan(clip_seconds('soon'))
-    assert math.isnan(clip_seconds(True))
+    assert math.isnan(clip_seconds(True)) and math.isnan(clip_seconds(float('inf'))) and math.isnan(clip_seconds('-3'))
     assert loose_number('3.5 m') == 3.5 and loose_number('-90 (left)') == -90.0 and math.isnan(loose_number('N/A'))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300) | st.recursive(
     st.none() | st.booleans() | st.floats(allow_nan=True) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
@@ -101,6 +113,7 @@ def test_any_output_parses_or_raises_the_parse_error(text):
         d = parse_model_output(text)
     except SnapshotParseError:
         return
-    assert math.isnan(d.start_s) or d.start_s <= d.end_s
+    assert (math.isnan(d.start_s) and math.isnan(d.end_s)) or 0.0 <= d.start_s <= d.end_s < math.inf
     for obj in d.objects:
         assert all(math.isnan(k.azimuth_rad) or -math.pi <= k.azimuth_rad <= math.pi for k in obj.keyframes)
+        assert all(math.isnan(k.distance_m) or 0.0 <= k.distance_m < math.inf for k in obj.keyframes)

@@ -1,15 +1,16 @@
 """DDS: the release's Gemini 2.5 Pro descriptor, replayed by the snapshot node, moves the QA answer.
 
-Three processes: the snapshot node (replay backend over the real sd_gemini25 file), the QA node,
-and this test, which publishes a map of the real loc1_script2_seq1_rec1 wearer track with the
-front door at its ground-truth place and a creak heard at the wrong moment (2 s in). Before the
-snapshot the QA grounds the event from that creak; after /savvy/describe the descriptor's window
-(0:13-0:15) is used and the answer becomes the benchmark's ground truth (B: front-right).
+1. Snapshot node (replay backend over the real sd_gemini25 file) + QA node; this test publishes a
+   map of the real loc1_script2_seq1_rec1 wearer track with the front door at its ground-truth
+   place and a creak heard at the wrong moment (2 s in). Before the snapshot the QA grounds the
+   event from that creak; after /savvy/describe the descriptor's window (0:13-0:15) is used and
+   the answer becomes the benchmark's ground truth (B: front-right).
+2. Snapshot node -> map node -> QA node, with only the wearer's TF from this test: the
+   descriptor's key frames put the door on the map and its window times the question.
 """
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 import pytest
@@ -92,6 +93,7 @@ def test_replayed_descriptor_sets_the_window_and_the_answer(ros_context, nodes, 
     assert (before.answer, stamp_to_seconds(before.window_start)) == ('D', pytest.approx(ORIGIN + 2.0))
 
     request = DescribeSnapshot.Request(question=QUESTION, question_id=QUESTION_ID, clip_start=seconds_to_stamp(ORIGIN))
+    assert spin_until(executor, lambda: node.count_subscribers('/savvy/snapshots') >= 2, 30.0)   # QA and us
     reply = call(node, executor, describe, request)
     assert reply.success and not reply.cached and reply.warnings == [], reply.error
     d = reply.descriptor
@@ -122,5 +124,80 @@ def test_replayed_descriptor_sets_the_window_and_the_answer(ros_context, nodes, 
     assert not unknown.success and 'has no output for question id' in unknown.error
     empty = call(node, executor, describe, DescribeSnapshot.Request(question='where is the cat?'))
     assert not empty.success and 'buffer is empty' in empty.error
+    executor.shutdown()
+    node.destroy_node()
+
+
+@pytest.fixture()
+def pipeline(sd_file):
+    """Snapshot node (replay) -> map node (TF from this test) -> QA node, each in its own process."""
+    processes = [start_module('savvy_ros.nodes.snapshot_node', '--ros-args', '-p', 'backend:=replay',
+                              '-p', f'replay_file:={sd_file}'),
+                 start_module('savvy_ros.nodes.map_node', '--ros-args', '-p', 'tf_cache_time:=300.0',
+                              '-p', 'tf_wait:=5.0', '-p', 'tf_backend:=savvy_ros'),
+                 start_module('savvy_ros.nodes.qa_node', '--ros-args', '-p', 'phrase_matcher:=lexical')]
+    try:
+        for process, line in zip(processes, ('describing on', 'savvy_map', 'answering on')):
+            wait_for_line(process, line, timeout=90.0)
+        yield processes
+    finally:
+        for process in processes:
+            stop_peer(process)
+
+
+def test_replayed_descriptor_feeds_the_map_node_and_answers_appear(ros_context, pipeline, loc1_pose):
+    """Nothing heard, nothing seen: only the replayed descriptor puts the door on the map and gives
+    the window, so the answer goes from a refusal to one computed from the map node's objects."""
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.node import Node
+    from tf2_msgs.msg import TFMessage
+
+    from savvy_ros.demo.rig_publisher import transform_msg
+    from savvy_ros.qa.spatial_qa import AskRequest
+    from savvy_ros.ros.ask_client import request_to_msg
+    from savvy_ros.ros.tf_listener import TF_QOS
+    from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
+    from savvy_ros.srv import AskSpatial, DescribeSnapshot
+
+    node = Node('snapshot_pipeline_test', context=ros_context)
+    executor = SingleThreadedExecutor(context=ros_context)
+    executor.add_node(node)
+    tf = node.create_publisher(TFMessage, '/tf', TF_QOS)
+    assert spin_until(executor, lambda: tf.get_subscription_count() > 0, 30.0)
+    # The recorded wearer track at 5 Hz. The map node samples its body path from the newest TF
+    # every body_path_period (wall clock), so the event's seconds are streamed at about real time
+    # and the rest in bursts.
+    stamps = ORIGIN + np.arange(0.0, 119.0, 0.2)
+    live = (stamps > ORIGIN + 12.0) & (stamps < ORIGIN + 16.0)
+    batches = [*np.array_split(stamps[stamps <= ORIGIN + 12.0], 3), *([t] for t in stamps[live]),
+               *np.array_split(stamps[stamps >= ORIGIN + 16.0], 9)]
+    for batch in batches:
+        tf.publish(TFMessage(transforms=[transform_msg('map', 'head', float(t), loc1_pose(float(t))) for t in batch]))
+        spin_until(executor, lambda: False, 0.3)
+    ask = node.create_client(AskSpatial, '/savvy/ask')
+    ask_msg = request_to_msg(AskRequest(QUESTION, OPTIONS))
+    before = call(node, executor, ask, ask_msg)
+    assert not before.success and ('not heard' in before.error or 'no map' in before.error), before.error
+
+    # Descriptors are not latched: the map and QA nodes must be listening before one is made.
+    assert spin_until(executor, lambda: node.count_subscribers('/savvy/snapshots') >= 2, 30.0)
+    describe = node.create_client(DescribeSnapshot, '/savvy/describe')
+    reply = call(node, executor, describe, DescribeSnapshot.Request(
+        question=QUESTION, question_id=QUESTION_ID, clip_start=seconds_to_stamp(ORIGIN)))
+    assert reply.success, reply.error
+
+    after = before
+    for _ in range(120):                                  # map node ingests, publishes; QA takes both in
+        after = call(node, executor, ask, ask_msg)
+        if after.success:
+            break
+        spin_until(executor, lambda: False, 0.25)
+    assert after.success, after.error
+    assert (stamp_to_seconds(after.window_start), stamp_to_seconds(after.window_end)) == \
+        (pytest.approx(ORIGIN + 13), pytest.approx(ORIGIN + 15))
+    assert 'wooden arched front door' in after.explanation and 'snapshot' in after.explanation
+    # Gemini's key frames put the door about 1.2 m off (see test_descriptor_feeds_the_map), so the
+    # answer from the map is back-right where the ground truth says front-right (34 deg right).
+    assert (after.answer, after.answer_text) == ('D', 'back-right')
     executor.shutdown()
     node.destroy_node()
