@@ -3,6 +3,7 @@
 Synthetic episodes tag some boxes with ArUco markers; the vision node can only use them with a
 marker table (id -> label, tag size, tag-to-centre offset), which is written from the ground
 truth's marker list exactly as the renderer placed them (tag centred on the box's front face).
+The size priors get this world's object sizes (see size_priors). A real rig keeps the stock tables.
 """
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from savvy_ros.resources import config_file
+
+HEADER = '# Written by savvy-ros eval from the episode ground truth.\n'
 
 
 def aruco_table(gt: dict[str, Any]) -> dict[str, Any] | None:
@@ -34,16 +39,39 @@ def aruco_table(gt: dict[str, Any]) -> dict[str, Any] | None:
 REPLAY_PARAMS = {'map_node': {'savvy_map': {'tf_wait': '3.0'}}}
 
 
+def size_priors(gt: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The vision size-prior table with this world's classes at their true sizes.
+
+    Synthetic people are photo billboards about 1 m tall (portraits), not 1.7 m: with the stock
+    prior every person would be placed 1.7x too far. Sizes are medians over the objects of a label.
+    """
+    table = {'default': dict(base['default']), 'classes': {k: dict(v) for k, v in base['classes'].items()}}
+    sizes: dict[str, list[tuple[float, float]]] = {}
+    for obj in gt.get('objects', []):
+        width, _, height = (float(v) for v in obj['size'][:3])
+        sizes.setdefault(str(obj['label']), []).append((height, width))
+    for label, values in sizes.items():
+        heights, widths = zip(*values)
+        entry = table['classes'].setdefault(label, dict(table['default']))
+        entry.update(height=float(sorted(heights)[len(heights) // 2]), width=float(sorted(widths)[len(widths) // 2]))
+    return table
+
+
 def episode_node_params(gt: dict[str, Any] | None, work_dir: Path) -> dict[str, dict[str, dict[str, str]]]:
     """executable -> {node name: {parameter: value}} overrides for this episode."""
     params = {executable: {node: dict(values) for node, values in nodes.items()}
               for executable, nodes in REPLAY_PARAMS.items()}
     if gt is None:
         return params
+    work_dir.mkdir(parents=True, exist_ok=True)
+    vision = params.setdefault('vision_node', {}).setdefault('savvy_vision', {})
+    priors = work_dir / 'size_priors.yaml'
+    base = yaml.safe_load(config_file('vision/size_priors.yaml').read_text())
+    priors.write_text(HEADER + yaml.safe_dump(size_priors(gt, base), sort_keys=False))
+    vision['size_priors'] = str(priors)
     table = aruco_table(gt)
     if table is not None:
-        work_dir.mkdir(parents=True, exist_ok=True)
         path = work_dir / 'aruco_markers.yaml'
-        path.write_text('# Written by savvy-ros eval from the episode ground truth.\n' + yaml.safe_dump(table))
-        params['vision_node'] = {'savvy_vision': {'detector': 'coco,aruco', 'aruco_table': str(path)}}
+        path.write_text(HEADER + yaml.safe_dump(table))
+        vision.update(detector='coco,aruco', aruco_table=str(path))
     return params

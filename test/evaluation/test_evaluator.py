@@ -117,3 +117,17 @@ def test_aruco_table_follows_the_tagged_boxes_of_the_ground_truth(episode, tmp_p
     for marker_id, entry in table['markers'].items():
         assert entry['label'] == tagged[marker_id]['label']
         assert entry['offset'] == [0.0, 0.0, -tagged[marker_id]['size'][1] / 2.0]
+
+
+def test_size_priors_take_this_worlds_object_sizes(episode, tmp_path):
+    import yaml
+
+    from savvy_ros.evaluation.episode_params import episode_node_params
+
+    gt = load_ground_truth(episode.ground_truth_file)
+    vision = episode_node_params(gt, tmp_path)['vision_node']['savvy_vision']
+    priors = yaml.safe_load(Path(vision['size_priors']).read_text())
+    person = next(o for o in gt['objects'] if o['label'] == 'person')
+    assert priors['classes']['person']['height'] == person['size'][2] != 1.7
+    assert priors['classes']['person']['rel_sigma'] == 0.10          # the stock spread is kept
+    assert priors['classes']['laptop']['height'] == 0.25             # classes absent from the world unchanged
