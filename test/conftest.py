@@ -6,40 +6,17 @@ Child processes started by the tests inherit both.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-_LOCK_DIR = Path(tempfile.gettempdir()) / 'savvy_ros_test_domains'
-_held_lock = None
-
-
-def _claim_domain_id() -> int:
-    global _held_lock
-    _LOCK_DIR.mkdir(exist_ok=True)
-    start = os.getpid() % 100
-    for offset in range(100):
-        domain = 1 + (start + offset) % 100  # 1..100: valid with the default port mapping
-        handle = open(_LOCK_DIR / f'{domain}.lock', 'w')
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
-        _held_lock = handle  # released when the session's process exits
-        return domain
-    raise RuntimeError(f'no free ROS domain id in 1..100 (locks in {_LOCK_DIR})')
-
+from savvy_ros.ros.domain_claim import isolate_process_graph
 
 if 'rclpy' in sys.modules:
     raise RuntimeError('rclpy was imported before test/conftest.py could isolate the DDS domain')
-os.environ['ROS_DOMAIN_ID'] = str(_claim_domain_id())
-os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
-os.environ.pop('ROS_LOCALHOST_ONLY', None)  # deprecated twin of the line above
+isolate_process_graph()
 os.environ.setdefault('RMW_IMPLEMENTATION', 'rmw_fastrtps_cpp')
 
 REPO = Path(__file__).resolve().parent.parent

@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--rate', type=float, default=1.0, help='bag playback rate (x real time)')
     parser.add_argument('--oracle-window', action='store_true', help='give the service each question\'s true window')
     parser.add_argument('--params-file', type=Path, help='node parameters (default: config/savvy.yaml)')
+    parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bars')
 
 

@@ -53,11 +53,14 @@ class EvalOptions:
     rate: float = 1.0
     oracle_window: bool = False
     params_file: Path | None = None
+    domain_id: int | None = None                     # None: a private DDS domain for the graph runs
 
     def __post_init__(self) -> None:
         unknown = [r for r in self.runs if r not in RUN_NAMES]
         if unknown:
             raise ValueError(f'unknown run(s) {unknown}; known: {", ".join(RUN_NAMES)}')
+        if self.domain_id is not None and not 0 <= self.domain_id <= 232:
+            raise ValueError(f'--domain-id must be in 0..232, got {self.domain_id}')
         if not (math.isfinite(self.rate) and self.rate > 0):
             raise ValueError(f'--rate must be > 0 (the graph runs on /clock), got {self.rate}')
 
@@ -127,7 +130,8 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
             runs.append(oracle_run(questions, gt, options.oracle_window))
         else:
             modalities = options.modalities if name == 'all' else GRAPH_RUNS[name]
-            config = RunConfig(name, modalities, rate=options.rate, oracle_window=options.oracle_window)
+            config = RunConfig(name, modalities, rate=options.rate, oracle_window=options.oracle_window,
+                               domain_id=options.domain_id)
             try:
                 output = run_graph(episode.bag, questions, config, params, out_dir / 'logs' / episode.name / name,
                                    lambda stage, done, total, n=name: progress(f'{episode.name} {n}: {stage}',

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from savvy_ros.bringup.node_table import read_executables
+from savvy_ros.ros.domain_claim import claim_free_domain_id
 
 # Which nodes each modality needs; the map and the QA service always run.
 MODALITY_NODES: dict[str, tuple[str, ...]] = {
@@ -36,6 +37,7 @@ class RunConfig:
     modalities: frozenset[str]
     rate: float = 1.0                      # bag playback rate (x real time)
     oracle_window: bool = False            # give the questions' true event windows to the service
+    domain_id: int | None = None           # DDS domain of the graph; None = a free one claimed for this run
     startup_timeout: float = 120.0         # [s] for every node to come up (models load)
     settle_time: float = 3.0               # [s] of an unchanging map before asking
 
@@ -95,6 +97,21 @@ def stop_nodes(processes: dict[str, subprocess.Popen], log_dir: Path) -> dict[st
     return logs
 
 
+_claimed: list[int] = []
+
+
+def graph_domain(requested: int | None) -> int:
+    """The evaluation graph's DDS domain, exported for the node processes: a private one by
+    default, so that a replay never talks to a live robot (domain 0) or another evaluation."""
+    if requested is None:
+        if not _claimed:
+            _claimed.append(claim_free_domain_id())
+        requested = _claimed[0]
+        os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
+    os.environ['ROS_DOMAIN_ID'] = str(requested)
+    return requested
+
+
 def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, params_file: Path, log_dir: Path,
               progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
               overrides: dict[str, dict[str, dict[str, str]]] | None = None) -> RunOutput:
@@ -112,9 +129,10 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
     from savvy_ros.ros.ask_client import AskClient, AskServiceUnavailable, response_to_dict
 
     executables = nodes_for(config.modalities)
+    domain = graph_domain(config.domain_id)
     processes = start_nodes(executables, params_file, log_dir, overrides)
     context = Context()
-    rclpy.init(args=['savvy-ros-eval', '--ros-args', '-p', 'use_sim_time:=true'], context=context)
+    rclpy.init(args=['savvy-ros-eval', '--ros-args', '-p', 'use_sim_time:=true'], context=context, domain_id=domain)
     client_node = Node('savvy_eval_client', context=context)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(client_node)
