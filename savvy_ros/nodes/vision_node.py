@@ -22,6 +22,7 @@ from savvy_ros.vision.image_encoding import ImageDataError, UnsupportedEncodingE
 from savvy_ros.vision.pipeline import FrameError, build_pipeline
 from savvy_ros.vision.stamp_sync import MatchedFrame, StampSynchronizer
 from savvy_ros.vision.tracker import ObjectTracker
+from savvy_ros.replay.acknowledgement import create_acked_subscription
 
 PARAMETERS = [
     ParameterSpec('detector', 'coco', "Detector backend: 'coco' (SSD-MobileNet-v2), 'aruco', 'open_vocab', "
@@ -69,10 +70,11 @@ class VisionNode(Node):
         self.objects_pub = self.create_publisher(ObjectObservationArray, '/savvy/objects', 10)
         self.debug_pub = (self.create_publisher(Image, '/savvy/objects/debug_image', qos_profile_sensor_data)
                           if p['publish_debug_image'] else None)
-        self.create_subscription(Image, '/camera/image_raw', self._on_image, qos_profile_sensor_data)
-        self.create_subscription(CameraInfo, '/camera/camera_info', self._on_info, qos_profile_sensor_data)
+        # Acknowledged inputs: a flow-controlled replay waits for each frame to be processed.
+        create_acked_subscription(self, Image, '/camera/image_raw', self._on_image, qos_profile_sensor_data)
+        create_acked_subscription(self, CameraInfo, '/camera/camera_info', self._on_info, qos_profile_sensor_data)
         if p['use_depth']:
-            self.create_subscription(Image, '/camera/depth/image_raw', self._on_depth, qos_profile_sensor_data)
+            create_acked_subscription(self, Image, '/camera/depth/image_raw', self._on_depth, qos_profile_sensor_data)
         self.get_logger().info(f"detector {p['detector']}; depth {'on' if p['use_depth'] else 'off'}")
 
     def _on_image(self, msg: Image) -> None:
