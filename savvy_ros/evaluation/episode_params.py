@@ -36,7 +36,10 @@ def aruco_table(gt: dict[str, Any]) -> dict[str, Any] | None:
 
 # In replay every node shares two cores with the player: TF can fall behind the other inputs by
 # more than the live default wait, and a dropped observation is a lost answer.
-REPLAY_PARAMS = {'map_node': {'savvy_map': {'tf_wait': '3.0'}}}
+# The player publishes reliably: a reliable camera subscription never loses a large frame (and
+# with it the frame's acknowledgement, which would stall the player for its timeout).
+REPLAY_PARAMS = {'map_node': {'savvy_map': {'tf_wait': '3.0'}},
+                 'vision_node': {'savvy_vision': {'input_reliability': 'reliable'}}}
 
 
 def size_priors(gt: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:

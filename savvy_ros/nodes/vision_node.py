@@ -5,7 +5,7 @@ from pathlib import Path
 
 import cv2
 from rclpy.node import Node
-from rclpy.qos import qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 
 from savvy_ros.msg import ObjectObservationArray
@@ -44,6 +44,9 @@ PARAMETERS = [
     ParameterSpec('track_min_iou', 0.0, 'Box overlap needed to continue a track [0..1]'),
     ParameterSpec('track_motion_sigma', 1.5, 'Object speed allowed by the 3D association gate [m/s]'),
     ParameterSpec('publish_debug_image', False, 'Also publish the image with boxes, labels and ranges'),
+    ParameterSpec('input_reliability', 'best_effort',
+                  "Camera inputs: 'best_effort' (matches every camera driver) or 'reliable' (replays: a large "
+                  "frame is never lost to a dropped fragment)"),
 ]
 
 
@@ -70,11 +73,15 @@ class VisionNode(Node):
         self.objects_pub = self.create_publisher(ObjectObservationArray, '/savvy/objects', 10)
         self.debug_pub = (self.create_publisher(Image, '/savvy/objects/debug_image', qos_profile_sensor_data)
                           if p['publish_debug_image'] else None)
+        if p['input_reliability'] not in ('best_effort', 'reliable'):
+            raise ValueError(f"input_reliability must be 'best_effort' or 'reliable', not {p['input_reliability']!r}")
+        qos = qos_profile_sensor_data if p['input_reliability'] == 'best_effort' else QoSProfile(
+            depth=10, reliability=ReliabilityPolicy.RELIABLE)
         # Acknowledged inputs: a flow-controlled replay waits for each frame to be processed.
-        create_acked_subscription(self, Image, '/camera/image_raw', self._on_image, qos_profile_sensor_data)
-        create_acked_subscription(self, CameraInfo, '/camera/camera_info', self._on_info, qos_profile_sensor_data)
+        create_acked_subscription(self, Image, '/camera/image_raw', self._on_image, qos)
+        create_acked_subscription(self, CameraInfo, '/camera/camera_info', self._on_info, qos)
         if p['use_depth']:
-            create_acked_subscription(self, Image, '/camera/depth/image_raw', self._on_depth, qos_profile_sensor_data)
+            create_acked_subscription(self, Image, '/camera/depth/image_raw', self._on_depth, qos)
         self.get_logger().info(f"detector {p['detector']}; depth {'on' if p['use_depth'] else 'off'}")
 
     def _on_image(self, msg: Image) -> None:
