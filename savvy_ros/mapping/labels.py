@@ -15,12 +15,24 @@ _SOUND_MAKERS: dict[str, tuple[str, ...]] = {
     'clapping': ('person',), 'footsteps': ('person',), 'child': ('person',),
     'dog': ('dog',), 'bark': ('dog',), 'cat': ('cat',), 'meow': ('cat',), 'bird': ('bird',),
     'knock': ('door',), 'door': ('door',), 'doorbell': ('door',),
-    'telephone': ('cell phone', 'phone'), 'ringtone': ('cell phone', 'phone'),
-    'television': ('tv',), 'music': ('tv', 'laptop', 'speaker', 'radio'), 'radio': ('radio', 'speaker'),
+    'telephone': ('cell phone', 'phone', 'phone box'), 'ringtone': ('cell phone', 'phone', 'phone box'),
+    'television': ('tv',), 'music': ('tv', 'laptop', 'speaker', 'loudspeaker', 'radio', 'piano'), 'radio': ('radio', 'speaker'),
     'typing': ('keyboard', 'laptop'), 'keyboard': ('keyboard', 'laptop'), 'microwave': ('microwave',),
     'water': ('sink', 'faucet'), 'tap': ('sink', 'faucet'), 'sink': ('sink',), 'toilet': ('toilet',),
     'clock': ('clock',), 'tick': ('clock',), 'alarm': ('clock',), 'blender': ('blender',),
     'dishes': ('sink', 'bowl', 'cup'), 'cutlery': ('fork', 'knife', 'spoon'), 'vacuum': ('vacuum cleaner',),
+    # Appliances that beep, hiss or ring; instruments; crying; tools and engines.
+    'steam': ('kettle',), 'hiss': ('kettle',), 'whistle': ('kettle',), 'kettle': ('kettle',),
+    'beep': ('kettle', 'microwave', 'oven', 'printer', 'clock', 'cell phone', 'phone', 'laptop'),
+    'bleep': ('kettle', 'microwave', 'oven', 'printer', 'clock', 'cell phone', 'phone', 'laptop'),
+    'buzzer': ('kettle', 'microwave', 'oven', 'printer', 'clock', 'door'),
+    'ding': ('microwave', 'oven', 'clock', 'cell phone', 'phone', 'door'),
+    'ring': ('cell phone', 'phone', 'phone box', 'clock', 'door'), 'ringing': ('cell phone', 'phone', 'phone box'),
+    'printer': ('printer',), 'siren': ('tv', 'radio', 'speaker', 'loudspeaker', 'cell phone', 'laptop'),
+    'piano': ('piano',), 'guitar': ('guitar', 'person'), 'crying': ('person', 'cat'), 'cry': ('person', 'cat'),
+    'sobbing': ('person',), 'whimper': ('person', 'dog', 'cat'), 'baby': ('person',),
+    'engine': ('motorcycle', 'car'), 'vehicle': ('motorcycle', 'car'), 'motorcycle': ('motorcycle',),
+    'clang': ('toolbox',), 'clanging': ('toolbox',), 'hammer': ('toolbox',),
 }
 _PERSON_WORDS = {'man', 'woman', 'person', 'people', 'speaker', 'boy', 'girl', 'child', 'guy', 'lady', 'someone'}
 _WORD = re.compile(r"[a-z']+")
