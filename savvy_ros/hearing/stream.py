@@ -11,17 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from savvy_ros.audio.chunk_stream import ChunkRejected  # one rejection type for every audio consumer
 from savvy_ros.hearing.events import HearingEvent
 from savvy_ros.hearing.pipeline import HearingPipeline
 from savvy_ros.hearing.resample import MODEL_RATE, StreamingResampler, mono_mix
-
-
-class ChunkRejected(ValueError):
-    """A chunk that was dropped; `kind` names the reason (for counting and throttled logs)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass(frozen=True)
