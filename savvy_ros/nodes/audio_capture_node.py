@@ -21,7 +21,7 @@ from savvy_ros.audio.capture import AudioDeviceUnavailable, CapturedBlock, FileS
 from savvy_ros.audio.mic_arrays import load_mic_array
 from savvy_ros.audio.stream_stats import ERROR, OK, StreamStats
 from savvy_ros.msg import AudioChunk
-from savvy_ros.nodes.doa_node import diagnostic_status
+from savvy_ros.ros.diagnostics import diagnostic_status
 from savvy_ros.ros.node_main import spin_until_shutdown
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import clock_seconds, seconds_to_stamp

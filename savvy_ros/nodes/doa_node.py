@@ -10,10 +10,11 @@ import math
 import time
 
 import numpy as np
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from savvy_ros.ros.diagnostics import diagnostic_status
 from savvy_ros.audio.chunk_stream import ChunkRejected, ChunkStream
 from savvy_ros.audio.mic_arrays import MicArrayGeometry, load_mic_array
 from savvy_ros.audio.processor import DoaConfig, DoaProcessor, WindowResult, parse_channels
@@ -80,11 +81,6 @@ def result_to_msg(result: WindowResult, frame_id: str) -> AudioBearingArray:
         bearing.direction.x, bearing.direction.y, bearing.direction.z = b.direction
         msg.bearings.append(bearing)
     return msg
-
-
-def diagnostic_status(name: str, level: int, message: str, values: dict[str, str]) -> DiagnosticStatus:
-    return DiagnosticStatus(level=bytes([level]), name=name, message=message, hardware_id='savvy_ros',
-                            values=[KeyValue(key=k, value=v) for k, v in values.items()])
 
 
 class DoaNode(Node):

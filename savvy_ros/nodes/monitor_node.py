@@ -1,11 +1,12 @@
 """Pipeline monitor: rates, capture-stamp lag, frame ids and TF health as /diagnostics."""
 from __future__ import annotations
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 
 from savvy_ros.monitoring import TopicHealth, TopicReport
+from savvy_ros.ros.diagnostics import diagnostic_status
 from savvy_ros.ros.message_types import UnknownMessageTypeError, message_class
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
@@ -29,9 +30,7 @@ PARAMETERS = [
 
 
 def report_to_status(report: TopicReport, node_name: str) -> DiagnosticStatus:
-    return DiagnosticStatus(level=bytes([int(report.level)]), name=f'{node_name}: {report.topic}',
-                            message=report.message, hardware_id='savvy_ros',
-                            values=[KeyValue(key=k, value=v) for k, v in report.values.items()])
+    return diagnostic_status(f'{node_name}: {report.topic}', int(report.level), report.message, report.values)
 
 
 class PipelineMonitorNode(Node):
