@@ -108,9 +108,9 @@ class SavvyBagBuilder:
         objects = []
         for obj in record.objects:
             keyframes = [self.build.make('savvy_ros/msg/SnapshotKeyframe',
-                                         stamp=self.build.time(self.clip_ns(k.clip_time_s)),
+                                         stamp=self.build.time(self.clip_ns(k.time_s)),
                                          distance=k.distance_m, azimuth=k.azimuth_rad) for k in obj.keyframes]
-            objects.append(self.build.make('savvy_ros/msg/SnapshotObject', role=obj.role, description=obj.description,
+            objects.append(self.build.make('savvy_ros/msg/SnapshotObject', role=int(obj.role), description=obj.description,
                                            is_static=0 if obj.is_static is None else 1 if obj.is_static else 2,
                                            keyframes=keyframes))
         start = self.clip_ns(record.start_s) if math.isfinite(record.start_s) else stamp
