@@ -57,9 +57,10 @@ class ObjectTracker:
 
     def update(self, estimates: list[ObjectEstimate], stamp: float) -> list[ObjectEstimate]:
         """Assign track ids to this frame's estimates (same order); ages and removes tracks."""
-        if self._last_stamp is not None and stamp < self._last_stamp:
-            self.reset()
-        self._last_stamp = stamp
+        if self._last_stamp is not None and stamp < self._last_stamp - self.max_age:
+            self.reset()   # time jumped back (a replay or a video restarted): old tracks mean nothing
+        # A frame only slightly late (released out of order by the stamp synchroniser) keeps them.
+        self._last_stamp = stamp if self._last_stamp is None else max(self._last_stamp, stamp)
         self.tracks = [t for t in self.tracks if stamp - t.last_seen <= self.max_age]
         invalid = 1e6
         cost = np.full((len(self.tracks), len(estimates)), invalid)

@@ -52,6 +52,12 @@ def nodes(sd_file):
         stop_peer(qa)
 
 
+def settle_discovery(executor) -> None:
+    """Our graph view listing the QA reader does not mean the snapshot node's writer has matched it
+    (volatile QoS: a descriptor sent before that never reaches the QA node): give matching a moment."""
+    spin_until(executor, lambda: False, 2.0)
+
+
 def call(node, executor, client, request, timeout=30.0):
     assert client.wait_for_service(timeout_sec=timeout), f'{client.srv_name} never appeared'
     future = client.call_async(request)
@@ -94,6 +100,7 @@ def test_replayed_descriptor_sets_the_window_and_the_answer(ros_context, nodes, 
 
     request = DescribeSnapshot.Request(question=QUESTION, question_id=QUESTION_ID, clip_start=seconds_to_stamp(ORIGIN))
     assert spin_until(executor, lambda: node.count_subscribers('/savvy/snapshots') >= 2, 30.0)   # QA and us
+    settle_discovery(executor)
     reply = call(node, executor, describe, request)
     assert reply.success and not reply.cached and reply.warnings == [], reply.error
     d = reply.descriptor
@@ -181,6 +188,7 @@ def test_replayed_descriptor_feeds_the_map_node_and_answers_appear(ros_context, 
 
     # Descriptors are not latched: the map and QA nodes must be listening before one is made.
     assert spin_until(executor, lambda: node.count_subscribers('/savvy/snapshots') >= 2, 30.0)
+    settle_discovery(executor)
     describe = node.create_client(DescribeSnapshot, '/savvy/describe')
     reply = call(node, executor, describe, DescribeSnapshot.Request(
         question=QUESTION, question_id=QUESTION_ID, clip_start=seconds_to_stamp(ORIGIN)))

@@ -69,6 +69,13 @@ def test_clock_jumping_back_starts_over():
     assert [e.track_id for e in out] == [1] and len(tracker.tracks) == 1
 
 
+def test_a_slightly_late_frame_keeps_the_tracks():
+    tracker = ObjectTracker()
+    first = tracker.update([estimate('tv', [1.0, 0.0, 3.0])], 10.0)
+    late = tracker.update([estimate('tv', [1.0, 0.0, 3.0])], 9.9)   # released out of order by the synchroniser
+    assert [e.track_id for e in late] == [e.track_id for e in first] == [1]
+
+
 def test_min_iou_gate():
     tracker = ObjectTracker(min_iou=0.3)
     tracker.update([estimate('person', [0.0, 0.0, 3.0], half_size_px=20)], 0.0)
