@@ -32,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--modalities', default='audio,vision,hearing', help='modalities of the "all" run')
     parser.add_argument('--rate', type=float, default=1.0, help='bag playback rate (x real time)')
     parser.add_argument('--oracle-window', action='store_true', help='give the service each question\'s true window')
+    parser.add_argument('--strict', action='store_true',
+                        help='no best guesses: a question the service cannot ground is unanswered (scores 0)')
     parser.add_argument('--params-file', type=Path, help='node parameters (default: config/savvy.yaml)')
     parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bars')

@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='runs to make, comma-separated (chance, audio, vision, all, oracle)')
     parser.add_argument('--rate', type=float, default=1.0, help='bag playback rate (x real time)')
     parser.add_argument('--oracle-window', action='store_true', help='give the service each question\'s true window')
+    parser.add_argument('--strict', action='store_true',
+                        help='no best guesses: a question the service cannot ground is unanswered (scores 0)')
     parser.add_argument('--params-file', type=Path, help='node parameters (default: config/savvy.yaml)')
     parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bars')
@@ -86,7 +88,8 @@ def options_from_args(args: argparse.Namespace):
     try:
         return EvalOptions(runs=tuple(r.strip() for r in args.runs.split(',') if r.strip()),
                            modalities=frozenset(m.strip() for m in args.modalities.split(',') if m.strip()),
-                           rate=args.rate, oracle_window=args.oracle_window, params_file=args.params_file,
+                           rate=args.rate, oracle_window=args.oracle_window, best_guess=not args.strict,
+                           params_file=args.params_file,
                            domain_id=args.domain_id)
     except ValueError as exc:
         raise CliError(str(exc)) from exc

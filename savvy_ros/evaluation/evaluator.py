@@ -52,6 +52,9 @@ class EvalOptions:
     modalities: frozenset[str] = frozenset({'audio', 'vision', 'hearing'})   # of the 'all' run
     rate: float = 1.0
     oracle_window: bool = False
+    # The bench scores every question (an abstention scores 0), so by default the service is asked
+    # for its best guess; --strict measures what it answers on its own thresholds.
+    best_guess: bool = True
     params_file: Path | None = None
     domain_id: int | None = None                     # None: a private DDS domain for the graph runs
 
@@ -79,14 +82,15 @@ def _matcher():
 _MATCHER = None
 
 
-def oracle_run(questions: Sequence[dict[str, Any]], gt: dict[str, Any], oracle_window: bool) -> RunScores:
+def oracle_run(questions: Sequence[dict[str, Any]], gt: dict[str, Any], oracle_window: bool,
+               best_guess: bool = True) -> RunScores:
     from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA
 
     qa, view = SpatialQA(_matcher()), oracle_map_view(gt)
     responses = []
     for item in questions:
         window = (float(item['start_frame']), float(item['end_frame'])) if oracle_window else None
-        result = qa.ask(AskRequest(str(item['question']), options_of(item), window), view)
+        result = qa.ask(AskRequest(str(item['question']), options_of(item), window, best_guess=best_guess), view)
         responses.append({'success': result.success, 'error': result.error,
                           'answer': result.answer.answer if result.answer else '',
                           'value': result.answer.value if result.answer else None,
@@ -127,11 +131,11 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
         elif name == 'oracle':
             if gt is None:
                 continue   # nothing to build the oracle from (e.g. converted real recordings)
-            runs.append(oracle_run(questions, gt, options.oracle_window))
+            runs.append(oracle_run(questions, gt, options.oracle_window, options.best_guess))
         else:
             modalities = options.modalities if name == 'all' else GRAPH_RUNS[name]
             config = RunConfig(name, modalities, rate=options.rate, oracle_window=options.oracle_window,
-                               domain_id=options.domain_id)
+                               best_guess=options.best_guess, domain_id=options.domain_id)
             try:
                 output = run_graph(episode.bag, questions, config, params, out_dir / 'logs' / episode.name / name,
                                    lambda stage, done, total, n=name: progress(f'{episode.name} {n}: {stage}',
@@ -142,7 +146,8 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
                 continue
             speed = output.bag_seconds / output.play_seconds if output.play_seconds > 0 else float('nan')
             runs.append(score_answers(name, questions, output.responses,
-                                      note=f'{", ".join(sorted(modalities))}; bag played at {speed:.2f}x real time'))
+                                      note=f'{", ".join(sorted(modalities))}; bag played at {speed:.2f}x real time'
+                                           f'{"" if options.best_guess else "; strict grounding (no best guesses)"}'))
             if output.final_map is not None:
                 write_map_summary(out_dir / 'maps' / f'{episode.name}_{name}.json',
                                   global_map_to_view(output.final_map))

@@ -37,6 +37,7 @@ class RunConfig:
     modalities: frozenset[str]
     rate: float = 1.0                      # bag playback rate (x real time)
     oracle_window: bool = False            # give the questions' true event windows to the service
+    best_guess: bool = True                # ask for an answer even below the grounding thresholds
     domain_id: int | None = None           # DDS domain of the graph; None = a free one claimed for this run
     startup_timeout: float = 120.0         # [s] for every node to come up (models load)
     settle_time: float = 3.0               # [s] of an unchanging map before asking
@@ -167,7 +168,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         for k, item in enumerate(questions):
             options = item['options'] if isinstance(item.get('options'), list) else []
             window = (float(item['start_frame']), float(item['end_frame'])) if config.oracle_window else None
-            request = AskRequest(str(item['question']), list(options), window)
+            request = AskRequest(str(item['question']), list(options), window, best_guess=config.best_guess)
             try:
                 responses.append(response_to_dict(client.ask(request, executor, 30.0)))
             except TimeoutError as exc:

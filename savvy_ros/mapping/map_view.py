@@ -47,6 +47,9 @@ class MapEventView:
     object_id: int                      # 0 = not linked
     link_score: float                   # [0, 1]
     source_position: np.ndarray | None  # (3,) [m] world frame, None when unknown
+    bearing_origin: np.ndarray | None = None     # (3,) [m] world-frame array centre while it was heard
+    bearing_direction: np.ndarray | None = None  # (3,) world-frame unit vector towards it, None = no bearing
+    bearing_spread: float = 0.0                  # [rad] circular spread of that bearing
 
 
 def wrap_angle(angle: np.ndarray | float) -> np.ndarray | float:

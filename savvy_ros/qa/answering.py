@@ -31,6 +31,8 @@ NOW_WINDOW = 1.0          # [s] "now" = the last second of the map
 WINDOW_SAMPLES = 9        # positions of moving objects averaged over the window
 HOLD_SECONDS = 15.0       # [s] an untracked object's nearest tracked position is used up to this gap
 HOLD_DRIFT = 0.3          # [m/s] growth of its uncertainty over the gap
+BEARING_RANGE = 2.0       # [m] assumed distance of a heard-but-unplaced source along its bearing
+BEARING_RANGE_SIGMA = 1.5  # [m] how little that assumption is worth
 
 
 @dataclass
@@ -67,6 +69,7 @@ class QuestionAnswerer:
         self.view, self.matcher, self.thresholds, self.best_guess = view, matcher, thresholds, best_guess
         self.index = index if index is not None and index.view is view else MapIndex(view)
         self._anchor_kind: str | None = None   # of the question being answered
+        self._question: ParsedQuestion | None = None
 
     # -- time ------------------------------------------------------------------------------
 
@@ -146,14 +149,45 @@ class QuestionAnswerer:
         if heard.source_position is not None:
             return LocatedPoint(np.asarray(heard.source_position, float)[:2], 0.5,
                                 f'the source of event {heard.id}', evidence, event.score * 0.8)
+        along = self._along_bearing(heard, event)
+        if along is not None:
+            return along
         raise SourceNotLocatedError(f'{event.description} at {heard.start:.2f} s was heard, but the map has not '
                                     'located its source (no linked object and no source position)')
 
+    def _along_bearing(self, heard: MapEventView, event: GroundedEvent) -> LocatedPoint | None:
+        """A source that was heard but not placed, on its heard bearing (the egocentric audio track).
+
+        Its direction from the wearer is measured, its range is not: an egocentric direction
+        question needs no range, so that answer stands; distances and other viewpoints need one,
+        and get the assumed BEARING_RANGE only when the caller asked for a best guess.
+        """
+        if heard.bearing_direction is None or heard.bearing_origin is None:
+            return None
+        ego_direction = self._question is not None and self._question.task == 'direction' and \
+            self._question.perspective == 'ego'
+        if not (ego_direction or self.best_guess):
+            return None
+        direction = np.asarray(heard.bearing_direction, float)[:2]
+        norm = float(np.hypot(*direction))
+        if norm < 1e-6:
+            return None   # straight up or down: no horizontal direction
+        xy = np.asarray(heard.bearing_origin, float)[:2] + BEARING_RANGE * direction / norm
+        if ego_direction:
+            sigma = BEARING_RANGE * math.tan(min(max(heard.bearing_spread, math.radians(5.0)), math.radians(60.0)))
+            label = f'the heard direction of event {heard.id}'
+        else:
+            sigma = BEARING_RANGE_SIGMA
+            label = f'the heard direction of event {heard.id} at an assumed {BEARING_RANGE:.1f} m (best guess)'
+        return LocatedPoint(xy, sigma, label, (f'event/{heard.id}',), event.score * 0.8)
+
     def _heard_in_window(self, t0: float, t1: float) -> MapEventView | None:
-        """With a window from a snapshot or the caller: the placed event overlapping it most."""
+        """With a window from a snapshot or the caller: the placed event overlapping it most (else
+        the one heard with a bearing)."""
         kind = self._anchor_kind
-        placed = [e for e in self.view.sound_events_in_window(t0, t1)
-                  if (kind is None or e.kind == kind) and (e.object_id or e.source_position is not None)]
+        heard = [e for e in self.view.sound_events_in_window(t0, t1) if kind is None or e.kind == kind]
+        placed = [e for e in heard if e.object_id or e.source_position is not None] or \
+            [e for e in heard if e.bearing_direction is not None]
         if not placed:
             return None
         return max(placed, key=lambda e: (min(e.end, t1) - max(e.start, t0), e.link_score, -e.id))
@@ -172,6 +206,7 @@ class QuestionAnswerer:
                explicit_window: tuple[float, float] | None = None,
                snapshots: list[SnapshotWindow] | None = None) -> SpatialAnswer:
         self._anchor_kind = question.anchor.kind if question.anchor is not None else None
+        self._question = question
         event = self.window(question, explicit_window, text, snapshots)
         t0, t1 = (event.start, event.end) if event is not None else self._now_window()
         when = (f'during {event.description} ({t0:.2f}-{t1:.2f} s)' if event is not None

@@ -123,6 +123,12 @@ def event_to_msg(event: MapEventView) -> MapEvent:
                    has_source_position=event.source_position is not None)
     if event.source_position is not None:
         msg.source_position = point(event.source_position)
+    if event.bearing_direction is not None and event.bearing_origin is not None:
+        d = np.asarray(event.bearing_direction, dtype=np.float64)
+        msg.has_bearing = True
+        msg.bearing_origin = point(event.bearing_origin)
+        msg.bearing_direction = Vector3(x=float(d[0]), y=float(d[1]), z=float(d[2]))
+        msg.bearing_spread = float(event.bearing_spread)
     return msg
 
 
@@ -165,7 +171,11 @@ def event_from_msg(msg: MapEvent) -> MapEventView:
                         end=stamp_to_seconds(e.end), text=e.text, labels=list(e.labels),
                         scores=[float(s) for s in e.scores], object_id=msg.object_id,
                         link_score=float(msg.link_score),
-                        source_position=point_array(msg.source_position) if msg.has_source_position else None)
+                        source_position=point_array(msg.source_position) if msg.has_source_position else None,
+                        bearing_origin=point_array(msg.bearing_origin) if msg.has_bearing else None,
+                        bearing_direction=np.array([msg.bearing_direction.x, msg.bearing_direction.y,
+                                                    msg.bearing_direction.z]) if msg.has_bearing else None,
+                        bearing_spread=float(msg.bearing_spread) if msg.has_bearing else 0.0)
 
 
 def global_map_to_view(msg: GlobalMap, max_extrapolation: float = 2.0) -> MapView:

@@ -131,3 +131,16 @@ def test_size_priors_take_this_worlds_object_sizes(episode, tmp_path):
     assert priors['classes']['person']['height'] == person['size'][2] != 1.7
     assert priors['classes']['person']['rel_sigma'] == 0.10          # the stock spread is kept
     assert priors['classes']['laptop']['height'] == 0.25             # classes absent from the world unchanged
+
+
+def test_the_bench_asks_for_best_guesses_unless_strict():
+    """Every bench question is scored (an abstention scores 0): the evaluator asks for the service's
+    best guess by default; --strict measures what it answers on its own thresholds."""
+    import argparse
+
+    from savvy_ros.cli.eval_command import add_arguments, options_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert options_from_args(parser.parse_args(['--out', 'x'])).best_guess
+    assert not options_from_args(parser.parse_args(['--out', 'x', '--strict'])).best_guess

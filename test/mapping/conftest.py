@@ -26,7 +26,9 @@ def view() -> MapView:
     knock = MapEventView(id=7, kind='sound', start=11.0, end=11.5, text='', labels=['Knock', 'Door'],
                          scores=[0.75, 0.5], object_id=1, link_score=0.875, source_position=np.array([3.0, 1.0, 1.0]))
     talk = MapEventView(id=8, kind='speech', start=14.0, end=16.0, text='offering a drink', labels=['Speech'],
-                        scores=[0.875], object_id=0, link_score=0.0, source_position=None)
+                        scores=[0.875], object_id=0, link_score=0.0, source_position=None,
+                        bearing_origin=np.array([1.0, 2.0, 1.5]), bearing_direction=np.array([0.6, 0.8, 0.0]),
+                        bearing_spread=0.125)
     body_times = np.arange(10.0, 20.01, 0.5)
     yaws = np.array([math.pi - 0.1 if t < 15.0 else -math.pi + 0.1 for t in body_times])  # crosses +-pi
     return MapView(frame_id='map', stamp=20.0, objects=[door, person], events=[knock, talk], body_frame='head',

@@ -26,6 +26,11 @@ def test_round_trip_keeps_every_field(view):
         np.testing.assert_allclose(b.scores, a.scores)
         assert abs(b.link_score - a.link_score) < 1e-6
         assert (a.source_position is None) == (b.source_position is None)
+        assert (a.bearing_direction is None) == (b.bearing_direction is None)
+        if a.bearing_direction is not None:   # the heard direction of an event, placed or not
+            np.testing.assert_allclose(b.bearing_origin, a.bearing_origin)
+            np.testing.assert_allclose(b.bearing_direction, a.bearing_direction)
+            assert b.bearing_spread == pytest.approx(a.bearing_spread)
     np.testing.assert_allclose(back.body_times, view.body_times, atol=1e-9)
     np.testing.assert_allclose(back.body_positions, view.body_positions)
     np.testing.assert_allclose(np.cos(back.body_yaws - view.body_yaws), 1.0, atol=1e-12)

@@ -68,6 +68,10 @@ def test_events_link_to_the_object_their_bearing_and_label_fit():
     # No bearing: the person whose bearings were heard during the speech.
     assert by_id[2].object_id == view.objects_matching('person')[0].id
     assert by_id[3].object_id == 0 and by_id[3].source_position is None  # points away from everything
+    # Placed or not, an event keeps the direction it was heard from (its egocentric audio track).
+    np.testing.assert_allclose(by_id[3].bearing_direction, -to_door)
+    np.testing.assert_allclose(by_id[3].bearing_origin, origin)
+    assert by_id[3].bearing_spread == 0.05 and by_id[2].bearing_direction is None
     assert [e.id for e in view.sound_events_in_window(1.1, 1.3)] == [1, 3]
 
 

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from qa_maps import example_view
 
-from savvy_ros.mapping.map_view import MapView
+import numpy as np
+
+from savvy_ros.mapping.map_view import MapEventView, MapView
 from savvy_ros.qa.grounding import SnapshotWindow
 from savvy_ros.qa.savvy_conventions import HARD_OPTIONS, SIMPLE_OPTIONS
 from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA
@@ -172,3 +174,39 @@ def test_a_window_from_a_snapshot_or_the_caller_finds_the_source_heard_in_it(qa,
     nothing = ask(qa, view, 'where is the speaker?', window=(15.0, 16.0), task='spatial_temporal_audio_direction_ego',
                   target='the speaker')
     assert not nothing.success and nothing.error_code == 'source_not_located'
+
+
+def _unplaced_beep(view: MapView, azimuth_deg: float) -> MapEventView:
+    """A beep heard from `azimuth_deg` (REP 103, left positive) at the origin, placed nowhere."""
+    a = math.radians(azimuth_deg)
+    beep = MapEventView(14, 'sound', 16.0, 17.0, '', ['Beep, bleep'], [0.8], 0, 0.0, None,
+                        bearing_origin=np.array([0.0, 0.0, 1.6]),
+                        bearing_direction=np.array([math.cos(a), math.sin(a), 0.0]),
+                        bearing_spread=math.radians(8.0))
+    view.events.append(beep)
+    return beep
+
+
+def test_an_unplaced_sound_answers_egocentric_directions_from_its_bearing(qa, view):
+    _unplaced_beep(view, 60.0)    # ahead-left of the wearer, who faces +x
+    where = ask(qa, view, 'Imagine you are the camera wearer, when the beep sound comes up, relative to where you '
+                'are facing, where is the sound source?', HARD_OPTIONS)
+    assert where.success, where.error
+    assert where.answer.value == pytest.approx(-60.0, abs=1e-6)     # SAVVY degrees: positive = right
+    assert 'event/14' in where.answer.evidence_ids and 'heard direction' in where.answer.explanation
+    # A distance needs the range the bearing does not give: refused, unless a best guess is asked for.
+    question = ('Imagine you are the camera wearer, when the beep sound comes up, what is the distance between '
+                'you and the sound source?')
+    refused = ask(qa, view, question)
+    assert not refused.success and refused.error_code == 'source_not_located'
+    guessed = ask(qa, view, question, best_guess=True)
+    assert guessed.success and guessed.answer.value == pytest.approx(2.0, abs=1e-6)
+    assert 'assumed' in guessed.answer.explanation
+
+
+def test_an_event_without_bearing_or_source_is_still_refused_with_a_best_guess(qa, view):
+    beep = _unplaced_beep(view, 60.0)
+    beep.bearing_direction = beep.bearing_origin = None
+    result = ask(qa, view, 'Imagine you are the camera wearer, when the beep sound comes up, relative to where you '
+                 'are facing, where is the sound source?', HARD_OPTIONS, best_guess=True)
+    assert not result.success and result.error_code == 'source_not_located'
