@@ -13,20 +13,28 @@ from savvy_ros.mapping.map_view import MapView
 from savvy_ros.mapping.observations import HeardEvent
 from savvy_ros.mapping.triangulation import azimuth_gap
 
-ACTIVE_SCORE = 1.0    # the object's bearings were heard during the event
+ACTIVE_SCORE = 1.0    # all bearings heard during the event were the object's
 SILENT_SCORE = 0.25   # no bearing evidence either way
+SHARE_WEIGHT = 0.8    # attributed bearings count a little less than the event's own bearing
 TIME_SLACK = 5.0      # [s] a moving object must have been seen this close to the event
 
 
-def spatial_score(event: HeardEvent, position: np.ndarray, obj: TrackedObject, config: MapConfig) -> float:
+def spatial_score(event: HeardEvent, position: np.ndarray, heard_share: float, config: MapConfig) -> float:
+    """How well the object's place fits where the event was heard from.
+
+    Two kinds of evidence: the event's dominant bearing pointing at the object, and the share of
+    the bearings heard during the event that were attributed to the object. The second survives a
+    bearing summary pulled off by an overlapping sound, and tells two talkers apart without one.
+    """
+    share = ACTIVE_SCORE * heard_share
     if event.direction is not None and event.origin is not None:
         to = position - event.origin
         if math.hypot(to[0], to[1]) < 1e-6:
             return 1.0
         angle = float(azimuth_gap(event.direction, to))
         sigma = max(event.spread, config.event_bearing_std)
-        return math.exp(-0.5 * (angle / sigma) ** 2)
-    return ACTIVE_SCORE if obj.ray_times_overlap(event.start - 0.5, event.end + 0.5) else SILENT_SCORE
+        return max(math.exp(-0.5 * (angle / sigma) ** 2), SHARE_WEIGHT * share)
+    return max(share, SILENT_SCORE)
 
 
 def link_event(event: HeardEvent, view: MapView, objects: dict[int, TrackedObject],
@@ -34,6 +42,8 @@ def link_event(event: HeardEvent, view: MapView, objects: dict[int, TrackedObjec
     """(object id or 0, score in [0, 1], source position at the event's middle or None)."""
     mid = 0.5 * (event.start + event.end)
     labels = [*event.labels, 'speech'] if event.kind == 'speech' else list(event.labels)
+    heard = {c.id: objects[c.id].rays_between(event.start - 0.5, event.end + 0.5) for c in view.objects}
+    total = sum(heard.values())
     best = (0, 0.0, None)
     for candidate in view.objects:
         seen_then = candidate.first_seen - TIME_SLACK <= mid <= candidate.last_seen + TIME_SLACK
@@ -43,8 +53,8 @@ def link_event(event: HeardEvent, view: MapView, objects: dict[int, TrackedObjec
             position = view.position_at(candidate.id, mid)
         except OutsideSpanError:
             position = candidate.position
-        score = label_compatibility(labels, candidate.names()) * \
-            spatial_score(event, position, objects[candidate.id], config)
+        share = heard[candidate.id] / total if total else 0.0
+        score = label_compatibility(labels, candidate.names()) * spatial_score(event, position, share, config)
         if score > best[1]:
             best = (candidate.id, score, position)
     if best[1] < config.link_threshold:

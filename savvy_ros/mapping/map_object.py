@@ -158,7 +158,11 @@ class TrackedObject:
         return Rays.concat(self.rays) if self.rays else Rays.empty()
 
     def ray_times_overlap(self, t0: float, t1: float) -> bool:
-        return any(bool(np.any((r.times >= t0) & (r.times <= t1))) for r in self.rays)
+        return self.rays_between(t0, t1) > 0
+
+    def rays_between(self, t0: float, t1: float) -> int:
+        """How many of its bearings were heard in [t0, t1]."""
+        return sum(int(np.count_nonzero((r.times >= t0) & (r.times <= t1))) for r in self.rays)
 
     @property
     def acoustic(self) -> bool:

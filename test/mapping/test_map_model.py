@@ -75,6 +75,29 @@ def test_events_link_to_the_object_their_bearing_and_label_fit():
     assert [e.id for e in view.sound_events_in_window(1.1, 1.3)] == [1, 3]
 
 
+def test_an_event_links_to_the_object_whose_bearings_were_heard_when_its_own_bearing_is_off():
+    """A ring whose dominant bearing was pulled aside (an overlapping sound) still belongs to the phone
+    that got the bearings heard during it; of two talkers, the one heard during a speech is linked."""
+    model = GlobalMapModel()
+    phone, left, right = np.array([3.0, 0.0, 1.0]), np.array([0.0, 3.0, 1.6]), np.array([0.0, -3.0, 1.6])
+    for k in range(60):
+        t = 0.1 * k
+        see(model, t, ['phone box', 'person', 'person'], [phone, left, right])
+        if 10 <= k < 20:
+            hear(model, t, walk(0.0), phone)
+        if 30 <= k < 40:
+            hear(model, t, walk(0.0), right)
+    origin = walk(0.0)
+    off = np.array([np.cos(0.9), np.sin(0.9), 0.0])    # 52 deg away from the phone
+    model.ingest_event(HeardEvent(1, 'sound', 1.0, 1.9, '', ['Telephone', 'Ringtone'], [0.8], origin, off, 0.05))
+    model.ingest_event(HeardEvent(2, 'speech', 3.0, 3.9, 'see you on thursday', ['Speech'], [0.9]))
+    view = model.view()
+    by_id = {e.id: e for e in view.events}
+    assert by_id[1].object_id == view.objects_matching('phone box')[0].id
+    talker = next(o for o in view.objects_matching('person') if o.position[1] < 0)
+    assert by_id[2].object_id == talker.id and by_id[2].link_score > 0.5
+
+
 def test_snapshot_key_frames_join_named_objects_or_start_new_ones():
     model = GlobalMapModel()
     for k in range(10):
