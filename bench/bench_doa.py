@@ -44,6 +44,7 @@ LEAD_IN, SOURCE_SECONDS = 0.5, 2.5  # [s] quiet lead-in (the gate learns the flo
 SNRS = (0.0, 5.0, 10.0, 20.0)
 OWN = {'srp_phat': 'ours SRP-PHAT', 'music': 'ours MUSIC', 'normmusic': 'ours NormMUSIC'}
 PRA = {'SRP': 'pra SRP-PHAT', 'MUSIC': 'pra MUSIC', 'NormMUSIC': 'pra NormMUSIC'}
+FULL_BAND = 'ours SRP-PHAT, full-band peaks only (before TF bins)'
 SENTENCES = ['Would you like a cup of tea before we leave the kitchen',
              'Please close the window in the living room, it is getting cold',
              'The dog is sleeping under the table next to the sofa',
@@ -118,6 +119,12 @@ class PraMethod:
 
 
 def own_azimuths(processor: DoaProcessor, window: AudioWindow) -> list[float]:
+    """What the DoA node finds in the window (its gate aside)."""
+    return [p.azimuth for p in processor.locate(window)]
+
+
+def full_band_peak_azimuths(processor: DoaProcessor, window: AudioWindow) -> list[float]:
+    """The previous SRP-PHAT search, for comparison: peaks of the full-band spectrum only."""
     spectrum = processor.spatial_spectrum(window)
     cfg = processor.config
     peaks = pick_peaks(spectrum, processor.grid, cfg.max_sources, math.radians(cfg.min_separation_deg),
@@ -131,6 +138,8 @@ def estimators(geometry: MicArrayGeometry, channels: list[int], max_sources: int
     for method, label in OWN.items():
         processor = DoaProcessor(geometry, DoaConfig(method=method, channels=tuple(channels), max_sources=max_sources))
         table[label] = lambda w, p=processor: own_azimuths(p, w)
+        if method == 'srp_phat' and max_sources > 1:
+            table[FULL_BAND] = lambda w, p=processor: full_band_peak_azimuths(p, w)
     if with_all_mics:
         for method in ('srp_phat', 'normmusic'):
             processor = DoaProcessor(geometry, DoaConfig(method=method, channels=(), max_sources=max_sources))
@@ -152,6 +161,10 @@ def accuracy(args, geometry: MicArrayGeometry, channels: list[int], speech: list
     ranging = DoaProcessor(geometry, DoaConfig(channels=tuple(channels), cdr_constant=1.0, max_range_m=1e6,
                                                initial_noise_floor_db=-150.0))
     unit_ranges: list[tuple[int, float, float]] = []  # (scene, true distance, sqrt(1 / CDR)) at SNR 20 dB
+    # The node's default: up to 2 bearings. With one source, a second one is spurious (a reflection).
+    two_bearings = DoaProcessor(geometry, DoaConfig(channels=tuple(channels), max_sources=2))
+    searches = {'ours SRP-PHAT (node default)': own_azimuths, FULL_BAND: full_band_peak_azimuths}
+    spurious = {(label, snr): [0, 0] for label in searches for snr in SNRS}
     for index in range(args.scenes):
         scene = random_scene(rng, 1)
         signal = source_signal('speech' if index % 2 == 0 else 'noise', rng, speech)
@@ -168,6 +181,10 @@ def accuracy(args, geometry: MicArrayGeometry, channels: list[int], speech: list
                 for label, locate in methods.items():
                     found = locate(window)
                     errors[(label, snr)].append(angle_error_deg(found[0], scene.azimuths[0]) if found else 180.0)
+                if active:
+                    for label, search in searches.items():
+                        spurious[(label, snr)][0] += int(len(search(two_bearings, window)) >= 2)
+                        spurious[(label, snr)][1] += 1
                 if snr == SNRS[-1] and active:
                     ranging.gate.reset()
                     bearings = ranging.process(window).bearings
@@ -186,6 +203,14 @@ def accuracy(args, geometry: MicArrayGeometry, channels: list[int], speech: list
     print('|---|' + '---|' * len(SNRS))
     print('| source sounding | ' + ' | '.join(f'{g[0]}/{g[1]}' for g in gated.values()) + ' |')
     print('| quiet (lead-in, pauses) | ' + ' | '.join(f'{g[2]}/{g[3]}' for g in gated.values()) + ' |')
+    print('\nOne source, up to 2 bearings per window (SRP-PHAT, mics as above): active windows where it sounds '
+          'with a second, spurious bearing:\n')
+    print('| search | ' + ' | '.join(f'SNR {snr:.0f} dB' for snr in SNRS) + ' |')
+    print('|---|' + '---|' * len(SNRS))
+    for label in searches:
+        cells = [f'{100.0 * spurious[(label, snr)][0] / max(spurious[(label, snr)][1], 1):.0f} % of '
+                 f'{spurious[(label, snr)][1]}' for snr in SNRS]
+        print(f'| {label} | ' + ' | '.join(cells) + ' |')
     cdr_range_table(unit_ranges)
 
 
@@ -265,6 +290,21 @@ def speed(args, geometry: MicArrayGeometry) -> None:
         for label in (own_label, pra_label):
             ratio = f'{times[pra_label] / times[own_label]:.1f}' if label == own_label else ''
             print(f'| {label} | {times[label] * 1000:.2f} | {0.25 / times[label]:.0f} | {ratio} |')
+    # The node's default search for up to 2 sources, timed where it does the most work: two
+    # sources sounding, so the second one is found and both are refined.
+    scene = random_scene(rng, 2, min_separation_deg=40.0)
+    clean = simulate_clean(geometry, scene, [noise_burst(8.0, RATE, rng) for _ in range(2)], RATE)
+    windows = ChunkStream(7, 0.25, 0.25).push(add_sensor_noise(clean, 20.0, rng), 7, RATE, 0.0)
+    for label, channels in (('7 mics', ()), (f'mics {",".join(map(str, geometry.doa_channels))} (node default)',
+                                              geometry.doa_channels)):
+        processor = DoaProcessor(geometry, DoaConfig(channels=tuple(channels), max_sources=2))
+        processor.locate(windows[0])
+        began = time.process_time()
+        for window in windows:
+            processor.locate(window)
+        seconds = (time.process_time() - began) / len(windows)
+        print(f'| ours SRP-PHAT, up to 2 sources, two sounding, {label} | {seconds * 1000:.2f} | '
+              f'{0.25 / seconds:.0f} | |')
 
 
 def latency(args, geometry: MicArrayGeometry) -> None:

@@ -1,6 +1,7 @@
 """Peak picking on a spatial spectrum over an azimuth (wrapping) x elevation grid."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +14,19 @@ class SpectrumPeak:
     azimuth: float      # [rad] (-pi, pi], CCW from +x
     elevation: float    # [rad]
     power: float        # spectrum value at the peak (>= 0)
-    confidence: float   # [0, 1] height above the spectrum's median, relative to the range above it
+    confidence: float   # [0, 1] height above the spectrum's median, relative to the spectrum's range
+
+
+@dataclass(frozen=True)
+class PeakRules:
+    """How many directions one window may give and how distinct they must be."""
+
+    max_peaks: int = 1
+    min_separation: float = math.radians(25.0)  # [rad] between the directions of one window
+    min_relative_height: float = 0.25    # peak picking (MUSIC family): a further peak's height above
+                                         # the median, as a fraction of the strongest one's
+    min_residual_coherence: float = 0.04  # SRP-PHAT: a further source's peak above the median of the
+                                          # SRP of the bins earlier sources leave [mean PHAT coherence]
 
 
 def local_maxima(spectrum: np.ndarray) -> np.ndarray:
@@ -39,6 +52,22 @@ def wrap_angle(angle: float) -> float:
     """Into (-pi, pi]."""
     wrapped = (angle + np.pi) % (2.0 * np.pi) - np.pi
     return float(np.pi if wrapped == -np.pi else wrapped)
+
+
+def peak_confidence(spectrum: np.ndarray, index: int) -> float:
+    """[0, 1]: how far the flat `index` of `spectrum` stands above its median, over its range."""
+    span = float(spectrum.max() - spectrum.min())
+    if span <= 0.0:
+        return 0.0
+    return float(np.clip((spectrum.flat[index] - np.median(spectrum)) / span, 0.0, 1.0))
+
+
+def strongest_peak(spectrum: np.ndarray, allowed: np.ndarray) -> int | None:
+    """Flat index of the highest local maximum of the (E, A) `spectrum` where `allowed`, or None."""
+    candidates = np.flatnonzero(local_maxima(spectrum) & allowed)
+    if candidates.size == 0:
+        return None
+    return int(candidates[np.argmax(spectrum.flat[candidates])])
 
 
 def pick_peaks(spectrum: np.ndarray, grid: DirectionGrid, max_peaks: int, min_separation: float,

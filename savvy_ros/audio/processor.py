@@ -1,4 +1,4 @@
-"""One analysis window in, sound bearings out: gate, STFT, spatial spectrum, peaks, CDR range."""
+"""One analysis window in, sound bearings out: gate, STFT, source directions, CDR range, source ids."""
 from __future__ import annotations
 
 import math
@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from savvy_ros.audio.activity import ActivityGate, energy_dbfs
+from savvy_ros.audio.bearing_tracker import BearingTracker
 from savvy_ros.audio.cdr import cdr_range, estimate_cdr
 from savvy_ros.audio.chunk_stream import AudioWindow
 from savvy_ros.audio.doa import DoaEstimator, doa_algorithm
 from savvy_ros.audio.grid import SPEED_OF_SOUND, DirectionGrid
 from savvy_ros.audio.mic_arrays import MicArrayGeometry
-from savvy_ros.audio.peaks import pick_peaks
+from savvy_ros.audio.peaks import PeakRules, SpectrumPeak
 from savvy_ros.audio.spectra import band_bins, cross_spectra, fft_size, stft
 
 
@@ -28,7 +29,8 @@ class DoaConfig:
     channels: tuple[int, ...] = ()            # microphone subset used for DoA; () = all
     max_sources: int = 1
     min_separation_deg: float = 25.0
-    min_relative_height: float = 0.25         # of a secondary peak, relative to the strongest
+    min_relative_height: float = 0.25         # MUSIC family: a further peak's height, relative to the strongest
+    min_residual_coherence: float = 0.04      # SRP-PHAT: a further source's peak in the bins left [coherence]
     gate_threshold_db: float = 4.0
     initial_noise_floor_db: float = 0.0      # cap on the first window's energy as floor [dBFS]
     noise_floor_rise_db_per_s: float = 3.0
@@ -36,6 +38,12 @@ class DoaConfig:
     cdr_constant: float = 0.0                 # K of d = sqrt(K / CDR) [m^2]; 0 = no range
     max_range_m: float = 10.0
     speed_of_sound: float = SPEED_OF_SOUND    # [m/s]
+    track_gate_deg: float = 20.0              # a bearing keeps a source id within this of its track
+    track_max_silence_s: float = 2.0          # a source id not heard this long is retired [s]
+
+    def peak_rules(self) -> PeakRules:
+        return PeakRules(self.max_sources, math.radians(self.min_separation_deg), self.min_relative_height,
+                         self.min_residual_coherence)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class Bearing:
     range: float          # [m], NaN when unknown
     range_stddev: float   # [m], NaN when unknown
     cdr: float            # NaN when not computed
+    source_id: int = 0    # tracked source across windows (>= 1); 0 = none
 
     @property
     def direction(self) -> tuple[float, float, float]:
@@ -79,7 +88,8 @@ def parse_channels(text: str, geometry: MicArrayGeometry) -> tuple[int, ...]:
 
 
 class DoaProcessor:
-    """Stateful only through the activity gate's noise floor; estimators are built per sample rate."""
+    """Stateful through the activity gate's noise floor and the bearing tracker (source ids);
+    estimators are built per sample rate."""
 
     def __init__(self, geometry: MicArrayGeometry, config: DoaConfig = DoaConfig()) -> None:
         self.geometry = geometry
@@ -96,6 +106,7 @@ class DoaProcessor:
         self.grid = DirectionGrid.regular(config.azimuth_step_deg, tuple(config.elevations_deg))
         self.gate = ActivityGate(config.gate_threshold_db, config.initial_noise_floor_db,
                                  config.noise_floor_rise_db_per_s, config.min_energy_db)
+        self.tracker = BearingTracker(math.radians(config.track_gate_deg), config.track_max_silence_s)
         self._estimators: dict[int, tuple[DoaEstimator, np.ndarray, int]] = {}
 
     def estimator(self, sample_rate: int) -> tuple[DoaEstimator, np.ndarray, int]:
@@ -113,6 +124,11 @@ class DoaProcessor:
         estimator, bins, nfft = self.estimator(window.sample_rate)
         return estimator.spectrum(stft(window.samples[:, self.channels], nfft)[:, bins, :])
 
+    def locate(self, window: AudioWindow) -> list[SpectrumPeak]:
+        """The window's source directions, strongest first, as `process` finds them (no gate, no ids)."""
+        estimator, bins, nfft = self.estimator(window.sample_rate)
+        return estimator.locate(stft(window.samples[:, self.channels], nfft)[:, bins, :], self.config.peak_rules())
+
     def process(self, window: AudioWindow) -> WindowResult:
         cfg = self.config
         samples = window.samples[:, self.channels]
@@ -121,16 +137,17 @@ class DoaProcessor:
         result = WindowResult(window.centre, window.duration, self.algorithm.name, energy,
                               self.gate.floor_db, active)
         if not active:
+            self.tracker.update(result.stamp, [])  # silence ages the tracks out
             return result
         estimator, bins, nfft = self.estimator(window.sample_rate)
         spectra = stft(samples, nfft)[:, bins, :]
-        spectrum = estimator.spectrum(spectra)
-        peaks = pick_peaks(spectrum, self.grid, cfg.max_sources, math.radians(cfg.min_separation_deg),
-                           cfg.min_relative_height)
+        peaks = estimator.locate(spectra, cfg.peak_rules())
         estimate = cdr_range(estimate_cdr(cross_spectra(spectra), self.positions, estimator.frequencies,
                                           cfg.speed_of_sound), cfg.cdr_constant, cfg.max_range_m)
+        ids = self.tracker.update(result.stamp, [(p.azimuth, p.elevation) for p in peaks])
         result.bearings.extend(Bearing(p.azimuth, p.elevation, p.power, p.confidence, estimate.range,
-                                       estimate.range_stddev, estimate.cdr) for p in peaks)
+                                       estimate.range_stddev, estimate.cdr, source_id)
+                               for p, source_id in zip(peaks, ids))
         return result
 
 
@@ -145,10 +162,12 @@ def analyse_recording(samples: np.ndarray, sample_rate: int, processor: DoaProce
 
 
 def result_to_json(result: WindowResult) -> dict:
-    """The `savvy-ros doa --json` record: REP 103 degrees, range_m null when unknown."""
+    """The `savvy-ros doa --json` record: REP 103 degrees, range_m null when unknown, source_id
+    the tracked source (>= 1) the bearing belongs to."""
     return {'t': round(result.stamp, 6),
             'bearings': [{'azimuth_deg': round(math.degrees(b.azimuth), 3),
                           'elevation_deg': round(math.degrees(b.elevation), 3),
                           'power': round(b.power, 6), 'confidence': round(b.confidence, 6),
-                          'range_m': round(b.range, 4) if math.isfinite(b.range) else None}
+                          'range_m': round(b.range, 4) if math.isfinite(b.range) else None,
+                          'source_id': b.source_id}
                          for b in result.bearings]}

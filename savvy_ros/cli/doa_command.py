@@ -2,10 +2,11 @@
 
 With --json, one JSON object per analysis window, in time order:
   {"t": centre_s, "bearings": [{"azimuth_deg": .., "elevation_deg": .., "power": ..,
-                                "confidence": .., "range_m": null|..}]}
+                                "confidence": .., "range_m": null|.., "source_id": ..}]}
 t is the window centre in seconds from the start of the file; azimuths are REP 103 degrees
 (counter-clockwise from the array's +x, positive = left); windows the activity gate rejects
-have no bearings; range_m is null unless --cdr-constant is given."""
+have no bearings; range_m is null unless --cdr-constant is given; source_id (>= 1) follows one
+sound across windows, as the DoA node's bearing tracker assigns it."""
 from __future__ import annotations
 
 import argparse
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(record), flush=True)
         else:
-            found = '  '.join(f"{b['azimuth_deg']:7.1f} deg ({b['confidence']:.2f})" for b in record['bearings'])
+            found = '  '.join(f"#{b['source_id']} {b['azimuth_deg']:7.1f} deg ({b['confidence']:.2f})"
+                              for b in record['bearings'])
             print(f"{record['t']:8.3f} s  {result.energy_db:6.1f} dBFS  {found or '-'}")
     if not args.json and not results:
         print(f'no complete {args.window} s window in {args.file}')

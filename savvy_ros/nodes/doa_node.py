@@ -2,7 +2,8 @@
 
 One AudioBearingArray per analysis window, stamped with the capture time of the window centre,
 in the microphone-array frame; `active` is false (no bearings) when the activity gate rejects
-the window. Bad chunks are counted by kind, logged once per kind, and dropped.
+the window. Each bearing's source_id follows one sound across windows (bearing tracker). Bad
+chunks are counted by kind, logged once per kind, and dropped.
 """
 from __future__ import annotations
 
@@ -43,7 +44,11 @@ PARAMETERS = [
     ParameterSpec('max_sources', 2, 'Most bearings per window [count]'),
     ParameterSpec('min_separation_deg', 25.0, 'Smallest angle between two bearings of one window [deg]'),
     ParameterSpec('min_relative_height', 0.25,
-                  'A second peak must rise this fraction of the first one above the spectrum median [0, 1]'),
+                  'MUSIC/NormMUSIC: a further peak must rise this fraction of the first one above the '
+                  'spectrum median [0, 1]'),
+    ParameterSpec('min_residual_coherence', 0.04,
+                  'SRP-PHAT: a further source must rise this far above the median of the SRP of the '
+                  'time-frequency bins the sources already found leave [mean PHAT coherence, 0-1]'),
     ParameterSpec('gate_threshold_db', 4.0, 'A window is active this far above the noise floor [dB]'),
     ParameterSpec('initial_noise_floor_db', 0.0,
                   "The floor starts at the first window's energy, at most this [dBFS]"),
@@ -52,6 +57,10 @@ PARAMETERS = [
     ParameterSpec('cdr_constant', 0.0, 'K of the range model d = sqrt(K / CDR) [m^2]; 0 = no range'),
     ParameterSpec('max_range', 10.0, 'Range estimates are capped here [m]'),
     ParameterSpec('speed_of_sound', 343.0, 'Speed of sound [m/s]'),
+    ParameterSpec('track_gate_deg', 20.0,
+                  "A bearing keeps a source's id when within this angle of the source's predicted direction [deg]"),
+    ParameterSpec('track_max_silence', 2.0,
+                  'A source not heard for longer than this gets a new id when it returns [s]'),
     ParameterSpec('stamp_tolerance', 0.005, 'Chunk stamp jitter accepted on the sample timeline [s]'),
     ParameterSpec('input_queue_depth', 50, 'Chunks queued for the DoA [count]'),
     ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
@@ -64,9 +73,11 @@ def config_from_parameters(p: dict, geometry: MicArrayGeometry) -> DoaConfig:
                      elevations_deg=tuple(p['elevations_deg']),
                      channels=parse_channels(p['doa_channels'], geometry), max_sources=p['max_sources'],
                      min_separation_deg=p['min_separation_deg'], min_relative_height=p['min_relative_height'],
+                     min_residual_coherence=p['min_residual_coherence'],
                      gate_threshold_db=p['gate_threshold_db'], initial_noise_floor_db=p['initial_noise_floor_db'],
                      noise_floor_rise_db_per_s=p['noise_floor_rise_db_per_s'], min_energy_db=p['min_energy_db'],
-                     cdr_constant=p['cdr_constant'], max_range_m=p['max_range'], speed_of_sound=p['speed_of_sound'])
+                     cdr_constant=p['cdr_constant'], max_range_m=p['max_range'], speed_of_sound=p['speed_of_sound'],
+                     track_gate_deg=p['track_gate_deg'], track_max_silence_s=p['track_max_silence'])
 
 
 def result_to_msg(result: WindowResult, frame_id: str) -> AudioBearingArray:
@@ -77,7 +88,7 @@ def result_to_msg(result: WindowResult, frame_id: str) -> AudioBearingArray:
     for b in result.bearings:
         bearing = AudioBearing(azimuth=float(b.azimuth), elevation=float(b.elevation), power=float(b.power),
                                confidence=float(b.confidence), range=float(b.range),
-                               range_stddev=float(b.range_stddev), cdr=float(b.cdr))
+                               range_stddev=float(b.range_stddev), cdr=float(b.cdr), source_id=b.source_id)
         bearing.direction.x, bearing.direction.y, bearing.direction.z = b.direction
         msg.bearings.append(bearing)
     return msg
@@ -135,6 +146,7 @@ class DoaNode(Node):
         level, message, values = self.stats.report(time.monotonic())
         values['lost chunks'] = str(self.stream.lost_chunks)
         values['stamp gaps'] = str(self.stream.gaps)
+        values['tracked sources'] = str(len(self.processor.tracker.tracks))
         values['noise floor [dBFS]'] = f'{self.processor.gate.floor_db:.1f}' \
             if math.isfinite(self.processor.gate.floor_db) else 'unknown'
         if not self.stats.counts['chunks']:

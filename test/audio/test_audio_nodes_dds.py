@@ -88,6 +88,9 @@ def test_chunks_in_bearings_out_with_frame_and_capture_stamps(doa, recording):
         assert abs(math.degrees(best.azimuth) - AZIMUTH_DEG) <= 10.0
         assert math.isclose(best.direction.x, math.cos(best.azimuth), abs_tol=1e-6)
         assert 0.0 <= best.confidence <= 1.0 and math.isnan(best.range)  # no CDR constant configured
+        assert len({b.source_id for b in msg.bearings}) == len(msg.bearings)  # one id per bearing
+    # The one source keeps one tracked id (>= 1; 0 would mean untracked) from window to window.
+    assert len({msg.bearings[0].source_id for msg in active}) == 1 and active[0].bearings[0].source_id >= 1
     assert node.stats.dropped == {}
 
 

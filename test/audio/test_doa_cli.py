@@ -38,9 +38,12 @@ def test_one_json_object_per_window_with_the_issue_schema(recording, capsys):
     for record in records[2:]:
         assert set(record) == {'t', 'bearings'} and 1 <= len(record['bearings']) <= 2
         first = record['bearings'][0]
-        assert set(first) == {'azimuth_deg', 'elevation_deg', 'power', 'confidence', 'range_m'}
+        assert set(first) == {'azimuth_deg', 'elevation_deg', 'power', 'confidence', 'range_m', 'source_id'}
         assert abs(first['azimuth_deg'] - (-45.0)) <= 8.0  # REP 103: right of forward is negative
         assert first['range_m'] is None and first['elevation_deg'] == 0.0
+    # The one source keeps its id from window to window; a second bearing (a reflection) has another.
+    assert {r['bearings'][0]['source_id'] for r in records[2:]} == {1}
+    assert all(len({b['source_id'] for b in r['bearings']}) == len(r['bearings']) for r in records)
 
 
 def test_methods_hop_and_range_options(recording, capsys):
