@@ -32,7 +32,10 @@ _SOUND_MAKERS: dict[str, tuple[str, ...]] = {
     'piano': ('piano',), 'guitar': ('guitar', 'person'), 'crying': ('person', 'cat'), 'cry': ('person', 'cat'),
     'sobbing': ('person',), 'whimper': ('person', 'dog', 'cat'), 'baby': ('person',),
     'engine': ('motorcycle', 'car'), 'vehicle': ('motorcycle', 'car'), 'motorcycle': ('motorcycle',),
-    'clang': ('toolbox',), 'clanging': ('toolbox',), 'hammer': ('toolbox',),
+    'clang': ('toolbox',), 'clanging': ('toolbox',), 'hammer': ('toolbox',), 'tools': ('toolbox',),
+    'liquid': ('sink', 'faucet', 'kettle'), 'spray': ('sink', 'faucet'), 'pour': ('sink', 'faucet', 'kettle'),
+    'caterwaul': ('cat',), 'purr': ('cat',), 'growl': ('dog',), 'howl': ('dog',), 'yip': ('dog',),
+    'applause': ('person',), 'walk': ('person',),
 }
 _PERSON_WORDS = {'man', 'woman', 'person', 'people', 'speaker', 'boy', 'girl', 'child', 'guy', 'lady', 'someone'}
 _WORD = re.compile(r"[a-z']+")
@@ -48,6 +51,39 @@ def sound_makers(event_labels: list[str]) -> set[str]:
         for word in words(label):
             makers.update(_SOUND_MAKERS.get(word, ()))
     return makers
+
+
+_MAKER_NAMES = {name for makers in _SOUND_MAKERS.values() for name in makers if ' ' not in name}
+PHRASE_MATCH_SCORE = 0.6   # a sound phrase naming what made the heard sound (or the sound itself)
+
+
+def _stems(text: str) -> set[str]:
+    """Words and their crude stems ("ringing" -> "ring", "clapping" -> "clap", "barks" -> "bark")."""
+    out = set()
+    for word in words(text):
+        out.add(word)
+        for suffix in ('ing', 's'):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                base = word[:-len(suffix)]
+                if suffix == 'ing' and len(base) > 3 and base[-1] == base[-2]:
+                    base = base[:-1]
+                out.add(base)
+    return out
+
+
+def sound_phrase_score(phrase: str, event_labels: list[str]) -> float:
+    """PHRASE_MATCH_SCORE when a question's sound phrase ("phone ringing", "tap running") fits the
+    AudioSet tags of a heard event ("Telephone", "Water"), else 0.
+
+    A phrase that names its source ("kettle beeping") must name one of the makers of the tags, so
+    a ringing phone is not taken for a beeping kettle; one that names only the sound ("clapping",
+    "running water") must share a maker with them.
+    """
+    stems = _stems(phrase)
+    heard = sound_makers(event_labels)
+    named = stems & _MAKER_NAMES
+    wanted = named if named else {m for w in stems for m in _SOUND_MAKERS.get(w, ())}
+    return PHRASE_MATCH_SCORE if wanted & heard else 0.0
 
 
 def label_compatibility(event_labels: list[str], object_names: list[str]) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+from savvy_ros.mapping.labels import sound_phrase_score
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
 from savvy_ros.qa.phrase_matcher import PhraseMatcher
@@ -99,6 +100,8 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
     texts = list(dict.fromkeys(t for e in candidates for t in index.event_texts[e.id]))
     score_of = dict(zip(texts, matcher.similarity(anchor.phrase, texts))) if texts else {}
     scored = [(max(float(score_of[t]) for t in index.event_texts[e.id]), e) for e in candidates]
+    if anchor.kind == 'sound':   # AudioSet tags rarely share words or embeddings with how people say it
+        scored = [(max(score, sound_phrase_score(anchor.phrase, e.labels)), e) for score, e in scored]
     threshold = thresholds.speech if anchor.kind == 'speech' else thresholds.sound
     if not scored:
         heard = f'{len(view.events)} event(s) of other kinds' if view.events else 'no events at all'

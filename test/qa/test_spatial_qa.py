@@ -210,3 +210,13 @@ def test_an_event_without_bearing_or_source_is_still_refused_with_a_best_guess(q
     result = ask(qa, view, 'Imagine you are the camera wearer, when the beep sound comes up, relative to where you '
                  'are facing, where is the sound source?', HARD_OPTIONS, best_guess=True)
     assert not result.success and result.error_code == 'source_not_located'
+
+
+def test_a_sound_phrase_grounds_on_the_audioset_tags_of_what_made_it(qa, view):
+    """"tap running" shares neither words nor much meaning with the tags "Steam, Hiss, Water"; the
+    vocabulary of who makes which sound links them (and does not take it for the siren)."""
+    view.events.append(MapEventView(15, 'sound', 14.0, 15.0, '', ['Steam', 'Hiss', 'Water'], [0.6], 3, 0.9, None))
+    result = ask(qa, view, 'Imagine you are the camera wearer, when the tap running sound comes up, relative to '
+                 'where you are facing, where is the sound source?', HARD_OPTIONS)
+    assert result.success, result.error
+    assert 'event/15' in result.answer.evidence_ids and 'object/3' in result.answer.evidence_ids
