@@ -145,9 +145,11 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
                 runs.append(RunScores(name, [], [], note=f'failed: {exc}'))
                 continue
             speed = output.bag_seconds / output.play_seconds if output.play_seconds > 0 else float('nan')
+            unpaced = sum(output.ack_timeouts.values())
             runs.append(score_answers(name, questions, output.responses,
                                       note=f'{", ".join(sorted(modalities))}; bag played at {speed:.2f}x real time'
-                                           f'{"" if options.best_guess else "; strict grounding (no best guesses)"}'))
+                                           f'{"" if options.best_guess else "; strict grounding (no best guesses)"}'
+                                           f'{f"; {unpaced} message(s) played without an acknowledgement" if unpaced else ""}'))
             if output.final_map is not None:
                 write_map_summary(out_dir / 'maps' / f'{episode.name}_{name}.json',
                                   global_map_to_view(output.final_map))

@@ -43,6 +43,11 @@ class RunConfig:
     settle_time: float = 3.0               # [s] of an unchanging map before asking
 
 
+# [s] A consumer this slow is still working (Whisper on a loaded CPU takes seconds per segment);
+# only a node that left the graph is stopped being waited for sooner.
+ACK_TIMEOUT_S = 60.0
+
+
 @dataclass
 class RunOutput:
     responses: list[dict[str, Any]]        # one per question, savvy_ros.ros.ask_client.response_to_dict
@@ -50,6 +55,7 @@ class RunOutput:
     play_seconds: float                    # wall time of the playback
     bag_seconds: float                     # bag time played
     logs: dict[str, str] = field(default_factory=dict)   # node executable -> its output
+    ack_timeouts: dict[str, int] = field(default_factory=dict)  # node -> messages played without its ack
 
 
 def nodes_for(modalities: frozenset[str]) -> list[str]:
@@ -158,7 +164,8 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         started = time.monotonic()
         # Flow control: the player waits for the acknowledging nodes, so a slow node is never fed
         # faster than it can take (the rate is then an upper bound).
-        result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True), context=context)
+        result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True), context=context,
+                          ack_timeout_s=ACK_TIMEOUT_S)
         play_seconds = time.monotonic() - started
         deadline = time.monotonic() + 60.0
         while time.monotonic() < deadline and (
@@ -174,7 +181,8 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
             except TimeoutError as exc:
                 responses.append({'success': False, 'error': str(exc), 'answer': ''})
             progress('asking', k + 1, len(questions))
-        return RunOutput(responses, latest['map'], play_seconds, result.stats.bag_time_s)
+        return RunOutput(responses, latest['map'], play_seconds, result.stats.bag_time_s,
+                         ack_timeouts=dict(result.flow.ack_timeouts))
     finally:
         executor.shutdown()
         client_node.destroy_node()
