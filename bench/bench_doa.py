@@ -2,13 +2,16 @@
 pyroomacoustics ShoeBox simulations with the Project Aria geometry (48 kHz), comparing our numpy
 SRP-PHAT / MUSIC / NormMUSIC with pyroomacoustics' own implementations on the same windows.
 
-    .venv/bin/python bench/bench_doa.py [--scenes N] [--pairs N] [--seed S] [--no-latency]
-                                        [--sections accuracy,two,speed,latency]
+    .venv/bin/python bench/bench_doa.py [--scenes N] [--pairs N] [--range-scenes N] [--seed S]
+                                        [--no-latency] [--only-range]
+                                        [--sections accuracy,two,speed,latency,range]
 
 Single-threaded BLAS (set below) so "x real time" is per core. Targets (issue 3): median error
 <= 5 deg and p90 <= 15 deg at SNR >= 10 dB; two sources >= 40 deg apart both within 10 deg in
 >= 80 % of active windows; >= 50x real time for 7 channels, 0.25 s windows, 1 deg grid;
-median latency chunk arrival -> bearing publish <= 30 ms.
+median latency chunk arrival -> bearing publish <= 30 ms. The "range from CDR" section fits
+K of d = sqrt(K / CDR) on ShoeBox rooms and on the synthetic episode generator's responses and
+prints the range error per distance and RT60 band beside a constant-distance guess.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from dataclasses import dataclass, replace  # noqa: E402
+from dataclasses import dataclass, field, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -31,6 +34,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from savvy_ros.audio.activity import ActivityGate, energy_dbfs  # noqa: E402
+from savvy_ros.audio.cdr import cdr_range, fit_cdr_constant  # noqa: E402
 from savvy_ros.audio.chunk_stream import AudioWindow, ChunkStream  # noqa: E402
 from savvy_ros.audio.mic_arrays import MicArrayGeometry, load_mic_array  # noqa: E402
 from savvy_ros.audio.peaks import pick_peaks  # noqa: E402
@@ -38,6 +42,7 @@ from savvy_ros.audio.processor import DoaConfig, DoaProcessor  # noqa: E402
 from savvy_ros.audio.room_simulation import (RoomScene, add_sensor_noise, espeak_speech, noise_burst,  # noqa: E402
                                              simulate_clean)
 from savvy_ros.audio.spectra import stft  # noqa: E402
+from savvy_ros.synth.sounds import beep  # noqa: E402
 
 RATE = 48000
 LEAD_IN, SOURCE_SECONDS = 0.5, 2.5  # [s] quiet lead-in (the gate learns the floor), then the source
@@ -74,8 +79,15 @@ def random_scene(rng: np.random.Generator, sources: int, min_separation_deg: flo
 
 
 def source_signal(kind: str, rng: np.random.Generator, speech: list[np.ndarray]) -> np.ndarray:
+    """'speech' (one of `speech`), 'beep' (the episode generator's 2.7 kHz beeper) or else pink-ish noise."""
     length = int(SOURCE_SECONDS * RATE)
-    body = speech[rng.integers(len(speech))][:length] if kind == 'speech' else noise_burst(SOURCE_SECONDS, RATE, rng)
+    if kind == 'speech':
+        body = speech[rng.integers(len(speech))][:length]
+    elif kind == 'beep':
+        body = beep(SOURCE_SECONDS, RATE, rng)
+        body = body / np.abs(body).max()
+    else:
+        body = noise_burst(SOURCE_SECONDS, RATE, rng)
     body = np.pad(body, (0, max(0, length - len(body))))
     return np.concatenate([np.zeros(int(LEAD_IN * RATE)), body])
 
@@ -157,10 +169,6 @@ def accuracy(args, geometry: MicArrayGeometry, channels: list[int], speech: list
     methods = estimators(geometry, channels, 1, with_all_mics=True)
     errors = {(label, snr): [] for label in methods for snr in SNRS}
     gated = {snr: [0, 0, 0, 0] for snr in SNRS}  # sounding & active, sounding, quiet & active, quiet
-    # Gated by the windows' own gate decision below, so this one starts from a floor that passes all.
-    ranging = DoaProcessor(geometry, DoaConfig(channels=tuple(channels), cdr_constant=1.0, max_range_m=1e6,
-                                               initial_noise_floor_db=-150.0))
-    unit_ranges: list[tuple[int, float, float]] = []  # (scene, true distance, sqrt(1 / CDR)) at SNR 20 dB
     # The node's default: up to 2 bearings. With one source, a second one is spurious (a reflection).
     two_bearings = DoaProcessor(geometry, DoaConfig(channels=tuple(channels), max_sources=2))
     searches = {'ours SRP-PHAT (node default)': own_azimuths, FULL_BAND: full_band_peak_azimuths}
@@ -185,11 +193,6 @@ def accuracy(args, geometry: MicArrayGeometry, channels: list[int], speech: list
                     for label, search in searches.items():
                         spurious[(label, snr)][0] += int(len(search(two_bearings, window)) >= 2)
                         spurious[(label, snr)][1] += 1
-                if snr == SNRS[-1] and active:
-                    ranging.gate.reset()
-                    bearings = ranging.process(window).bearings
-                    if bearings:
-                        unit_ranges.append((index, scene.distances[0], bearings[0].range))
     print(f'\n## Azimuth error, one source, windows where it sounds ({args.scenes} scenes: rooms 4-10 m, RT60 0.2-0.6 s, source 1-4 m, '
           f'speech/noise alternating; Aria mics {",".join(map(str, channels))}; 0.25 s windows, 1 deg grid)\n')
     print('| method | ' + ' | '.join(f'SNR {snr:.0f} dB median / p90 [deg]' for snr in SNRS) + ' |')
@@ -211,21 +214,6 @@ def accuracy(args, geometry: MicArrayGeometry, channels: list[int], speech: list
         cells = [f'{100.0 * spurious[(label, snr)][0] / max(spurious[(label, snr)][1], 1):.0f} % of '
                  f'{spurious[(label, snr)][1]}' for snr in SNRS]
         print(f'| {label} | ' + ' | '.join(cells) + ' |')
-    cdr_range_table(unit_ranges)
-
-
-def cdr_range_table(unit_ranges: list[tuple[int, float, float]]) -> None:
-    """Range d = sqrt(K / CDR): K fitted on the even scenes, errors on the odd ones (one K for all
-    rooms; the SAVVY release fits K per question, i.e. per room)."""
-    scene, truth, unit = (np.array(column) for column in zip(*unit_ranges))
-    fit, test = scene % 2 == 0, scene % 2 == 1
-    root_k = np.median(truth[fit] / unit[fit])
-    error = np.abs(root_k * unit[test] - truth[test])
-    correlation = np.corrcoef(np.argsort(np.argsort(truth)), np.argsort(np.argsort(unit)))[0, 1]
-    print(f'\nCDR range (SRP-PHAT windows at SNR {SNRS[-1]:.0f} dB, mics as above): K = {root_k ** 2:.2f} m^2 '
-          f'fitted on {int(fit.sum())} windows; on {int(test.sum())} others median |error| {np.median(error):.2f} m, '
-          f'p90 {np.percentile(error, 90):.2f} m (distances 1-4 m); rank correlation of sqrt(1/CDR) with '
-          f'distance {correlation:.2f}')
 
 
 def two_sources(args, geometry: MicArrayGeometry, channels: list[int]) -> None:
@@ -376,6 +364,170 @@ def latency(args, geometry: MicArrayGeometry) -> None:
             print(f'| {label} | 0 | - | - | - |')
 
 
+RANGE_SIMULATORS = {'shoebox': 'ShoeBox', 'synth': 'synth generator'}
+DISTANCE_BANDS = ((1.0, 2.0), (2.0, 3.0), (3.0, 4.0), (4.0, 5.1))  # [m] source to array centre, 3-D
+RT60_BANDS = ((0.2, 0.33), (0.33, 0.47), (0.47, 0.6))
+RANGE_KINDS = ('speech', 'noise', 'beep')
+
+
+@dataclass(frozen=True)
+class RangeScene:
+    room_dim: tuple[float, float, float]  # [m]
+    rt60: float                           # [s]
+    mics: np.ndarray                      # (M, 3) [m] room coordinates, the array yawed at random
+    source: np.ndarray                    # (3,) [m]
+    snr_db: float                         # diffuse noise below the source's mean power at the array
+
+    @property
+    def distance(self) -> float:
+        return float(np.linalg.norm(self.source - self.mics.mean(axis=0)))
+
+
+def random_range_scene(rng: np.random.Generator, geometry: MicArrayGeometry) -> RangeScene:
+    """Room 4-10 m, RT60 0.2-0.6 s, the array 1.6 m high with a random yaw, the source 1-5 m away
+    (horizontally) at 0.8-1.8 m height and >= 0.4 m from the walls, diffuse-noise SNR 10-20 dB."""
+    while True:
+        dim = (rng.uniform(4.0, 10.0), rng.uniform(4.0, 10.0), rng.uniform(2.5, 3.5))
+        centre = np.array([rng.uniform(0.7, dim[0] - 0.7), rng.uniform(0.7, dim[1] - 0.7), 1.6])
+        distance, azimuth = rng.uniform(1.0, 5.0), rng.uniform(-math.pi, math.pi)
+        source = np.array([centre[0] + distance * math.cos(azimuth), centre[1] + distance * math.sin(azimuth),
+                           rng.uniform(0.8, 1.8)])
+        rt60, yaw, snr = rng.uniform(0.2, 0.6), rng.uniform(-math.pi, math.pi), rng.uniform(10.0, 20.0)
+        if 0.4 <= source[0] <= dim[0] - 0.4 and 0.4 <= source[1] <= dim[1] - 0.4:
+            c, s = math.cos(yaw), math.sin(yaw)
+            rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+            mics = (geometry.positions - geometry.centre) @ rotation.T + centre
+            return RangeScene(dim, rt60, mics, source, snr)
+
+
+def range_recording(simulator: str, scene: RangeScene, signal: np.ndarray,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(recording float32, clean) of a static source and array: pyroomacoustics' ShoeBox, or the
+    synthetic episode generator's RoomSimulator (image-source early part + diffuse tail); plus
+    pink diffuse noise at the scene's SNR, as the generator adds it."""
+    import pyroomacoustics as pra
+
+    from savvy_ros.synth.acoustics import AcousticSettings, RoomSimulator, Source
+    from savvy_ros.synth.diffuse_noise import diffuse_noise
+
+    if simulator == 'shoebox':
+        absorption, order = pra.inverse_sabine(scene.rt60, list(scene.room_dim))
+        room = pra.ShoeBox(list(scene.room_dim), fs=RATE, materials=pra.Material(absorption), max_order=min(order, 50))
+        room.add_microphone_array(scene.mics.T)
+        room.add_source(scene.source, signal=signal)
+        room.simulate()
+        clean = room.mic_array.signals.T[:len(signal)]
+    else:
+        room = RoomSimulator(scene.room_dim, scene.rt60, AcousticSettings.for_mode(False), rng)
+        source = Source('source', signal, ((0, len(signal)),), lambda t: np.repeat(scene.source[None], len(t), 0))
+        clean = room.simulate([source], lambda t: np.repeat(scene.mics[None], len(t), 0), len(signal))
+    noise = diffuse_noise(scene.mics - scene.mics.mean(axis=0), len(clean), RATE, rng)
+    power = float(np.mean(clean[int(LEAD_IN * RATE):] ** 2))
+    noisy = clean + noise * math.sqrt(power / 10.0 ** (scene.snr_db / 10.0))
+    return (0.25 * noisy / np.abs(noisy).max()).astype(np.float32), clean
+
+
+@dataclass
+class RangeWindows:
+    """Per analysis window that the gate passes while the source sounds: its scene and truth and
+    the band-mean CDR of every microphone pair (what the DoA node ranges from)."""
+    scene: list[int] = field(default_factory=list)
+    distance: list[float] = field(default_factory=list)
+    rt60: list[float] = field(default_factory=list)
+    pair_cdrs: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RangeErrors:
+    constant: float        # K fitted on all windows [m^2] (the one to configure)
+    exponent: float        # b of a free fit log d = a + b log CDR on all windows (the model says -0.5)
+    rank_correlation: float
+    distance: np.ndarray   # every window, ranged with the K of the other half of the scenes: true distance [m]
+    rt60: np.ndarray       # [s]
+    relative: np.ndarray   # d_hat / d - 1
+    guess: np.ndarray      # the same for a constant d_hat, the other half's median distance (no CDR)
+    covered: np.ndarray    # |d_hat - d| <= range_stddev
+
+
+def range_errors(windows: RangeWindows, max_range: float = 10.0) -> RangeErrors:
+    """Two-fold by scene: K fitted on the even scenes ranges the odd ones' windows (sqrt(K / CDR),
+    capped as the node does) and the other way round."""
+    scene, distance, rt60 = (np.array(v) for v in (windows.scene, windows.distance, windows.rt60))
+    cdr = np.array([np.median(p) for p in windows.pair_cdrs])
+    ranges, stds, guess = (np.full(scene.size, math.nan) for _ in range(3))
+    for parity in (0, 1):
+        fit, test = scene % 2 == parity, scene % 2 != parity
+        constant = fit_cdr_constant(cdr[fit], distance[fit])
+        for i in np.flatnonzero(test):
+            estimate = cdr_range(windows.pair_cdrs[i], constant, max_range)
+            ranges[i], stds[i] = estimate.range, estimate.range_stddev
+        guess[test] = np.median(distance[fit])
+    positive = cdr > 0.0
+    exponent = float(np.polyfit(np.log(cdr[positive]), np.log(distance[positive]), 1)[0])
+    ranks = np.corrcoef(np.argsort(np.argsort(distance)), np.argsort(np.argsort(cdr)))[0, 1]
+    return RangeErrors(fit_cdr_constant(cdr, distance), exponent, float(ranks), distance, rt60,
+                       ranges / distance - 1.0, guess / distance - 1.0, np.abs(ranges - distance) <= stds)
+
+
+def cdr_range_section(args, geometry: MicArrayGeometry, speech: list[np.ndarray]) -> None:
+    """Range d = sqrt(K / CDR) on static scenes like the synthetic episodes', two simulators; the
+    node's mics (3-6) and all 7; one K for all rooms (the SAVVY release fits K per room)."""
+    mic_sets = {f'mics {",".join(map(str, geometry.doa_channels))} (node default)': tuple(geometry.doa_channels),
+                'all 7 mics': ()}
+    processors = {label: DoaProcessor(geometry, DoaConfig(channels=channels)) for label, channels in mic_sets.items()}
+    collected = {(sim, label): RangeWindows() for sim in RANGE_SIMULATORS for label in mic_sets}
+    for offset, simulator in enumerate(RANGE_SIMULATORS):
+        rng = np.random.default_rng([args.seed, 4, offset])
+        for index in range(args.range_scenes):
+            scene = random_range_scene(rng, geometry)
+            signal = source_signal(RANGE_KINDS[index % len(RANGE_KINDS)], rng, speech)
+            recording, clean = range_recording(simulator, scene, signal, rng)
+            for label, processor in processors.items():
+                w = windows_of(recording, clean, processor.channels)
+                store = collected[(simulator, label)]
+                for window, active, sounding in zip(w.windows, w.active, w.sounding):
+                    if active and sounding:
+                        store.scene.append(index)
+                        store.distance.append(scene.distance)
+                        store.rt60.append(scene.rt60)
+                        store.pair_cdrs.append(processor.pair_cdrs(window))
+    results = {key: range_errors(windows) for key, windows in collected.items()}
+
+    def cell(values: np.ndarray) -> str:
+        a = np.abs(values)
+        return f'{np.median(values):+.2f} / {np.median(a):.2f} / {np.percentile(a, 90):.2f}' if values.size else '-'
+
+    print(f'\n## Range from CDR, d = sqrt(K / CDR) ({args.range_scenes} static scenes per simulator: rooms 4-10 m, '
+          f'RT60 0.2-0.6 s, pink diffuse noise at SNR 10-20 dB, speech / noise / 2.7 kHz beep 1-5 m away; '
+          f'windows the gate passes while the source sounds; errors two-fold by scene: each half ranged with the K '
+          f'fitted on the other half)\n')
+    print('Relative error d_hat / d - 1: median signed (bias) / median |.| / p90 |.|. "Constant guess": every '
+          'window ranged at the other half\'s median distance, no CDR. "Within std": |d_hat - d| <= range_stddev '
+          '(68 % for an honest 1-sigma).\n')
+    print('| simulator | mics | windows | K (all windows) [m^2] | free-fit exponent (model -0.5) | rank corr. with d '
+          '| CDR range error | constant guess | within std |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for (simulator, label), r in results.items():
+        print(f'| {RANGE_SIMULATORS[simulator]} | {label} | {r.distance.size} | {r.constant:.2f} | '
+              f'{r.exponent:+.2f} | {r.rank_correlation:+.2f} | {cell(r.relative)} | {cell(r.guess)} | '
+              f'{100.0 * r.covered.mean():.0f} % |')
+    default = next(iter(mic_sets))
+    print(f'\nPer band, {default}: CDR range bias / median / p90 (constant guess median |.|) [windows]\n')
+    print('| band | ' + ' | '.join(RANGE_SIMULATORS.values()) + ' |')
+    print('|---|' + '---|' * len(RANGE_SIMULATORS))
+    bands = [(f'd {lo:g}-{hi:g} m', 'distance', lo, hi) for lo, hi in DISTANCE_BANDS]
+    bands += [(f'RT60 {lo:.2f}-{hi:.2f} s', 'rt60', lo, hi) for lo, hi in RT60_BANDS]
+    for name, attribute, lo, hi in bands:
+        cells = []
+        for simulator in RANGE_SIMULATORS:
+            r = results[(simulator, default)]
+            values = getattr(r, attribute)
+            inside = (values >= lo) & (values < hi)
+            cells.append(f'{cell(r.relative[inside])} ({np.median(np.abs(r.guess[inside])):.2f}) [{inside.sum()}]'
+                         if inside.any() else '-')
+        print(f'| {name} | ' + ' | '.join(cells) + ' |')
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--scenes', type=int, default=24, help='one-source scenes (each at 4 SNRs)')
@@ -383,21 +535,27 @@ def main() -> int:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--latency-seconds', type=float, default=10.0, help='audio streamed for the latency run [s]')
     parser.add_argument('--no-latency', action='store_true', help='skip the DDS latency run')
-    parser.add_argument('--sections', default='accuracy,two,speed,latency',
-                        help='comma-separated subset of accuracy, two, speed, latency')
+    parser.add_argument('--range-scenes', type=int, default=60, help='static scenes per simulator, range from CDR')
+    parser.add_argument('--sections', default='accuracy,two,speed,latency,range',
+                        help='comma-separated subset of accuracy, two, speed, latency, range')
+    parser.add_argument('--only-range', action='store_true', help='run only the range-from-CDR section')
     args = parser.parse_args()
     geometry = load_mic_array('aria')
     channels = list(geometry.doa_channels)
-    sections = set(args.sections.split(',')) - ({'latency'} if args.no_latency else set())
+    sections = {'range'} if args.only_range else set(args.sections.split(','))
+    sections -= {'latency'} if args.no_latency else set()
+    speech = [espeak_speech(text, RATE) for text in SENTENCES] if sections & {'accuracy', 'range'} else []
     began = time.monotonic()
     if 'accuracy' in sections:
-        accuracy(args, geometry, channels, [espeak_speech(text, RATE) for text in SENTENCES])
+        accuracy(args, geometry, channels, speech)
     if 'two' in sections:
         two_sources(args, geometry, channels)
     if 'speed' in sections:
         speed(args, geometry)
     if 'latency' in sections:
         latency(args, geometry)
+    if 'range' in sections:
+        cdr_range_section(args, geometry, speech)
     print(f'\n(seed {args.seed}; {time.monotonic() - began:.0f} s wall; load average {os.getloadavg()[0]:.1f} '
           f'on {os.cpu_count()} cores)')
     return 0

@@ -129,6 +129,15 @@ class DoaProcessor:
         estimator, bins, nfft = self.estimator(window.sample_rate)
         return estimator.locate(stft(window.samples[:, self.channels], nfft)[:, bins, :], self.config.peak_rules())
 
+    def pair_cdrs(self, window: AudioWindow) -> np.ndarray:
+        """Band-mean CDR of every microphone pair of the DoA subset, what `process` takes the range
+        from (no gate): the input for calibrating `cdr_constant`."""
+        estimator, bins, nfft = self.estimator(window.sample_rate)
+        return self._pair_cdrs(stft(window.samples[:, self.channels], nfft)[:, bins, :], estimator.frequencies)
+
+    def _pair_cdrs(self, spectra: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
+        return estimate_cdr(cross_spectra(spectra), self.positions, frequencies, self.config.speed_of_sound)
+
     def process(self, window: AudioWindow) -> WindowResult:
         cfg = self.config
         samples = window.samples[:, self.channels]
@@ -142,8 +151,7 @@ class DoaProcessor:
         estimator, bins, nfft = self.estimator(window.sample_rate)
         spectra = stft(samples, nfft)[:, bins, :]
         peaks = estimator.locate(spectra, cfg.peak_rules())
-        estimate = cdr_range(estimate_cdr(cross_spectra(spectra), self.positions, estimator.frequencies,
-                                          cfg.speed_of_sound), cfg.cdr_constant, cfg.max_range_m)
+        estimate = cdr_range(self._pair_cdrs(spectra, estimator.frequencies), cfg.cdr_constant, cfg.max_range_m)
         ids = self.tracker.update(result.stamp, [(p.azimuth, p.elevation) for p in peaks])
         result.bearings.extend(Bearing(p.azimuth, p.elevation, p.power, p.confidence, estimate.range,
                                        estimate.range_stddev, estimate.cdr, source_id)

@@ -54,7 +54,8 @@ PARAMETERS = [
                   "The floor starts at the first window's energy, at most this [dBFS]"),
     ParameterSpec('noise_floor_rise_db_per_s', 3.0, 'How fast the noise floor rises to a steady sound [dB/s]'),
     ParameterSpec('min_energy_db', -90.0, 'Windows quieter than this are never active [dBFS]'),
-    ParameterSpec('cdr_constant', 0.0, 'K of the range model d = sqrt(K / CDR) [m^2]; 0 = no range'),
+    ParameterSpec('cdr_constant', 0.0, 'K of the range model d = sqrt(K / CDR) [m^2]; 0 = no range (default: '
+                  'on the Aria array the CDR barely follows distance, bench/bench_doa.py --only-range)'),
     ParameterSpec('max_range', 10.0, 'Range estimates are capped here [m]'),
     ParameterSpec('speed_of_sound', 343.0, 'Speed of sound [m/s]'),
     ParameterSpec('track_gate_deg', 20.0,

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from savvy_ros.audio.cdr import cdr_range
 from savvy_ros.audio.chunk_stream import AudioWindow
 from savvy_ros.audio.doa import DOA_ALGORITHMS, doa_algorithm
 from savvy_ros.audio.grid import DirectionGrid
@@ -86,6 +87,18 @@ def test_elevation_grid_on_a_non_planar_array():
     assert abs(math.degrees(bearing.elevation)) <= 15.0  # the source is level with the array
     x, y, z = bearing.direction
     assert math.isclose(x * x + y * y + z * z, 1.0)
+
+
+def test_pair_cdrs_are_what_process_ranges_from():
+    aria = load_mic_array('aria')
+    window = simulated(aria, [30.0], seed=5, distances=(1.5,))
+    processor = DoaProcessor(aria, config(channels=aria.doa_channels, cdr_constant=4.0))
+    pairs = processor.pair_cdrs(window)
+    assert pairs.shape == (6,) and (pairs >= 0.0).all()  # mics 3-6: 6 pairs
+    bearing = processor.process(window).bearings[0]
+    expected = cdr_range(pairs, 4.0, 10.0)
+    assert bearing.cdr == expected.cdr and bearing.range == expected.range
+    assert bearing.range_stddev == expected.range_stddev > 0.0
 
 
 def test_same_input_same_output():

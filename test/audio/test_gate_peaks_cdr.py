@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from savvy_ros.audio.activity import SILENCE_DBFS, ActivityGate, energy_dbfs
-from savvy_ros.audio.cdr import cdr_range, pair_cdr
+from savvy_ros.audio.cdr import RANGE_RELATIVE_STD, cdr_range, fit_cdr_constant, pair_cdr
 from savvy_ros.audio.grid import DirectionGrid
 from savvy_ros.audio.peaks import pick_peaks, wrap_angle
 
@@ -49,3 +49,24 @@ def test_cdr_is_high_for_coherent_sound_low_for_diffuse_and_gives_range():
     far = cdr_range(np.array([0.5, 0.4, 0.6]), constant=10.0, max_range=10.0)
     assert near.range == math.sqrt(10.0 / 9.0) and far.range > near.range and near.range_stddev > 0
     assert math.isnan(cdr_range(np.array([1.0]), constant=0.0, max_range=10.0).range)
+
+
+def test_range_stddev_is_relative_to_the_range_unless_the_pairs_disagree_more():
+    agreeing = cdr_range(np.array([2.0, 2.0, 2.0]), constant=8.0, max_range=10.0)
+    assert agreeing.range == 2.0 and agreeing.range_stddev == RANGE_RELATIVE_STD * 2.0
+    spread = cdr_range(np.array([0.1, 2.0, 50.0]), constant=8.0, max_range=10.0, relative_std=0.1)
+    pair_ranges = np.minimum(np.sqrt(8.0 / np.array([0.1, 2.0, 50.0])), 10.0)
+    assert spread.range == 2.0 and spread.range_stddev == np.std(pair_ranges) > 0.1 * 2.0
+    capped = cdr_range(np.array([1e-3]), constant=8.0, max_range=10.0)
+    assert capped.range == 10.0 and capped.range_stddev == RANGE_RELATIVE_STD * 10.0
+
+
+def test_fit_cdr_constant_recovers_k_and_ignores_unusable_windows():
+    rng = np.random.default_rng(0)
+    distances = rng.uniform(1.0, 5.0, 400)
+    cdrs = 6.0 / distances ** 2 * np.exp(rng.normal(0.0, 0.3, distances.size))  # log-normal spread
+    assert abs(fit_cdr_constant(cdrs, distances) - 6.0) < 0.3
+    assert fit_cdr_constant(np.append(cdrs, [0.0, np.nan]), np.append(distances, [2.0, 3.0])) == \
+        fit_cdr_constant(cdrs, distances)
+    assert fit_cdr_constant(np.array([2.0]), np.array([1.5])) == 2.0 * 1.5 ** 2
+    assert math.isnan(fit_cdr_constant(np.array([0.0]), np.array([1.0])))
