@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 .PHONY: setup test demo colcon-check bringup clean distclean help
 
 help:
-	@echo "make demo          run the node set against the simulated rig and check the results"
+	@echo "make demo          generate the default scene, replay it through the nodes, print the SAVVY-Bench scores"
 	@echo "make test          run every test (unit, DDS round trips, TF, launch/bringup)"
 	@echo "make colcon-check  build this repository with colcon in a scratch workspace and import it"
 	@echo "make setup         create .venv, install pinned deps, build the interfaces (idempotent)"
