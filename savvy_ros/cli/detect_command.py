@@ -28,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--json', action='store_true', help='print one JSON object per image')
     parser.add_argument('--score-threshold', type=float, default=0.3, help='minimum detection score [0..1]')
     parser.add_argument('--classes', default='', help='comma-separated labels to keep (default: all)')
+    parser.add_argument('--class-thresholds', default='cat: 0.2, cup: 0.2', metavar='"LABEL: SCORE, ..."',
+                        help='per-label score thresholds overriding --score-threshold (coco; default: %(default)s, '
+                             'as the vision node; "" = none)')
+    parser.add_argument('--zoom-crops', type=int, default=1, metavar='N',
+                        help='coco: small uncertain detections looked at again in a zoomed crop, at most N per '
+                             'image (default: %(default)s, as the vision node; 0 = off)')
     parser.add_argument('--aruco-table', type=Path, default=None, help='ArUco marker table YAML (aruco backend)')
     parser.add_argument('--size-priors', type=Path, default=None, help='per-class size prior YAML')
     parser.add_argument('--model-path', default='', help='open_vocab weights: local directory or cached hub id')
@@ -56,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     import cv2
 
     from savvy_ros.vision.camera_model import CameraInfoError, load_camera_info_yaml
-    from savvy_ros.vision.detector import DetectorConfig, DetectorUnavailableError, available_detectors
+    from savvy_ros.vision.detector import (DetectorConfig, DetectorUnavailableError, available_detectors,
+                                          parse_class_thresholds)
     from savvy_ros.vision.pipeline import FrameError, build_pipeline
 
     unknown = [name for name in args.backend.split(',') if name.strip() not in available_detectors()]
@@ -64,10 +71,12 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f'unknown backend {", ".join(unknown)!r}; known: {", ".join(available_detectors())}')
     paths = image_paths(args.path)
     names = tuple(n.strip() for n in args.classes.split(',') if n.strip())
-    config = DetectorConfig(score_threshold=args.score_threshold, classes=names, aruco_table=args.aruco_table,
-                            model_path=args.model_path,
-                            queries=tuple(q.strip() for q in args.queries.split(',') if q.strip()))
     try:
+        config = DetectorConfig(score_threshold=args.score_threshold, classes=names, aruco_table=args.aruco_table,
+                                model_path=args.model_path,
+                                queries=tuple(q.strip() for q in args.queries.split(',') if q.strip()),
+                                class_thresholds=parse_class_thresholds(args.class_thresholds),
+                                zoom_crops=args.zoom_crops)
         camera = load_camera_info_yaml(args.camera_info)
         pipeline = build_pipeline(args.backend, config, args.size_priors)
     except (FileNotFoundError, CameraInfoError, DetectorUnavailableError, ValueError) as exc:

@@ -16,7 +16,8 @@ from savvy_ros.ros.vision_messages import (camera_model_from_msg, depth_from_msg
                                            rgb_from_msg)
 from savvy_ros.vision.camera_model import CameraInfoError
 from savvy_ros.vision.debug_image import draw_estimates
-from savvy_ros.vision.detector import DetectorConfig, DetectorUnavailableError
+from savvy_ros.vision.detector import (DetectorConfig, DetectorUnavailableError, format_class_thresholds,
+                                      parse_class_thresholds)
 from savvy_ros.ros.drop_counter import DropCounter
 from savvy_ros.vision.image_encoding import ImageDataError, UnsupportedEncodingError
 from savvy_ros.vision.pipeline import FrameError, build_pipeline
@@ -31,6 +32,19 @@ PARAMETERS = [
     ParameterSpec('classes', 'indoor', 'Comma-separated labels to keep (e.g. "person,cat,cup"; coco also takes '
                   'the set "indoor"); empty = all (slower: the coco heads are computed per class)'),
     ParameterSpec('input_size', 300, 'Network input side of the coco detector [px]'),
+    ParameterSpec('class_thresholds', format_class_thresholds(DetectorConfig.class_thresholds),
+                  'Per-label score thresholds overriding score_threshold, "label: score" pairs separated by '
+                  'commas (coco; e.g. "cat: 0.2, cup: 0.2"); empty = score_threshold for all'),
+    ParameterSpec('zoom_crops', DetectorConfig.zoom_crops,
+                  'coco: small uncertain full-frame detections looked at again in a zoomed crop, at most this '
+                  'many per frame (each costs about a fifth of a frame); 0 = off'),
+    ParameterSpec('zoom_input_size', DetectorConfig.zoom_input_size, 'Network input side of a zoomed crop [px]'),
+    ParameterSpec('zoom_context', DetectorConfig.zoom_context,
+                  'Zoomed crop side / the longer side of the box it looks at again (>= 1)'),
+    ParameterSpec('zoom_min_score', DetectorConfig.zoom_min_score,
+                  'Full-frame detections scoring at least this may get a zoomed look [0..1]'),
+    ParameterSpec('zoom_max_height', DetectorConfig.zoom_max_height,
+                  'Only boxes at most this tall get a zoomed look [fraction of the image height]'),
     ParameterSpec('aruco_table', '', 'ArUco marker table YAML (id -> label, size [m]); '
                   'empty = config/vision/aruco_markers.yaml'),
     ParameterSpec('open_vocab_model', '', 'open_vocab weights: local directory or hub id in the HF cache; '
@@ -61,7 +75,11 @@ class VisionNode(Node):
         config = DetectorConfig(score_threshold=p['score_threshold'], classes=_names(p['classes']),
                                 input_size=p['input_size'],
                                 aruco_table=Path(p['aruco_table']) if p['aruco_table'] else None,
-                                model_path=p['open_vocab_model'], queries=_names(p['open_vocab_queries']))
+                                model_path=p['open_vocab_model'], queries=_names(p['open_vocab_queries']),
+                                class_thresholds=parse_class_thresholds(p['class_thresholds']),
+                                zoom_crops=p['zoom_crops'], zoom_input_size=p['zoom_input_size'],
+                                zoom_context=p['zoom_context'], zoom_min_score=p['zoom_min_score'],
+                                zoom_max_height=p['zoom_max_height'])
         tracker = ObjectTracker(max_age=p['track_max_age'], min_iou=p['track_min_iou'],
                                 motion_sigma=p['track_motion_sigma'])
         try:

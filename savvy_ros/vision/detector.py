@@ -32,13 +32,46 @@ class DetectorConfig:
     model_path: str = ''                          # local directory or HF hub id in the cache (open_vocab)
     queries: tuple[str, ...] = ()                 # phrases to look for (open_vocab)
     nms_iou: float = 0.5                          # boxes of one label overlapping more are merged
+    # (label, threshold) pairs overriding score_threshold for those labels (coco)
+    class_thresholds: tuple[tuple[str, float], ...] = (('cat', 0.2), ('cup', 0.2))
+    zoom_crops: int = 1                           # zoomed second looks per frame, 0 = off (coco; zoom.py)
+    zoom_input_size: int = 128                    # [px] network input side of a zoomed crop
+    zoom_context: float = 1.5                     # crop side / the proposal box's longer side
+    zoom_min_score: float = 0.05                  # full-frame detections scoring less propose no crop
+    zoom_max_height: float = 0.3                  # taller proposals (fraction of the image height) get none
 
     def keeps(self, label: str) -> bool:
         return not self.classes or label in self.classes
 
+    def threshold(self, label: str) -> float:
+        """The score a detection of `label` needs."""
+        return dict(self.class_thresholds).get(label, self.score_threshold)
+
     def without_class_sets(self) -> DetectorConfig:
         """The config with COCO set names ('indoor') removed from `classes`: for non-COCO backends."""
         return replace(self, classes=tuple(c for c in self.classes if c not in CLASS_SETS))
+
+
+def parse_class_thresholds(text: str) -> tuple[tuple[str, float], ...]:
+    """'cat: 0.2, cup: 0.25' -> (('cat', 0.2), ('cup', 0.25)); empty text -> ()."""
+    pairs = []
+    for item in (part.strip() for part in text.split(',')):
+        if not item:
+            continue
+        label, sep, value = item.rpartition(':')
+        try:
+            threshold = float(value)
+        except ValueError:
+            threshold = float('nan')
+        if not sep or not label.strip() or not 0.0 < threshold < 1.0:
+            raise ValueError(f'class threshold {item!r}: expected "label: score" with the score in (0, 1)')
+        pairs.append((label.strip(), threshold))
+    return tuple(pairs)
+
+
+def format_class_thresholds(pairs: tuple[tuple[str, float], ...]) -> str:
+    """The inverse of parse_class_thresholds (parameter defaults, CLI help)."""
+    return ', '.join(f'{label}: {threshold:g}' for label, threshold in pairs)
 
 
 class Detector(ABC):

@@ -1,10 +1,13 @@
-"""SSD-MobileNet-v2 (COCO) split in two: cv2.dnn runs the backbone and box regressors, numpy runs
-the class heads for the wanted classes only, then SSD box decoding and per-class NMS.
+"""SSD-MobileNet-v2 (COCO) split in two: cv2.dnn runs the backbone (and the prior boxes), numpy runs
+the predictor heads: the class heads for the wanted classes only and the box regressors, then SSD
+box decoding and per-class NMS.
 
 The class heads (3x3 convolutions to anchors x 91 classes on six feature maps) cost about half of
 the whole network in cv2.dnn. Scores are per-class sigmoids, so the logits of a class subset are
-exactly those of the full network: with a class filter only that subset is computed. Results
-match the stock graph's DetectionOutput (test_coco_detector.py compares them).
+exactly those of the full network: with a class filter only that subset is computed. The box
+regressors (4 x anchors outputs) ride along in the same matrix product, which is cheaper than
+cv2.dnn's thin 3x3 convolutions. Results match the stock graph's DetectionOutput
+(test_coco_detector.py compares them).
 """
 from __future__ import annotations
 
@@ -15,12 +18,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 NUM_CLASSES = 91                      # TF Object Detection API ids incl. background 0
 NMS_IOU = 0.6                         # the stock graph's DetectionOutput settings
 MAX_CANDIDATES, KEEP_TOP_K = 400, 100
-_HEAD = re.compile(r'^BoxPredictor_(\d+)/ClassPredictor/Conv2D$')
+_HEAD = re.compile(r'^BoxPredictor_(\d+)/(ClassPredictor|BoxEncodingPredictor)/Conv2D$')
 
 
 @dataclass(frozen=True)
@@ -46,67 +48,164 @@ def _buffer(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8)
 
 
+def _float_list(block: str, key: str) -> list[float]:
+    """The float_val list of attribute `key` in a text-graph node block."""
+    match = re.search(r'key: "' + re.escape(key) + r'"(.*?)(?=key: "|\Z)', block, re.S)
+    return [float(v) for v in re.findall(r'float_val: ([-+0-9.eE]+)', match.group(1))] if match else []
+
+
+def _square_iou(side: float, widths: np.ndarray, heights: np.ndarray) -> np.ndarray:
+    """IoU of a side x side square with centred boxes widths x heights."""
+    inter = np.minimum(side, widths) * np.minimum(side, heights)
+    return inter / (side * side + widths * heights - inter)
+
+
+@dataclass(frozen=True)
+class _Head:
+    """One feature map's predictors: 3x3 kernels as (outputs, C*9) rows, biases, anchors per location."""
+
+    feature: str                 # the trunk output both predictors read
+    class_weights: np.ndarray    # (anchors * NUM_CLASSES, C*9), rows ordered (anchor, class)
+    class_bias: np.ndarray
+    box_weights: np.ndarray      # (anchors * 4, C*9), rows ordered (anchor, coordinate)
+    box_bias: np.ndarray
+    anchors: int
+
+
+def _taps(weights: np.ndarray) -> np.ndarray:
+    """(K, C*9) 3x3 kernels -> (9*K, C): one (K, C) matrix per kernel tap, tap-major."""
+    k = weights.shape[0]
+    return np.ascontiguousarray(weights.reshape(k, -1, 3, 3).transpose(2, 3, 0, 1).reshape(9 * k, -1))
+
+
 class SsdMobileNetV2:
     def __init__(self, graph_file: Path, text_graph_file: Path) -> None:
         graph, text = graph_file.read_bytes(), text_graph_file.read_text()
         full = cv2.dnn.readNetFromTensorflow(_buffer(graph), _buffer(text.encode()))
-        head_inputs: dict[int, str] = {}
+        features: dict[int, str] = {}
+        anchors: dict[int, np.ndarray] = {}
         trunk_blocks = []
         for block in _node_blocks(text):
             name = re.search(r'name: "([^"]+)"', block)
             name = name.group(1) if name else ''
             match = _HEAD.match(name)
             if match:
-                head_inputs[int(match.group(1))] = re.findall(r'input: "([^"]+)"', block)[0]
-            if 'ClassPredictor' not in name and name != 'detection_out':
+                features[int(match.group(1))] = re.findall(r'input: "([^"]+)"', block)[0]
+            match = re.match(r'^PriorBox_(\d+)$', name)
+            if match:
+                anchors[int(match.group(1))] = np.array([_float_list(block, 'width'), _float_list(block, 'height')])
+            if 'ClassPredictor' not in name and 'BoxEncodingPredictor' not in name and name != 'detection_out':
                 trunk_blocks.append(block)
-        if not head_inputs:
+        if not features:
             raise ValueError(f'{text_graph_file}: no BoxPredictor_N/ClassPredictor nodes; not an SSD text graph')
-        self.heads = []   # (weights (K, C*9), bias (K,), anchors) per feature map
-        for index in sorted(head_inputs):
-            layer = full.getLayerId(f'BoxPredictor_{index}/ClassPredictor/Conv2D')
-            weights, bias = full.getParam(layer, 0), full.getParam(layer, 1).ravel()
-            if weights.shape[2:] != (3, 3):
-                raise ValueError(f'class head {index}: expected 3x3 kernels, got {weights.shape}')
-            self.heads.append((weights.reshape(weights.shape[0], -1), bias, weights.shape[0] // NUM_CLASSES))
+        self.heads: list[_Head] = []
+        for index in sorted(features):
+            params = []
+            for kind in ('ClassPredictor', 'BoxEncodingPredictor'):
+                layer = full.getLayerId(f'BoxPredictor_{index}/{kind}/Conv2D')
+                weights, bias = full.getParam(layer, 0), full.getParam(layer, 1).ravel()
+                if weights.shape[2:] != (3, 3):
+                    raise ValueError(f'{kind} {index}: expected 3x3 kernels, got {weights.shape}')
+                params += [weights.reshape(weights.shape[0], -1), bias]
+            self.heads.append(_Head(features[index], *params, anchors=params[0].shape[0] // NUM_CLASSES))
         del full
-        self.trunk = cv2.dnn.readNetFromTensorflow(_buffer(graph), _buffer(''.join(trunk_blocks).encode()))
-        self.outputs = [head_inputs[i] for i in sorted(head_inputs)] + ['BoxEncodingPredictor/concat',
-                                                                       'PriorBox/concat']
+        # [px] anchor widths and heights per feature map: fixed pixel sizes whatever the input size.
+        self.anchor_sizes = [anchors.get(index, np.zeros((2, 0))) for index in sorted(features)]
+        self._graph_file = graph_file
+        # The prior boxes only need the feature map's size: read it from the feature itself.
+        self._trunk_text = re.sub(r'input: "BoxPredictor_(\d+)/BoxEncodingPredictor/BiasAdd"',
+                                  lambda m: f'input: "{features[int(m.group(1))]}"', ''.join(trunk_blocks)).encode()
+        self._trunks: dict[int, cv2.dnn.Net] = {300: self._read_trunk(graph)}
+        self.outputs = list(dict.fromkeys(head.feature for head in self.heads)) + ['PriorBox/concat']
         self._subsets: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._lock = threading.Lock()
 
+    def _read_trunk(self, graph: bytes | None = None) -> cv2.dnn.Net:
+        graph = self._graph_file.read_bytes() if graph is None else graph
+        return cv2.dnn.readNetFromTensorflow(_buffer(graph), _buffer(self._trunk_text))
+
+    def _trunk(self, input_size: int) -> cv2.dnn.Net:
+        """The trunk for one input size: cv2.dnn re-plans a net whenever its input shape changes (about a
+        third of a forward pass), so full frames and zoomed crops each keep their own net. Under the lock."""
+        if input_size not in self._trunks:
+            self._trunks[input_size] = self._read_trunk()
+        return self._trunks[input_size]
+
+    def maps_for_object(self, side: float) -> int:
+        """How many of the lowest feature maps can detect a side x side [px] object: up to the last one with
+        an anchor that SSD training would match to it (IoU >= 0.5); the maps above only see larger things."""
+        useful = [i for i, (w, h) in enumerate(self.anchor_sizes) if w.size and _square_iou(side, w, h).max() >= 0.5]
+        return useful[-1] + 1 if useful else len(self.heads)
+
+    def prepare(self, input_size: int) -> None:
+        """Load the trunk for `input_size` now rather than on the first frame that needs it (~0.5 s)."""
+        with self._lock:
+            self._trunk(input_size)
+
     def _head_weights(self, class_ids: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(weights, bias) of each head restricted to `class_ids`, rows ordered (anchor, class); cached."""
+        """Per head: tap-major weights (9*K, C) and bias (K,) of the `class_ids` logits followed by the
+        box encodings (K = anchors * (len(class_ids) + 4)); cached per class subset."""
         if class_ids not in self._subsets:
             ids = np.asarray(class_ids)
             subset = []
-            for weights, bias, anchors in self.heads:
-                rows = (np.arange(anchors)[:, None] * NUM_CLASSES + ids[None, :]).ravel()
-                subset.append((np.ascontiguousarray(weights[rows]), bias[rows]))
+            for head in self.heads:
+                rows = (np.arange(head.anchors)[:, None] * NUM_CLASSES + ids[None, :]).ravel()
+                weights = np.vstack([head.class_weights[rows], head.box_weights])
+                subset.append((_taps(weights), np.concatenate([head.class_bias[rows], head.box_bias])))
             self._subsets[class_ids] = subset
         return self._subsets[class_ids]
 
-    def _class_logits(self, features: list[np.ndarray], class_ids: tuple[int, ...]) -> np.ndarray:
-        """(priors, len(class_ids)) logits, priors ordered like the graph's (location, anchor)."""
-        out = []
-        for feature, (_, _, anchors), (weights, bias) in zip(features, self.heads, self._head_weights(class_ids)):
-            channels, height, width = feature.shape[1:]
-            padded = np.pad(feature[0], ((0, 0), (1, 1), (1, 1)))        # 'SAME' padding of a 3x3 kernel
-            # im2col as (C*9, H*W): rows copied along W, 3x cheaper than the (H*W, C*9) layout.
-            columns = sliding_window_view(padded, (3, 3), axis=(1, 2)).transpose(0, 3, 4, 1, 2)
-            logits = (weights @ columns.reshape(channels * 9, height * width)).T + bias
-            out.append(logits.reshape(height * width * anchors, len(class_ids)))
-        return np.concatenate(out)
+    def _predict(self, features: dict[str, np.ndarray], class_ids: tuple[int, ...],
+                 maps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(images, priors, len(class_ids)) logits and (images, priors, 4) box encodings, priors ordered like
+        the graph's (location, anchor); with `maps`, only those of the lowest `maps` feature maps (a prefix).
+
+        A 3x3 'SAME' convolution as one product of every tap's weights with the unpadded feature maps of
+        all images, then the nine (K, H, W) results summed shifted: no 9x im2col copy of the features.
+        """
+        logits, encodings = [], []
+        for head, (weights, bias) in list(zip(self.heads, self._head_weights(class_ids)))[:maps]:
+            feature = features[head.feature]
+            images, channels, height, width = feature.shape
+            k = bias.size
+            columns = feature.transpose(1, 0, 2, 3).reshape(channels, images * height * width)
+            taps = (weights @ columns).reshape(3, 3, k, images, height, width)
+            padded = np.zeros((k, images, height + 2, width + 2), np.float32)
+            for dy in range(3):
+                for dx in range(3):   # tap (dy, dx) at input (i, j) feeds output (i + 1 - dy, j + 1 - dx)
+                    padded[..., 2 - dy:2 - dy + height, 2 - dx:2 - dx + width] += taps[dy, dx]
+            out = padded[..., 1:height + 1, 1:width + 1].reshape(k, images, height * width).transpose(1, 2, 0) + bias
+            n_class = head.anchors * len(class_ids)
+            logits.append(out[..., :n_class].reshape(images, height * width * head.anchors, len(class_ids)))
+            encodings.append(out[..., n_class:].reshape(images, height * width * head.anchors, 4))
+        return np.concatenate(logits, axis=1), np.concatenate(encodings, axis=1)
 
     def detect(self, rgb: np.ndarray, class_ids: tuple[int, ...], score_threshold: float,
                input_size: int = 300) -> list[RawDetection]:
-        # The graph normalises internally and expects RGB in 0..255 (OpenCV's ssd_tf settings).
-        blob = cv2.dnn.blobFromImage(rgb, size=(input_size, input_size), swapRB=False, crop=False)
-        with self._lock:  # one cv2.dnn.Net, possibly shared by nodes on a multi-threaded executor
-            self.trunk.setInput(blob)
-            *features, encodings, priors = self.trunk.forward(self.outputs)
-            logits = self._class_logits(features, class_ids)
+        return self.detect_many([rgb], class_ids, score_threshold, input_size)[0]
+
+    def detect_many(self, images: list[np.ndarray], class_ids: tuple[int, ...], score_threshold: float,
+                    input_size: int = 300, maps: int | None = None) -> list[list[RawDetection]]:
+        """Detections of each image, the heads run once for all; `maps`: predict from the lowest `maps`
+        feature maps only (see maps_for_object), None = all."""
+        if not images:
+            return []
+        outputs = []
+        with self._lock:  # the nets may be shared by nodes on a multi-threaded executor
+            trunk = self._trunk(input_size)
+            for image in images:   # one at a time: a batch size change would re-plan the net too
+                # The graph normalises internally and expects RGB in 0..255 (OpenCV's ssd_tf settings).
+                trunk.setInput(cv2.dnn.blobFromImage(image, size=(input_size, input_size), swapRB=False, crop=False))
+                outputs.append(trunk.forward(self.outputs))
+            features = {name: np.concatenate([out[i] for out in outputs]) for i, name in enumerate(self.outputs[:-1])}
+            logits, encodings = self._predict(features, class_ids, maps)   # the heads' weights read once for all
+        priors = outputs[0][-1]
+        prior_boxes, variances = priors[0, 0].reshape(-1, 4), priors[0, 1].reshape(-1, 4)
+        return [self._postprocess(lg, enc, prior_boxes, variances, class_ids, score_threshold)
+                for lg, enc in zip(logits, encodings)]
+
+    def _postprocess(self, logits: np.ndarray, encodings: np.ndarray, prior_boxes: np.ndarray, variances: np.ndarray,
+                     class_ids: tuple[int, ...], score_threshold: float) -> list[RawDetection]:
         # sigmoid(logit) >= t  <=>  logit >= log(t / (1 - t)): no exp over every prior and class.
         threshold_logit = np.log(score_threshold / (1.0 - score_threshold)) if 0 < score_threshold < 1 else -np.inf
         prior_index, column = np.nonzero(logits >= threshold_logit)
@@ -116,8 +215,7 @@ class SsdMobileNetV2:
         if scores.size > MAX_CANDIDATES:
             top = np.argsort(-scores, kind='stable')[:MAX_CANDIDATES]
             prior_index, column, scores = prior_index[top], column[top], scores[top]
-        boxes = self._decode(encodings.reshape(-1, 4)[prior_index], priors[0, 0].reshape(-1, 4)[prior_index],
-                             priors[0, 1].reshape(-1, 4)[prior_index])
+        boxes = self._decode(encodings[prior_index], prior_boxes[prior_index], variances[prior_index])
         classes = np.asarray(class_ids)[column]
         xywh = np.column_stack([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]]).astype(np.float64)
         keep = np.asarray(cv2.dnn.NMSBoxesBatched(xywh.tolist(), scores.astype(float).tolist(), classes.tolist(),

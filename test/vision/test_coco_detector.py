@@ -50,7 +50,7 @@ def test_split_network_matches_the_stock_detection_output():
     stock = cv2.dnn.readNetFromTensorflow(*(str(f) for f in ssd_model_files()))
     stock.setInput(cv2.dnn.blobFromImage(image, size=(300, 300), swapRB=False))
     rows = [r for r in stock.forward().reshape(-1, 7) if r[2] >= 0.05]
-    ours = CocoSsdDetector(score_threshold=0.05).detect(image)
+    ours = CocoSsdDetector(score_threshold=0.05, class_thresholds=(), zoom_crops=0).detect(image)
     assert len(rows) >= 5 and len(ours) == len(rows)
     for mine, row in zip(ours, rows):
         assert mine.label == COCO_LABELS[int(row[1])] and mine.score == pytest.approx(row[2], abs=1e-4)
@@ -81,3 +81,53 @@ def test_bad_options_are_rejected():
         CocoSsdDetector(score_threshold=1.0)
     with pytest.raises(ValueError, match='unknown detector backend'):
         create_detector('yolo')
+
+
+def test_zoomed_look_finds_a_small_cat_the_full_frame_pass_misses():
+    image = background()
+    cat = paste(image, 'cat', (100, 100), 70)
+    full_only = CocoSsdDetector(classes=('indoor',), class_thresholds=(), zoom_crops=0)
+    zoomed = CocoSsdDetector(classes=('indoor',), class_thresholds=(), zoom_crops=1)
+    assert not [d for d in full_only.detect(image) if d.label == 'cat' and box_iou(d.box, cat) >= 0.5]
+    found = zoomed.detect(image)
+    assert [d.label for d in found] == ['cat'] and box_iou(found[0].box, cat) > 0.6
+    assert zoomed.crops_run == 1
+    assert zoomed.detect(background(3)) == [] and zoomed.crops_run <= 2   # nothing to propose: (almost) free
+
+
+def test_class_thresholds_apply_per_label():
+    image = background()
+    paste(image, 'cat', (100, 100), 70)
+    strict = CocoSsdDetector(classes=('indoor',), class_thresholds=(('cat', 0.9),), zoom_crops=1)
+    assert [d for d in strict.detect(image) if d.label == 'cat'] == []
+    with pytest.raises(ValueError, match='not COCO classes: unicorn'):
+        CocoSsdDetector(class_thresholds=(('unicorn', 0.2),))
+    with pytest.raises(ValueError, match='class thresholds must be in'):
+        CocoSsdDetector(class_thresholds=(('cat', 0.0),))
+
+
+@pytest.mark.parametrize('option', [{'zoom_crops': -1}, {'zoom_context': 0.9}, {'zoom_min_score': 0.0},
+                                    {'zoom_max_height': 1.5}, {'zoom_input_size': 16}])
+def test_bad_zoom_options_are_rejected(option):
+    with pytest.raises(ValueError, match='zoom options out of range|input sizes must be'):
+        CocoSsdDetector(**option)
+
+
+def test_batched_crops_and_low_maps_only():
+    """detect_many == detect per image; a prefix of the feature maps gives a prefix of the priors."""
+    model = CocoSsdDetector(classes=('indoor',), zoom_crops=0).model
+    ids = CocoSsdDetector(classes=('indoor',), zoom_crops=0).class_ids
+    a, b = background(), background(1)
+    paste(a, 'cat', (10, 10), 100)
+    paste(b, 'person', (60, 20), 110)
+    crops = [np.ascontiguousarray(a[:128, :128]), np.ascontiguousarray(b[:150, 40:190])]
+    for many, one in zip(model.detect_many(crops, ids, 0.2, 128), [model.detect(c, ids, 0.2, 128) for c in crops]):
+        assert [d.class_id for d in many] == [d.class_id for d in one]   # equal up to float summation order
+        np.testing.assert_allclose([d.score for d in many], [d.score for d in one], atol=1e-5)
+        np.testing.assert_allclose([d.box for d in many], [d.box for d in one], atol=1e-5)
+    assert model.detect_many([], ids, 0.2, 128) == []
+    # Anchors of the lowest maps are 30-105 px: an 85 px object is matched there, a 250 px one higher up.
+    assert model.maps_for_object(128 / 1.5) == 2 and model.maps_for_object(250) == len(model.heads)
+    low = model.detect_many(crops, ids, 0.2, 128, maps=2)
+    every = model.detect_many(crops, ids, 0.2, 128)
+    assert low[0] and all(d in every[0] for d in low[0] if d.score > 0.5)
