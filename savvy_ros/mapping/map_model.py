@@ -31,7 +31,7 @@ SOURCE_SPLIT_DISTANCE = 2.0  # [m] audio-only sources this close are tested for 
 SOURCE_UNION_INLIERS = 0.7   # inlier fraction of their joint fit that makes them one
 TRACK_MEMBER_FRACTION = 0.6  # of a static object's points on a walker's track: it is that walker
 ACTIVE_WINDOW = 1.0  # [s] objects seen this recently are preferred by association
-MAINTENANCE_PERIOD = 1.0  # [s of data] between full updates when the caller allows skipping
+MAINTENANCE_PERIOD = 1.0  # [s of data] between full updates: maintain(), or update(full=False)
 
 
 class DropCounter:
@@ -243,6 +243,17 @@ class GlobalMapModel:
         return False
 
     # -- estimation --------------------------------------------------------------------------
+
+    def maintain(self, t: float) -> bool:
+        """The data-time trigger of `update()`: call it with each input's stamp, in stamp order,
+        just before ingesting that input. The full pass runs when `t` is MAINTENANCE_PERIOD past
+        the data of the last one, so estimation happens at the same points of the data whatever
+        the arrival timing or replay rate (a wall-clock trigger would make the map depend on speed).
+        True when it ran."""
+        if not t - self._last_maintenance >= MAINTENANCE_PERIOD:
+            return False
+        self.update()
+        return True
 
     def update(self, full: bool = True) -> None:
         """Prune, merge, triangulate and link; with `full=False` only when the data advanced
