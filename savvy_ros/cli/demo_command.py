@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--runs', default='chance,all,oracle',
                         help='runs to make (chance, audio, vision, all, oracle; default chance,all,oracle)')
     parser.add_argument('--modalities', default='audio,vision,hearing', help='modalities of the "all" run')
-    parser.add_argument('--rate', type=float, default=1.0, help='bag playback rate (x real time)')
+    parser.add_argument('--rate', type=float, default=1.0, help='bag playback rate (x real time; 0 = as fast as the graph goes, flow controlled)')
     parser.add_argument('--oracle-window', action='store_true', help='give the service each question\'s true window')
     parser.add_argument('--strict', action='store_true',
                         help='no best guesses: a question the service cannot ground is unanswered (scores 0)')

@@ -25,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--no-flow-control', action='store_true',
                         help='do not wait for delivery and acknowledgements (paced modes only; may drop)')
     parser.add_argument('--no-clock', action='store_true', help='do not publish /clock')
+    parser.add_argument('--tail', type=float, default=3.0,
+                        help='[s] keep /clock running past the last message, so nodes close what they hold '
+                             '(e.g. the last speech segment) (default 3; 0 = stop with the bag)')
     parser.add_argument('--ack-timeout', type=float, default=5.0,
                         help='[s] give up waiting for one message\'s delivery / acknowledgement after this')
     parser.add_argument('--wait-for', nargs='+', default=[], metavar='NODE',
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = PlayOptions(rate=0.0 if args.fast else args.rate, start_s=args.start, duration_s=args.duration,
                               loop=args.loop, topics=tuple(args.topics) if args.topics else None,
-                              flow_control=not args.no_flow_control)
+                              flow_control=not args.no_flow_control, tail_s=0.0 if args.no_clock else args.tail)
     except PlayOptionsError as exc:
         raise CliError(str(exc)) from exc
     rclpy.init()

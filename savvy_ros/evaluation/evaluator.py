@@ -64,8 +64,8 @@ class EvalOptions:
             raise ValueError(f'unknown run(s) {unknown}; known: {", ".join(RUN_NAMES)}')
         if self.domain_id is not None and not 0 <= self.domain_id <= 232:
             raise ValueError(f'--domain-id must be in 0..232, got {self.domain_id}')
-        if not (math.isfinite(self.rate) and self.rate > 0):
-            raise ValueError(f'--rate must be > 0 (the graph runs on /clock), got {self.rate}')
+        if not (math.isfinite(self.rate) and self.rate >= 0):
+            raise ValueError(f'--rate must be >= 0 (0 = as fast as the graph goes), got {self.rate}')
 
 
 Progress = Callable[[str, int, int], None]

@@ -46,6 +46,7 @@ class RunConfig:
 # [s] A consumer this slow is still working (Whisper on a loaded CPU takes seconds per segment);
 # only a node that left the graph is stopped being waited for sooner.
 ACK_TIMEOUT_S = 60.0
+CLOCK_TAIL_S = 3.0   # [s] of /clock after the bag: sim-time flushes (hearing's last segment) happen
 
 
 @dataclass
@@ -164,7 +165,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         started = time.monotonic()
         # Flow control: the player waits for the acknowledging nodes, so a slow node is never fed
         # faster than it can take (the rate is then an upper bound).
-        result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True), context=context,
+        result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S), context=context,
                           ack_timeout_s=ACK_TIMEOUT_S)
         play_seconds = time.monotonic() - started
         deadline = time.monotonic() + 60.0

@@ -7,6 +7,7 @@ import time
 from collections import Counter
 
 import numpy as np
+from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
@@ -44,7 +45,10 @@ PARAMETERS = [
     ParameterSpec('max_event_duration', 20.0, 'Longest open event; longer ones are cut and published [s]'),
     ParameterSpec('stamp_tolerance', 0.02, 'Chunk stamp jitter accepted without touching the time base [s]'),
     ParameterSpec('max_gap_fill', 1.0, 'Stamp gaps up to this are filled with silence; longer ones restart [s]'),
-    ParameterSpec('stall_timeout', 2.0, 'Open events are closed when no audio arrived for this long (wall clock) [s]'),
+    ParameterSpec('stall_timeout', 2.0, 'Open events are closed when the node clock (sim time in replays) advanced '
+                  'this much since audio last arrived [s]'),
+    ParameterSpec('stall_wall_timeout', 30.0, 'Open events are also closed after this much wall time without audio '
+                  '(a replay that stopped its /clock with the bag) [s]'),
     ParameterSpec('bearing_wait', 1.0, 'Audio time a closed event waits for bearings that cover it [s]'),
     ParameterSpec('bearing_margin', 0.15, 'Bearings this far outside an event still count for it [s]'),
     ParameterSpec('bearing_cluster_width', 0.52, 'Half-width of the dominant bearing cluster [rad]'),
@@ -86,6 +90,7 @@ class HearingNode(Node):
         self._next_id = 1
         self._frame_id = ''
         self._last_chunk_wall: float | None = None
+        self._clock_at_last_chunk = 0      # [ns] node clock (sim time in replays) when audio last came
         self.events_pub = self.create_publisher(AudioEventArray, p['events_topic'], QoSProfile(
             depth=50, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.VOLATILE))
         # Best effort matches every audio publisher; the deep queue absorbs transcription pauses.
@@ -93,7 +98,9 @@ class HearingNode(Node):
                                history=HistoryPolicy.KEEP_LAST)
         create_acked_subscription(self, AudioChunk, p['audio_topic'], self._on_chunk, audio_qos)
         self.create_subscription(AudioBearingArray, p['bearings_topic'], self._on_bearings, QoSProfile(depth=100))
-        self.create_timer(0.25, self._check_stall)
+        # Checked on the steady clock (a replay's /clock stops when the bag does), judged on the node's
+        # clock: flow-controlled pauses stop /clock too, so they never split an utterance.
+        self.create_timer(0.25, self._check_stall, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.get_logger().info(f"hearing {p['audio_topic']} -> {p['events_topic']} "
                                f"(VAD {models.vad_model.name}, YAMNet {len(models.tagger.class_names)} classes, "
                                f"ASR {'on' if models.transcriber else 'off'})")
@@ -107,6 +114,7 @@ class HearingNode(Node):
 
     def _on_chunk(self, msg: AudioChunk) -> None:
         self._last_chunk_wall = time.monotonic()
+        self._clock_at_last_chunk = self.get_clock().now().nanoseconds
         data = np.asarray(msg.data, dtype=np.float32)
         try:
             events = self.stream.push(stamp_to_seconds(msg.header.stamp), msg.sample_rate, msg.channels, data)
@@ -132,7 +140,11 @@ class HearingNode(Node):
 
     def _check_stall(self) -> None:
         last = self._last_chunk_wall
-        if last is not None and time.monotonic() - last > self.params['stall_timeout']:
+        if last is None:
+            return
+        advanced = (self.get_clock().now().nanoseconds - self._clock_at_last_chunk) * 1e-9
+        if advanced > self.params['stall_timeout'] or \
+                time.monotonic() - last > self.params['stall_wall_timeout']:
             self._last_chunk_wall = None
             self.joiner.add_events(self.stream.flush())
             self._publish(self.joiner.release(self.stream.time, force=True))

@@ -15,6 +15,7 @@ from savvy_ros.bags import BagMessage, BagReader
 from savvy_ros.replay.prefetch import prefetched
 
 NANOS = 1_000_000_000
+TAIL_STEP_S = 0.1       # [s] /clock step after the last message (tail_s)
 CLOCK_PERIOD_S = 0.01   # /clock while waiting in paced mode: 100 Hz of wall time, like `ros2 bag play --clock`
 
 
@@ -30,9 +31,11 @@ class PlayOptions:
     loop: bool = False
     topics: tuple[str, ...] | None = None
     flow_control: bool = True            # wait for delivery + consumers' acks after every message
+    tail_s: float = 0.0                  # [s] /clock keeps running this far past the last message, so
+                                         # sim-time timers (end-of-input flushes) fire after the bag ends
 
     def __post_init__(self) -> None:
-        for name in ('rate', 'start_s'):
+        for name in ('rate', 'start_s', 'tail_s'):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0.0):
                 raise PlayOptionsError(f'{name} must be finite and >= 0, got {value}')
@@ -107,9 +110,21 @@ class BagPlayer:
             self.stats.bag_time_s += max(0, last_sent - first) / NANOS
             if not self.options.loop:
                 break
+        self._run_clock_on(self._last_clock)
         self.sink.flush()
         self.stats.wall_time_s = self.monotonic() - wall_start
         return self.stats
+
+    def _run_clock_on(self, last: int | None) -> None:
+        """/clock beyond the last message for `tail_s`, in TAIL_STEP_S steps of paced wall time."""
+        if last is None or self.options.tail_s <= 0.0:
+            return
+        steps = max(1, math.ceil(self.options.tail_s / TAIL_STEP_S))
+        for k in range(1, steps + 1):
+            if not self.sink.ok():
+                return
+            self.sink.publish_clock(last + round(min(k * TAIL_STEP_S, self.options.tail_s) * NANOS))
+            self.sleep(TAIL_STEP_S / 2.0)   # wall time for the consumers' timers to run
 
     def _messages(self, first: int | None, stop: int) -> Iterator[BagMessage]:
         return prefetched(self.reader.messages(topics=self.options.topics, start_ns=first, stop_ns=stop, raw=True))

@@ -76,7 +76,7 @@ def test_tf_echo_without_transforms_fails_with_the_reason():
 def test_bad_numbers_are_usage_errors():
     assert run_cli('tf-echo', 'map', 'head', '--wait', '-1').returncode == EXIT_USAGE
     assert run_cli('rig-check', '--duration', '0.5').returncode == EXIT_USAGE
-    assert run_cli('demo', '--rate', '0').returncode == EXIT_USAGE
+    assert run_cli('demo', '--rate', '-1').returncode == EXIT_USAGE
     assert run_cli('bringup', '--duration', 'abc').returncode == EXIT_USAGE
 
 

@@ -39,11 +39,6 @@ def episode(tmp_path_factory) -> Episode:
 def run_at(episode: Episode, rate: float, directory):
     questions = json.loads(episode.questions_file.read_text())
     overrides = episode_node_params(load_ground_truth(episode.ground_truth_file), directory / 'params')
-    # The hearing node closes open segments after `stall_timeout` s of *wall* time without audio; a
-    # flow-controlled replay pauses the audio while a slow node (the detector's first frames) catches
-    # up, so where segments split would depend on the machine. That is the hearing node's matter, not
-    # the map's: here it must not fire.
-    overrides.setdefault('hearing_node', {}).setdefault('savvy_hearing', {})['stall_timeout'] = '1000.0'
     # The session's own isolated DDS domain (test/conftest.py), not a second one claimed for the graph.
     config = RunConfig('all', frozenset({'audio', 'vision', 'hearing'}), rate=rate,
                        domain_id=int(os.environ['ROS_DOMAIN_ID']))

@@ -139,3 +139,14 @@ def test_ack_tracker_waits_for_expected_consumers_only():
     assert tracker.consumers('/savvy/bearings') == {'/map'} and tracker.wait(0.01) == {'/map'}
     with pytest.raises(AckFormatError, match='not "<node>'):
         parse_ack_key('/map/savvy/bearings')
+
+
+def test_the_clock_runs_on_past_the_last_message_for_the_tail(bag):
+    """Sim-time timers (the hearing's end-of-input flush) need /clock to move after the bag ends."""
+    sink, stats = run(bag, PlayOptions(rate=0.0, tail_s=0.25))
+    clocks = [e[1] for e in sink.events if e[0] == 'clock']
+    last_message = T0 + 1_000_000_000
+    assert clocks[-3:] == [last_message + 100_000_000, last_message + 200_000_000, last_message + 250_000_000]
+    assert sink.events[-1][0] == 'clock' and stats.bag_time_s == pytest.approx(1.0)   # the tail is not bag time
+    plain, _ = run(bag, PlayOptions(rate=0.0))
+    assert [e[1] for e in plain.events if e[0] == 'clock'][-1] == last_message
