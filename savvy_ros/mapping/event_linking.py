@@ -15,11 +15,13 @@ from savvy_ros.mapping.triangulation import azimuth_gap
 
 ACTIVE_SCORE = 1.0    # all bearings heard during the event were the object's
 SILENT_SCORE = 0.25   # no bearing evidence either way
+SEEN_SCORE = 0.4      # nothing was heard from anywhere (no DoA): an object in view at the time may be it
 SHARE_WEIGHT = 0.8    # attributed bearings count a little less than the event's own bearing
 TIME_SLACK = 5.0      # [s] a moving object must have been seen this close to the event
 
 
-def spatial_score(event: HeardEvent, position: np.ndarray, heard_share: float, config: MapConfig) -> float:
+def spatial_score(event: HeardEvent, position: np.ndarray, heard_share: float, config: MapConfig,
+                  seen_then: bool = False, unheard: bool = False) -> float:
     """How well the object's place fits where the event was heard from.
 
     Two kinds of evidence: the event's dominant bearing pointing at the object, and the share of
@@ -34,6 +36,8 @@ def spatial_score(event: HeardEvent, position: np.ndarray, heard_share: float, c
         angle = float(azimuth_gap(event.direction, to))
         sigma = max(event.spread, config.event_bearing_std)
         return max(math.exp(-0.5 * (angle / sigma) ** 2), SHARE_WEIGHT * share)
+    if unheard and seen_then:   # no bearing at all (a rig without a microphone array)
+        return SEEN_SCORE
     return max(share, SILENT_SCORE)
 
 
@@ -54,7 +58,8 @@ def link_event(event: HeardEvent, view: MapView, objects: dict[int, TrackedObjec
         except OutsideSpanError:
             position = candidate.position
         share = heard[candidate.id] / total if total else 0.0
-        score = label_compatibility(labels, candidate.names()) * spatial_score(event, position, share, config)
+        score = label_compatibility(labels, candidate.names()) * \
+            spatial_score(event, position, share, config, seen_then, unheard=total == 0)
         if score > best[1]:
             best = (candidate.id, score, position)
     if best[1] < config.link_threshold:

@@ -98,6 +98,19 @@ def test_an_event_links_to_the_object_whose_bearings_were_heard_when_its_own_bea
     assert by_id[2].object_id == talker.id and by_id[2].link_score > 0.5
 
 
+def test_without_any_bearing_an_event_links_to_a_fitting_object_in_view_then():
+    """A rig without a microphone array: a meow is the cat's if a cat was in view when it was heard."""
+    model = GlobalMapModel()
+    for k in range(30):
+        see(model, 0.1 * k, ['cat', 'door'], [[2.0, 1.0, 0.3], [3.0, -2.0, 1.0]])
+    model.ingest_event(HeardEvent(1, 'sound', 1.0, 2.0, '', ['Cat', 'Meow'], [0.8]))
+    model.ingest_event(HeardEvent(2, 'sound', 1.0, 2.0, '', ['Siren'], [0.8]))
+    view = model.view()
+    by_id = {e.id: e for e in view.events}
+    assert by_id[1].object_id == view.objects_matching('cat')[0].id
+    assert by_id[2].object_id == 0        # nothing in view makes that sound
+
+
 def test_snapshot_key_frames_join_named_objects_or_start_new_ones():
     model = GlobalMapModel()
     for k in range(10):
