@@ -112,9 +112,12 @@ class InputOrder(Generic[T]):
             self.late += 1
         return in_order
 
-    def release(self, now: float, flush: bool = False) -> list[HeldInput[T] | GridTick]:
+    def release(self, now: float, flush: bool = False, grid_until: float | None = None
+                ) -> list[HeldInput[T] | GridTick]:
         """Everything due at clock `now` in data-time order: the held inputs stamped at or before
-        `now - delay` (all of them when flushing), each preceded by the grid ticks up to its stamp."""
+        `now - delay` (all of them when flushing), each preceded by the grid ticks up to its stamp;
+        then the grid ticks up to `grid_until` (e.g. the newest TF) that are due too, so the grid
+        moves on while no input comes."""
         due = now - self.delay
         out: list[HeldInput[T] | GridTick] = []
         while self._heap:
@@ -125,13 +128,26 @@ class InputOrder(Generic[T]):
             heapq.heappop(self._heap)
             if not flush and key.stamp > due:
                 self.overflowed += 1
-            if self.grid_step is not None and self._grid_origin is None:
-                self._grid_origin = key.stamp
+            self._start_grid(key.stamp)
             self._ticks_until(key.stamp, out)
             if self._released is None or key > self._released:
                 self._released = key
             out.append(held)
+        if grid_until is not None and self.grid_step is not None and math.isfinite(grid_until):
+            limit = min(grid_until, due) if not flush else grid_until
+            if self._heap:
+                limit = min(limit, self._heap[0][0].stamp)
+            if self._released is None or limit > self._released.stamp:
+                self._start_grid(limit)
+                self._ticks_until(limit, out)
         return out
+
+    def _start_grid(self, stamp: float) -> None:
+        """The grid starts at the period multiple before the first released time: every run puts
+        its ticks on the same data times, whichever input (or TF) came first."""
+        if self.grid_step is not None and self._grid_origin is None:
+            period = self.grid_step - GRID_SLACK
+            self._grid_origin = math.floor(stamp / period) * period
 
     def preview(self) -> list[HeldInput[T] | GridTick]:
         """What flushing now would release, in the same order, leaving everything held."""
