@@ -48,7 +48,7 @@ from savvy_ros.ros.map_messages import (bearings_to_batch, event_to_heard, keyfr
                                         map_view_to_global_map, map_view_to_markers, observations_to_batch)
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
-from savvy_ros.ros.tf_listener import TF_QOS, create_transform_lookup
+from savvy_ros.ros.tf_listener import create_transform_lookup
 from savvy_ros.ros.time_conversion import clock_seconds, stamp_to_seconds
 from savvy_ros.tf import ExtrapolationError, Transform, TransformError
 
@@ -132,11 +132,6 @@ class MapNode(Node):
         self.model = GlobalMapModel(MapConfig.from_mapping(p), self.world, self.body)
         self.store = self._open_store(p['store_path'])
         self.tf = create_transform_lookup(self, p['tf_cache_time'], p['tf_backend'])
-        # The newest TF data time: the body path grid moves on with it even when no stage-1 input
-        # comes (a rig with TF and snapshots only).
-        from tf2_msgs.msg import TFMessage
-        self._newest_tf = -math.inf
-        self.create_subscription(TFMessage, '/tf', self._note_tf, TF_QOS)
         self.order: InputOrder[Ingest] = InputOrder(p['reorder_delay'], p['max_waiting'], p['body_path_period'],
                                                     p['tf_cache_time'])
         self.waiting: deque[WaitingInput] = deque()
@@ -216,7 +211,9 @@ class MapNode(Node):
         self._retry_waiting()
         now = math.inf if flush else clock_seconds(self)
         overflowed = self.order.overflowed
-        grid_until = self._newest_tf if math.isfinite(self._newest_tf) else None
+        # The body path grid moves on with the newest body pose even when no stage-1 input comes
+        # (a rig with TF and snapshots only).
+        grid_until = self.tf.latest_time(self.world, self.body)
         for step in self.order.release(now, flush, grid_until):
             if isinstance(step, GridTick):
                 self._ingest(step.stamp, BODY_POSE, self._body_pose_at(step.stamp))
@@ -228,12 +225,6 @@ class MapNode(Node):
                 f'ingested before their time (the clock, {now:.3f} s, is far behind their stamps?)',
                 throttle_duration_sec=30.0)
         self._log_new_drops()
-
-    def _note_tf(self, msg) -> None:
-        for transform in msg.transforms:
-            stamp = stamp_to_seconds(transform.header.stamp)
-            if math.isfinite(stamp) and stamp > self._newest_tf:
-                self._newest_tf = stamp
 
     def _ingest(self, stamp: float, kind: str, apply: Ingest) -> None:
         try:

@@ -32,6 +32,9 @@ class TransformLookup(Protocol):
 
     def can_transform(self, target_frame: str, source_frame: str, time: float | None = None) -> bool: ...
 
+    def latest_time(self, target_frame: str, source_frame: str) -> float | None:
+        """The newest time the chain can be looked up at; None when it cannot (or is static only)."""
+
 
 def transform_stamped_to_args(msg) -> tuple[str, str, float, np.ndarray, np.ndarray]:
     """geometry_msgs/TransformStamped -> (parent, child, stamp_s, translation, quaternion_xyzw)."""
@@ -83,6 +86,13 @@ class OwnTfListener:
     def can_transform(self, target_frame: str, source_frame: str, time: float | None = None) -> bool:
         return self.buffer.can_transform(target_frame, source_frame, time)
 
+    def latest_time(self, target_frame: str, source_frame: str) -> float | None:
+        try:
+            latest = self.buffer.latest_common_time(target_frame, source_frame)
+        except TransformError:
+            return None
+        return latest if latest > 0.0 else None
+
 
 class Tf2RosLookup:
     """tf2_ros.Buffer + TransformListener behind the same interface (full ROS installs)."""
@@ -116,6 +126,16 @@ class Tf2RosLookup:
             raise TransformError(f'tf2_ros: {exc}') from exc
         _, _, _, translation, rotation = transform_stamped_to_args(msg)
         return Transform(translation, rotation)
+
+    def latest_time(self, target_frame: str, source_frame: str) -> float | None:
+        from rclpy.time import Time
+
+        try:
+            msg = self.buffer.lookup_transform(target_frame, source_frame, Time())
+        except self._tf2_ros.TransformException:
+            return None
+        latest = stamp_to_seconds(msg.header.stamp)
+        return latest if latest > 0.0 else None
 
     def can_transform(self, target_frame: str, source_frame: str, time: float | None = None) -> bool:
         try:

@@ -73,6 +73,8 @@ def test_bad_transforms_are_counted_and_good_ones_kept(graph):
     assert spin_until(executor, lambda: listener.rejected == 4 and listener.buffer.stats['stored'] == 2)
     mid = listener.lookup_transform('map', 'head', 51.0)
     np.testing.assert_allclose(mid.translation, [2.0, 3.0, 0.0], atol=1e-12)
+    # The newest time the chain holds (the map's body-path grid follows it); unknown frames: None.
+    assert listener.latest_time('map', 'head') == 52.0 and listener.latest_time('map', 'nowhere') is None
 
 
 def test_clock_jumping_back_clears_dynamic_history(graph):
