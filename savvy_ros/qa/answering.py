@@ -146,6 +146,11 @@ class QuestionAnswerer:
                 xy, sigma = self._object_xy(obj.id, t0, t1)
                 return LocatedPoint(xy, sigma, f'"{obj.label}" (object {obj.id})',
                                     (f'object/{obj.id}', *evidence), min(event.score, max(heard.link_score, 0.5)))
+        if event is not None and event.heard_from is not None and event.event is heard:
+            obj = event.heard_from   # the object the phrase names, where the event was heard from
+            xy, sigma = self._object_xy(obj.id, t0, t1)
+            return LocatedPoint(xy, sigma, f'"{obj.label}" (object {obj.id}, heard from there)',
+                                (f'object/{obj.id}', *evidence), event.score)
         if heard.source_position is not None:
             return LocatedPoint(np.asarray(heard.source_position, float)[:2], 0.5,
                                 f'the source of event {heard.id}', evidence, event.score * 0.8)

@@ -1,17 +1,23 @@
 """Ground a parsed question in the map: which time window, which map objects.
 
 Events: a quoted speech topic is matched to speech transcripts, a sound phrase to the sound
-tags of sound events (and to the label of the object the event is linked to); a snapshot
+tags of sound events (and to the label of the object the event is linked to) or, more weakly,
+to where it was heard from: an event not linked to anything whose heard bearing points at an
+object the phrase names (a "knocking door" the tagger called music, heard from the door); a snapshot
 descriptor written for the same question, or the caller's explicit window, takes precedence.
 Objects: described objects are matched to map labels and aliases. Below the thresholds nothing
 is guessed unless the caller asked for a best guess; the error then names the closest candidate.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
+import numpy as np
 
 from savvy_ros.mapping.labels import sound_phrase_score
+from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
 from savvy_ros.qa.phrase_matcher import PhraseMatcher
@@ -24,6 +30,14 @@ class GroundingThresholds:
     speech: float = 0.20          # transcript vs quoted topic (descriptions and sayings differ)
     sound: float = 0.40           # sound tags vs sound phrase
     object: float = 0.45          # map label vs object description
+
+
+# A sound heard from where the object a phrase names is adds up to this to its match: enough to
+# lift it above unrelated tags (their similarities sit around 0.2-0.3), never alone above the
+# sound threshold (so only a best guess uses such an event when its tags do not match).
+HEARD_FROM_WEIGHT = 0.2
+MIN_BEARING_SIGMA = math.radians(15.0)   # [rad] array bearings are rarely better than this in rooms
+MIN_HEARD_FROM_FIT = 0.5                 # an unlinked event's named object counts as its source above this
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,7 @@ class GroundedEvent:
     score: float                  # [0, 1] match of the anchor to the event
     source: str                   # 'request', 'hearing', 'snapshot'
     description: str              # what was matched, for explanations
+    heard_from: MapObjectView | None = None   # an unlinked event's source: a named object its bearing points at
 
 
 @dataclass(frozen=True)
@@ -101,7 +116,10 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
     score_of = dict(zip(texts, matcher.similarity(anchor.phrase, texts))) if texts else {}
     scored = [(max(float(score_of[t]) for t in index.event_texts[e.id]), e) for e in candidates]
     if anchor.kind == 'sound':   # AudioSet tags rarely share words or embeddings with how people say it
-        scored = [(max(score, sound_phrase_score(anchor.phrase, e.labels)), e) for score, e in scored]
+        makers = _named_objects(anchor.phrase, index)
+        fits = {e.id: heard_from(e, makers, view) for _, e in scored}
+        scored = [(_with_heard_from(max(score, sound_phrase_score(anchor.phrase, e.labels)), fits[e.id][0],
+                                    thresholds.sound), e) for score, e in scored]
     threshold = thresholds.speech if anchor.kind == 'speech' else thresholds.sound
     if not scored:
         heard = f'{len(view.events)} event(s) of other kinds' if view.events else 'no events at all'
@@ -113,7 +131,54 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
         raise EventNotHeardError(
             f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is {_describe(event)} at '
             f'{event.start:.2f} s with similarity {score:.2f} (< {threshold:.2f}); ask with best_guess to use it')
-    return GroundedEvent(event.start, event.end, event, score, 'hearing', _describe(event))
+    # An unlinked event heard from where a named object is: that object is its source.
+    source = None
+    if anchor.kind == 'sound' and not event.object_id:
+        fit, source = fits[event.id]
+        source = source if fit >= MIN_HEARD_FROM_FIT else None
+    return GroundedEvent(event.start, event.end, event, score, 'hearing', _describe(event), source)
+
+
+def _with_heard_from(score: float, fit: float, threshold: float) -> float:
+    boosted = score + HEARD_FROM_WEIGHT * fit
+    return boosted if score >= threshold else max(score, min(boosted, threshold - 1e-3))
+
+
+def _named_objects(phrase: str, index: MapIndex) -> list[MapObjectView]:
+    """Map objects whose label or alias appears word for word in `phrase` ("knocking door" -> doors)."""
+    words = re.findall(r"[a-z0-9']+", normalise(phrase))
+    named: dict[int, MapObjectView] = {}
+    for name, objects in index.objects_by_name.items():
+        tokens = re.findall(r"[a-z0-9']+", name)
+        if tokens and any(words[i:i + len(tokens)] == tokens for i in range(len(words) - len(tokens) + 1)):
+            named.update((o.id, o) for o in objects)
+    return list(named.values())
+
+
+def heard_from(event: MapEventView, objects: list[MapObjectView], view: MapView) -> tuple[float, MapObjectView | None]:
+    """How well (0..1) the event's heard bearing, on the floor plane, points at one of `objects`, and which.
+
+    (0, None) for an event linked to another object (that object explains the bearing) or heard without one.
+    """
+    if event.bearing_direction is None or event.bearing_origin is None or not objects:
+        return 0.0, None
+    if event.object_id and event.object_id not in {o.id for o in objects}:
+        return 0.0, None
+    heading = math.atan2(float(event.bearing_direction[1]), float(event.bearing_direction[0]))
+    sigma = max(float(event.bearing_spread), MIN_BEARING_SIGMA)
+    best: tuple[float, MapObjectView | None] = (0.0, None)
+    for obj in objects:
+        try:
+            offset = view.position_at(obj.id, 0.5 * (event.start + event.end)) - np.asarray(event.bearing_origin)
+        except OutsideSpanError:
+            continue
+        if math.hypot(offset[0], offset[1]) < 1e-6:
+            continue
+        error = math.remainder(math.atan2(offset[1], offset[0]) - heading, math.tau)
+        fit = math.exp(-0.5 * (error / sigma) ** 2)
+        if fit > best[0]:
+            best = (fit, obj)
+    return best
 
 
 def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,

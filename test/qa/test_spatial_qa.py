@@ -220,3 +220,29 @@ def test_a_sound_phrase_grounds_on_the_audioset_tags_of_what_made_it(qa, view):
                  'where you are facing, where is the sound source?', HARD_OPTIONS)
     assert result.success, result.error
     assert 'event/15' in result.answer.evidence_ids and 'object/3' in result.answer.evidence_ids
+
+
+def _mistagged(view: MapView, event_id: int, azimuth_deg: float, object_id: int = 0) -> None:
+    """A sound the tagger called music, heard at the origin from `azimuth_deg` during 16-17 s."""
+    a = math.radians(azimuth_deg)
+    view.events.append(MapEventView(event_id, 'sound', 16.0, 17.0, '', ['Music'], [0.5], object_id,
+                                    0.9 if object_id else 0.0, None, bearing_origin=np.array([0.0, 0.0, 1.6]),
+                                    bearing_direction=np.array([math.cos(a), math.sin(a), 0.0]),
+                                    bearing_spread=math.radians(8.0)))
+
+
+def test_a_mistagged_sound_heard_from_the_named_object_is_the_best_guess(qa, view):
+    """No tag fits "dog barking"; of the unlinked sounds, the one heard from where the dog walked
+    then is the event, and the dog its source. Alone that is no match: a strict ask refuses."""
+    _mistagged(view, 21, -120.0)                    # from nowhere near the dog
+    _mistagged(view, 22, 18.0)                      # the dog was at (2.0, 0.65), 18 deg left
+    _mistagged(view, 23, 18.0, object_id=3)         # same bearing, but the kettle explains it
+    question = ('Imagine you are the camera wearer, when the dog barking sound comes up, what is the distance '
+                'between you and the sound source?')
+    guessed = ask(qa, view, question, best_guess=True)
+    assert guessed.success, guessed.error
+    assert {'object/7', 'event/22'} <= set(guessed.answer.evidence_ids)
+    assert guessed.answer.value == pytest.approx(math.hypot(2.0, 0.65), abs=0.01)
+    assert 'heard from there' in guessed.answer.explanation
+    strict = ask(qa, view, question)
+    assert not strict.success and strict.error_code == 'event_not_heard'
