@@ -153,6 +153,10 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
             if output.final_map is not None:
                 write_map_summary(out_dir / 'maps' / f'{episode.name}_{name}.json',
                                   global_map_to_view(output.final_map))
+                # The map itself (GlobalMap CDR): questions can be re-answered from it without a replay
+                # (bench/reanswer_saved_map.py).
+                from rclpy.serialization import serialize_message
+                (out_dir / 'maps' / f'{episode.name}_{name}.cdr').write_bytes(serialize_message(output.final_map))
             if name == 'all' or final_map is None:
                 final_map = output.final_map
     plot = None
