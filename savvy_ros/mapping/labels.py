@@ -86,6 +86,26 @@ def sound_phrase_score(phrase: str, event_labels: list[str]) -> float:
     return PHRASE_MATCH_SCORE if wanted & heard else 0.0
 
 
+# AudioSet classes a room's own background is tagged with (diffuse noise, air, hum): an event tagged
+# with nothing else is rarely what a question means by a sound.
+_AMBIENT_TAGS = {'rustle', 'wind', 'wind noise (microphone)', 'pink noise', 'white noise', 'brown noise', 'static',
+                 'hum', 'mains hum', 'noise', 'silence', 'environmental noise', 'rumble', 'inside, small room',
+                 'inside, large room or hall', 'outside, rural or natural', 'snake', 'hiss'}
+_AMBIENT_WORDS = {w for tag in _AMBIENT_TAGS for w in words(tag)} - {'inside', 'outside', 'room', 'small', 'large',
+                                                                       'or', 'hall', 'rural', 'natural'}
+
+
+def is_ambient(event_labels: list[str], top: int = 2) -> bool:
+    """True when the event's `top` tags are all background-noise classes ("Rustle", "Wind", ...)."""
+    head = [label.strip().casefold() for label in event_labels[:top] if label.strip()]
+    return bool(head) and all(label in _AMBIENT_TAGS for label in head)
+
+
+def names_ambient_sound(phrase: str) -> bool:
+    """True when a phrase is itself about such a sound ("the wind", "a hissing noise")."""
+    return bool(_stems(phrase) & _AMBIENT_WORDS)
+
+
 def label_compatibility(event_labels: list[str], object_names: list[str]) -> float:
     """1 when the object can make the sound, 0.5 for an unnamed source, 0.15 otherwise."""
     names = {n.casefold() for n in object_names}

@@ -3,8 +3,9 @@
 Events: a quoted speech topic is matched to speech transcripts, a sound phrase to the sound
 tags of sound events (and to the label of the object the event is linked to) or, more weakly,
 to where it was heard from: an event not linked to anything whose heard bearing points at an
-object the phrase names (a "knocking door" the tagger called music, heard from the door); a snapshot
-descriptor written for the same question, or the caller's explicit window, takes precedence.
+object the phrase names (a "knocking door" the tagger called music, heard from the door). An event
+the map linked to another object than the one the phrase names, or tagged only as background noise,
+counts for less. A snapshot descriptor written for the same question, or the caller's explicit window, takes precedence.
 Objects: described objects are matched to map labels and aliases. Below the thresholds nothing
 is guessed unless the caller asked for a best guess; the error then names the closest candidate.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from savvy_ros.mapping.labels import sound_phrase_score
+from savvy_ros.mapping.labels import is_ambient, names_ambient_sound, sound_phrase_score
 from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
@@ -37,6 +38,11 @@ class GroundingThresholds:
 # sound threshold (so only a best guess uses such an event when its tags do not match).
 HEARD_FROM_WEIGHT = 0.2
 MIN_BEARING_SIGMA = math.radians(15.0)   # [rad] array bearings are rarely better than this in rooms
+# An event the map linked to another object than the one the phrase names ("knocking door" vs a
+# beep linked to the kettle, whose tags a door buzzer could also make) keeps this share of its match.
+LINKED_ELSEWHERE = 0.6
+# An event tagged only as the room's background noise keeps this share (unless the phrase is about such a sound).
+AMBIENT = 0.5
 MIN_HEARD_FROM_FIT = 0.5                 # an unlinked event's named object counts as its source above this
 
 
@@ -118,8 +124,15 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
     if anchor.kind == 'sound':   # AudioSet tags rarely share words or embeddings with how people say it
         makers = _named_objects(anchor.phrase, index)
         fits = {e.id: heard_from(e, makers, view) for _, e in scored}
-        scored = [(_with_heard_from(max(score, sound_phrase_score(anchor.phrase, e.labels)), fits[e.id][0],
-                                    thresholds.sound), e) for score, e in scored]
+        named = {o.id for o in makers}
+        background_ok = names_ambient_sound(anchor.phrase)
+
+        def weight(e: MapEventView) -> float:
+            linked_elsewhere = bool(named) and bool(e.object_id) and e.object_id not in named
+            return (LINKED_ELSEWHERE if linked_elsewhere else 1.0) * \
+                (AMBIENT if not background_ok and is_ambient(e.labels) else 1.0)
+        scored = [(_with_heard_from(max(score, sound_phrase_score(anchor.phrase, e.labels)) * weight(e),
+                                    fits[e.id][0], thresholds.sound), e) for score, e in scored]
     threshold = thresholds.speech if anchor.kind == 'speech' else thresholds.sound
     if not scored:
         heard = f'{len(view.events)} event(s) of other kinds' if view.events else 'no events at all'

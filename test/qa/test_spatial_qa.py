@@ -246,3 +246,26 @@ def test_a_mistagged_sound_heard_from_the_named_object_is_the_best_guess(qa, vie
     assert 'heard from there' in guessed.answer.explanation
     strict = ask(qa, view, question)
     assert not strict.success and strict.error_code == 'event_not_heard'
+
+
+def test_background_noise_and_sounds_linked_to_another_object_count_for_less(qa, view):
+    """"knocking door" with the knock itself tagged as music: a buzzer the map linked to the kettle
+    (a door can buzz too, so its tags fit) and a "Rustle, Wind" background event lose to the
+    unlinked sound heard from the door."""
+    view.events[:] = [e for e in view.events if e.id != 11]          # no correctly tagged knock
+    view.events.append(MapEventView(31, 'sound', 2.0, 3.0, '', ['Rustle', 'Wind'], [0.4, 0.3], 0, 0.0, None))
+    view.events.append(MapEventView(32, 'sound', 3.0, 4.0, '', ['Smoke detector, smoke alarm', 'Beep, bleep',
+                                                              'Buzzer'], [0.6, 0.5, 0.4], 3, 0.9, None))
+    _mistagged(view, 22, math.degrees(math.atan2(1.0, -2.0)))     # from the door at (-2, 1)
+    result = ask(qa, view, 'Imagine you are the camera wearer, when the knocking door sound comes up, what is the '
+                 'distance between you and the sound source?', best_guess=True)
+    assert result.success, result.error
+    assert {'event/22', 'object/1'} <= set(result.answer.evidence_ids)
+    assert result.answer.value == pytest.approx(math.hypot(2.0, 1.0), abs=0.01)
+
+
+def test_ambient_tags_are_background_unless_the_phrase_names_them():
+    from savvy_ros.mapping.labels import is_ambient, names_ambient_sound
+    assert is_ambient(['Rustle', 'Wind', 'Snake']) and not is_ambient(['Rustle', 'Knock'])
+    assert not is_ambient([]) and not is_ambient(['Music', 'Wind'])
+    assert names_ambient_sound('the wind howling') and not names_ambient_sound('knocking door')
