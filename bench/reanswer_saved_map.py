@@ -22,21 +22,16 @@ def reanswer(questions: list[dict[str, Any]], map_cdr: bytes, best_guess: bool =
     """RunScores of the QA core's answers to `questions` over the serialized GlobalMap `map_cdr`."""
     from rclpy.serialization import deserialize_message
 
-    from savvy_ros.evaluation.report import options_of, score_answers
+    from savvy_ros.evaluation.evaluator import ask_questions
+    from savvy_ros.evaluation.report import score_answers
     from savvy_ros.msg import GlobalMap
     from savvy_ros.qa.phrase_matcher import EmbeddingPhraseMatcher
-    from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA
+    from savvy_ros.qa.spatial_qa import SpatialQA
     from savvy_ros.ros.map_messages import global_map_to_view
 
     view = global_map_to_view(deserialize_message(map_cdr, GlobalMap))
     qa = SpatialQA(matcher if matcher is not None else EmbeddingPhraseMatcher())
-    responses = []
-    for item in questions:
-        result = qa.ask(AskRequest(str(item['question']), options_of(item), None, best_guess=best_guess), view)
-        responses.append({'success': result.success, 'error': result.error,
-                          'answer': result.answer.answer if result.answer else '',
-                          'value': result.answer.value if result.answer else None,
-                          'explanation': result.answer.explanation if result.answer else ''})
+    responses = ask_questions(qa, view, questions, best_guess=best_guess)
     return score_answers('reanswered', questions, responses, note='QA core over a saved map')
 
 

@@ -84,9 +84,17 @@ _MATCHER = None
 
 def oracle_run(questions: Sequence[dict[str, Any]], gt: dict[str, Any], oracle_window: bool,
                best_guess: bool = True) -> RunScores:
-    from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA
+    from savvy_ros.qa.spatial_qa import SpatialQA
 
-    qa, view = SpatialQA(_matcher()), oracle_map_view(gt)
+    responses = ask_questions(SpatialQA(_matcher()), oracle_map_view(gt), questions, oracle_window, best_guess)
+    return score_answers('oracle', questions, responses, note='ground-truth map, same QA core (no perception)')
+
+
+def ask_questions(qa, view, questions: Sequence[dict[str, Any]], oracle_window: bool = False,
+                  best_guess: bool = True) -> list[dict[str, Any]]:
+    """Every question asked of the QA core over `view` as the service would; responses as score_answers reads them."""
+    from savvy_ros.qa.spatial_qa import AskRequest
+
     responses = []
     for item in questions:
         window = (float(item['start_frame']), float(item['end_frame'])) if oracle_window else None
@@ -96,7 +104,7 @@ def oracle_run(questions: Sequence[dict[str, Any]], gt: dict[str, Any], oracle_w
                           'value': result.answer.value if result.answer else None,
                           'confidence': result.answer.confidence if result.answer else 0.0,
                           'explanation': result.answer.explanation if result.answer else ''})
-    return score_answers('oracle', questions, responses, note='ground-truth map, same QA core (no perception)')
+    return responses
 
 
 def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
