@@ -20,7 +20,8 @@ from savvy_ros.mapping.map_object import TrackedObject
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.mapping.observations import (BearingBatch, HeardEvent, InvalidObservationError, SnapshotCandidate,
                                             VisualBatch, check_visual, unit_rows)
-from savvy_ros.mapping.track_merging import explained_fraction, find_duplicates, points_on_track
+from savvy_ros.mapping.track_merging import (explained_fraction, find_duplicates, fraction_along_sight,
+                                             points_on_track)
 from savvy_ros.mapping.triangulation import Rays, azimuth_gaps, find_source, triangulate
 
 RELINK_WINDOW = 30.0  # [s] events this recent are re-linked as sources form; older links are final
@@ -30,6 +31,9 @@ SOURCE_MERGE_FRACTION = 0.5  # of a sound source's bearings pointing at a seen o
 SOURCE_SPLIT_DISTANCE = 2.0  # [m] audio-only sources this close are tested for being one
 SOURCE_UNION_INLIERS = 0.7   # inlier fraction of their joint fit that makes them one
 TRACK_MEMBER_FRACTION = 0.6  # of a static object's points on a walker's track: it is that walker
+SIGHT_LINE_GATE = math.radians(5.0)  # azimuth gap of a point to another object's line of sight ...
+SIGHT_LINE_FRACTION = 0.8   # ... for this fraction of a static object's points: it is that object
+SIGHT_LINE_SUPPORT = 2.0    # ... when that object has this many times its observations
 ACTIVE_WINDOW = 1.0  # [s] objects seen this recently are preferred by association
 MAINTENANCE_PERIOD = 1.0  # [s of data] between full updates: maintain(), or update(full=False)
 
@@ -273,6 +277,7 @@ class GlobalMapModel:
             for obj in ranked[:len(self.objects) - cfg.max_objects]:
                 self._delete(obj)
         self._merge_duplicates()
+        self._merge_along_sight_lines()
         self._triangulate_pending()
         self._merge_split_sources()
         self._merge_acoustic_sources()
@@ -295,12 +300,13 @@ class GlobalMapModel:
             self._changed = True
             obj = self._new_object(SOUND_SOURCE_LABEL, float(self.pending.times[found.inliers].min()))
             obj.add_rays(self.pending.subset(found.inliers), cfg)
+            obj.acoustic_centre = tuple(float(v) for v in found.position)  # where its refits start
             obj.estimate(cfg)
             self.pending = self.pending.subset(~found.inliers)
 
-    def _merge(self, keep: TrackedObject, drop: TrackedObject) -> None:
+    def _merge(self, keep: TrackedObject, drop: TrackedObject, positions: bool = True) -> None:
         self._changed = True
-        keep.absorb(drop, self.config)
+        keep.absorb(drop, self.config, positions)
         self.unsaved.add(keep.id)
         for key, object_id in self._tracks.items():
             if object_id == drop.id:
@@ -328,6 +334,30 @@ class GlobalMapModel:
                                         cfg.max_extrapolation) >= TRACK_MEMBER_FRACTION:
                     self._merge(self.objects[track.id], obj)
                     break
+
+    def _merge_along_sight_lines(self) -> None:
+        """A static object whose points all lie on the line of sight (from where the wearer stood) of
+        a better-supported static object of its label is that object at a wrong range (a size prior
+        applied to a box that covered part of it); `track_merging.fraction_along_sight`."""
+        body_times, body_positions, _ = self.body.arrays()
+        if body_times.shape[0] < 2:
+            return
+        statics = sorted((o for o in self.objects.values() if not o.moving and 'vision' in o.modalities
+                          and not o.is_tentative(self.config)), key=lambda o: (-o.count, o.id))
+        gone: set[int] = set()
+        for i, keep in enumerate(statics):
+            if keep.id in gone:
+                continue
+            centre = keep.estimate(self.config).position
+            for other in statics[i + 1:]:
+                if other.id in gone or other.label.casefold() != keep.label.casefold() or \
+                        keep.count < SIGHT_LINE_SUPPORT * other.count:
+                    continue
+                times, points, _, _ = other.point_arrays()
+                if fraction_along_sight(centre, times, points, body_times, body_positions,
+                                        SIGHT_LINE_GATE) >= SIGHT_LINE_FRACTION:
+                    self._merge(keep, other, positions=False)  # its ranges are the wrong part
+                    gone.add(other.id)
 
     def _merge_split_sources(self) -> None:
         """Two audio-only sources whose bearings triangulate together are one source that an early,

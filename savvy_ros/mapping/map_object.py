@@ -169,21 +169,24 @@ class TrackedObject:
         """Located by its bearings only (no vision or key-frame points)."""
         return not self.points
 
-    def absorb(self, other: TrackedObject, config: MapConfig) -> None:
-        """Take over the evidence of a duplicate of this object."""
-        self.points = sorted(self.points + other.points)
-        self.sums = [a + b for a, b in zip(self.sums, other.sums)]
-        if other.points and (other.point_time > self.point_time or not self.points):
-            self.last, self.velocity, self.point_time = other.last, other.velocity, other.point_time
+    def absorb(self, other: TrackedObject, config: MapConfig, positions: bool = True) -> None:
+        """Take over the evidence of a duplicate of this object; with `positions=False` all but its
+        points (a duplicate whose positions are known to be wrong: only its identity carries over)."""
+        if positions:
+            self.points = sorted(self.points + other.points)
+            self.sums = [a + b for a, b in zip(self.sums, other.sums)]
+            if other.points and (other.point_time > self.point_time or not self.points):
+                self.last, self.velocity, self.point_time = other.last, other.velocity, other.point_time
+            self.moving |= other.moving
+            merged = sorted(zip(self.frozen_times + other.frozen_times,
+                                self.frozen_positions + other.frozen_positions))
+            self.frozen_times = [t for t, _ in merged]
+            self.frozen_positions = [p for _, p in merged]
         self.count += other.count
         self.first_seen = min(self.first_seen, other.first_seen)
         self.last_seen = max(self.last_seen, other.last_seen)
         self.modalities |= other.modalities
         self.is_sound_source |= other.is_sound_source
-        self.moving |= other.moving
-        merged = sorted(zip(self.frozen_times + other.frozen_times, self.frozen_positions + other.frozen_positions))
-        self.frozen_times = [t for t, _ in merged]
-        self.frozen_positions = [p for _, p in merged]
         if other.rays:
             self.add_rays(other.all_rays(), config)
             self.count -= other.ray_count  # add_rays counted them; other.count already did
@@ -261,7 +264,7 @@ class TrackedObject:
         empty_t, empty_p = np.zeros(0), np.zeros((0, 3))
         traj_t, traj_p = empty_t, empty_p
         if self.acoustic:
-            fit = triangulate(self.all_rays(), config.audio_gate)
+            fit = triangulate(self.all_rays(), config.audio_gate, start=self.acoustic_centre)
             position, covariance = fit.position, fit.covariance
             self.acoustic_centre = tuple(float(v) for v in position)
         else:

@@ -1,6 +1,7 @@
 """Find duplicate objects: one thing that association split in two (an outlier started a second
-track, or the object was lost for a while and picked up again as new), and audio-only sources
-whose bearings point at a seen object (the object was making the sound)."""
+track, or the object was lost for a while and picked up again as new, or a few detections of it
+got a wrong range), and audio-only sources whose bearings point at a seen object (the object was
+making the sound)."""
 from __future__ import annotations
 
 import numpy as np
@@ -91,3 +92,18 @@ def points_on_track(track: MapObjectView, times: np.ndarray, positions: np.ndarr
     where, valid = positions_at(track, times, max_extrapolation)
     near = np.sum((where - positions) ** 2, axis=1) < gate ** 2 + 9.0 * variances
     return float(np.mean(valid & near)) if times.shape[0] else 0.0
+
+
+def fraction_along_sight(position: np.ndarray, times: np.ndarray, points: np.ndarray, body_times: np.ndarray,
+                         body_positions: np.ndarray, gate: float) -> float:
+    """Fraction of observations (times, points) that lie, seen from where the wearer stood at their
+    time, within `gate` [rad] of azimuth of the line of sight to `position`.
+
+    A size prior misjudges range, not bearing: a detection box that covers part of an object (or a
+    picture of one) puts it farther along the same line of sight. A static object whose every point
+    lies on the sight line of a better-supported one of its label is that object at a wrong range.
+    """
+    if times.shape[0] == 0 or body_times.shape[0] == 0:
+        return 0.0
+    eye = np.column_stack([np.interp(times, body_times, body_positions[:, k]) for k in range(3)])
+    return float(np.mean(azimuth_gap(points - eye, np.asarray(position)[None, :] - eye) < gate))

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# [m] a source is at least this far from every ray that explains it: rays taken while the wearer
+# stands still all pass through the wearer's head, which a least-squares fit would otherwise
+# "find" as a source of everything heard there.
+MIN_SOURCE_RANGE = 0.5
+
 
 @dataclass(frozen=True)
 class Rays:
@@ -53,6 +58,14 @@ def angular_residuals(rays: Rays, p: np.ndarray) -> np.ndarray:
     return np.arccos(cos)
 
 
+def source_residuals(rays: Rays, p: np.ndarray) -> np.ndarray:
+    """`angular_residuals`, with pi for rays whose origin is within MIN_SOURCE_RANGE of `p`
+    (a ray cannot be evidence for a source at the listener's own head)."""
+    residuals = angular_residuals(rays, p)
+    residuals[np.linalg.norm(p - rays.origins, axis=1) < MIN_SOURCE_RANGE] = np.pi
+    return residuals
+
+
 def azimuth_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """|a - b| [rad] between vectors' azimuths seen from above (broadcasting over leading axes)."""
     return np.abs(np.angle(np.exp(1j * (np.arctan2(a[..., 1], a[..., 0]) - np.arctan2(b[..., 1], b[..., 0])))))
@@ -92,27 +105,29 @@ def least_squares_point(rays: Rays, weights: np.ndarray, prior: tuple[np.ndarray
 
 
 def triangulate(rays: Rays, gate: float, prior: tuple[np.ndarray, float] | None = None,
-                iterations: int = 8, angle_std: float | None = None) -> Triangulation:
-    """Fit, reject rays beyond a shrinking threshold (finally `gate` [rad]) or behind the point, refit.
+                iterations: int = 8, angle_std: float | None = None, start: np.ndarray | None = None) -> Triangulation:
+    """Fit, reject rays beyond a shrinking threshold (finally `gate` [rad]), behind the point or
+    with their origin at it (`source_residuals`), refit.
 
     The threshold starts at 3x the median residual, so a first fit pulled by outliers still keeps
-    the consistent majority; weights ~ 1/range^2.
+    the consistent majority; weights ~ 1/range^2. `start` (a RANSAC hypothesis, the previous fit)
+    replaces the first fit over every ray.
     """
     inliers = np.ones(len(rays), dtype=bool)
-    p = least_squares_point(rays, rays.weights, prior)
+    p = least_squares_point(rays, rays.weights, prior) if start is None else np.asarray(start, dtype=np.float64)
     for i in range(iterations):
-        residuals = angular_residuals(rays, p)
+        residuals = source_residuals(rays, p)
         threshold = gate if i >= iterations // 2 else max(gate, 3.0 * float(np.median(residuals)))
         new = residuals < threshold
         if new.sum() < 2:
             break
         inliers = new
         sub = rays.subset(inliers)
-        dist = np.maximum(np.linalg.norm(p - sub.origins, axis=1), 0.3)
+        dist = np.maximum(np.linalg.norm(p - sub.origins, axis=1), MIN_SOURCE_RANGE)
         # Perpendicular error grows with distance for a fixed angular error.
         p = least_squares_point(sub, sub.weights / dist ** 2, prior)
     sub = rays.subset(inliers)
-    dist = np.maximum(np.linalg.norm(p - sub.origins, axis=1), 0.3)
+    dist = np.maximum(np.linalg.norm(p - sub.origins, axis=1), MIN_SOURCE_RANGE)
     residuals = angular_residuals(sub, p)
     sigma = max(float(np.sqrt(np.mean(residuals ** 2))), angle_std or 0.01)
     w = sub.weights / sub.weights.mean() / (dist * sigma) ** 2
@@ -133,7 +148,7 @@ def pair_point(o1: np.ndarray, d1: np.ndarray, o2: np.ndarray, d2: np.ndarray) -
         return None
     s = (b * (d2 @ w) - (d1 @ w)) / denom
     t = ((d2 @ w) - b * (d1 @ w)) / denom
-    if s <= 0.1 or t <= 0.1:
+    if s < MIN_SOURCE_RANGE or t < MIN_SOURCE_RANGE:
         return None
     return 0.5 * (o1 + s * d1 + o2 + t * d2)
 
@@ -161,15 +176,17 @@ def find_source(rays: Rays, rng: np.random.Generator, gate: float, min_rays: int
         if p is None:
             continue
         near = order[lo:hi]
-        count = int(np.count_nonzero(angular_residuals(rays.subset(near), p) < gate))
+        count = int(np.count_nonzero(source_residuals(rays.subset(near), p) < gate))
         if count > best_count:
             best_count, best_point = count, p
     if best_point is None or best_count < min_rays:
         return None
-    inliers = angular_residuals(rays, best_point) < gate
-    result = triangulate(rays.subset(inliers), gate)
+    inliers = source_residuals(rays, best_point) < gate
+    candidates = rays.subset(inliers)
+    result = triangulate(candidates, gate, start=best_point)
     full = np.zeros(n, dtype=bool)
-    full[np.flatnonzero(inliers)[result.inliers]] = True
+    # The refit's own inliers, re-checked at its final point (the last refit may have moved it).
+    full[np.flatnonzero(inliers)[result.inliers & (source_residuals(candidates, result.position) < gate)]] = True
     if full.sum() < min_rays or baseline(rays.origins[full]) < min_baseline / 2.0:
         return None
     return Triangulation(result.position, result.covariance, full)

@@ -115,3 +115,22 @@ def test_scattered_reflections_over_a_long_run_make_no_phantom_source():
     unknown = np.full(n, np.nan)
     rays = Rays(np.sort(rng.uniform(0, 600, n)), origins, directions, np.ones(n), unknown, unknown)
     assert find_source(rays, np.random.default_rng(0), np.radians(12), 15, 0.5, 400, window=15.0) is None
+
+
+def test_a_wearer_standing_still_is_not_the_source_of_what_they_hear():
+    # Bearings to three sources heard from one spot all pass through the wearer's head; a short
+    # walk before gives the bundle a baseline. No source may be placed at the wearer.
+    rng = np.random.default_rng(9)
+    still = np.tile(np.array([[5.0, 3.0, 1.6]]), (60, 1))
+    sources = [np.array([1.0, 3.0, 1.5]), np.array([5.0, 7.0, 1.2]), np.array([8.0, 0.5, 1.0])]
+    walk = np.stack([np.full(20, 5.0), np.linspace(1.0, 3.0, 20), np.full(20, 1.6)], axis=1)
+    rays = Rays.concat([ray_bundle(s, still[:20], rng, 0.03) for s in sources] +
+                       [ray_bundle(sources[0], walk, rng, 0.03)])
+    rays = Rays(np.arange(len(rays), dtype=float) * 0.1, rays.origins, rays.directions, rays.weights,
+                rays.ranges, rays.range_stds)
+    found = find_source(rays, np.random.default_rng(0), np.radians(8), 8, 0.5, 300)
+    assert found is not None
+    assert np.linalg.norm(found.position[:2] - still[0, :2]) > 0.5
+    assert np.linalg.norm(found.position - sources[0]) < 0.5  # the one source the walk triangulates
+    refit = triangulate(rays.subset(found.inliers), np.radians(8), start=found.position)
+    assert np.linalg.norm(refit.position - sources[0]) < 0.5

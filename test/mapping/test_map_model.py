@@ -230,3 +230,29 @@ def test_body_path_keeps_late_samples_and_stays_bounded():
     for k in range(1000):
         model.add_body_pose(3.0 + 0.2 * k, walk(0.0), 0.0)
     assert len(model.body) <= 100 and np.all(np.diff(model.body.arrays()[0]) > 0)
+
+
+def test_detections_of_an_object_at_a_wrong_range_join_it_and_keep_their_events():
+    # A size prior applied to a box covering half of the talker puts those detections twice as far
+    # along the same line of sight; they must neither become a second person nor move the first.
+    model, rng = GlobalMapModel(), np.random.default_rng(3)
+    talker, chair = np.array([2.0, 3.0, 1.6]), np.array([-1.0, 3.0, 0.5])
+    for k in range(80):
+        t = 0.1 * k
+        eye = walk(t)
+        model.add_body_pose(t, eye, 0.0)
+        where = talker if k % 5 else eye + 2.0 * (talker - eye)  # every 5th: double range
+        see(model, t, ['person', 'chair'], np.vstack([where, chair]) + rng.normal(0, 0.03, (2, 3)))
+        if 60 <= k < 70:
+            hear(model, t, eye, talker)
+        if k % 10 == 0:
+            model.view()
+    model.ingest_event(HeardEvent(id=1, kind='speech', start=6.0, end=7.0, text='hello', labels=['Speech'],
+                                  scores=[0.9], origin=walk(6.5), direction=(talker - walk(6.5)) / np.linalg.norm(talker - walk(6.5)), spread=0.1))
+    view = model.view()
+    (person,) = view.objects_matching('person')
+    assert np.linalg.norm(person.position - talker) < 0.1
+    assert person.observation_count >= 80  # its 64 + the 16 far detections (+ the bearings)
+    assert view.events[0].object_id == person.id
+    (seen_chair,) = view.objects_matching('chair')  # a different label on another line stays
+    assert np.linalg.norm(seen_chair.position - chair) < 0.1
