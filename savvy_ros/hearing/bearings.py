@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from savvy_ros.circular import azimuth_mode
 from savvy_ros.hearing.events import BearingSummary, HearingEvent
 
 
@@ -25,21 +26,13 @@ class BearingSample:
 def dominant_bearing(samples: list[BearingSample], cluster_width: float = math.radians(30.0)
                      ) -> BearingSummary | None:
     """The weighted azimuth mode and the circular spread of the bearings within `cluster_width` of it."""
-    if not samples:
+    mode = azimuth_mode(np.array([s.azimuth for s in samples]), np.array([s.weight for s in samples]),
+                        cluster_width)
+    if mode is None:
         return None
-    azimuth = np.array([s.azimuth for s in samples])
-    weight = np.array([s.weight for s in samples])
-    # Kernel density on the circle, evaluated at every sample: the densest sample is the mode.
-    difference = np.angle(np.exp(1j * (azimuth[:, None] - azimuth[None, :])))
-    density = (np.exp(-0.5 * (difference / (cluster_width / 2)) ** 2) * weight[None, :]).sum(axis=1)
-    mode = azimuth[int(np.argmax(density))]
-    member = np.abs(np.angle(np.exp(1j * (azimuth - mode)))) <= cluster_width
-    resultant = np.sum(weight[member] * np.exp(1j * azimuth[member])) / np.sum(weight[member])
-    length = min(abs(resultant), 1.0)
-    spread = math.sqrt(max(0.0, -2.0 * math.log(length))) if length > 0 else math.pi
-    frame_ids = {s.frame_id for s, m in zip(samples, member) if m}
-    return BearingSummary(frame_id=sorted(frame_ids)[0], azimuth=float(np.angle(resultant)), spread=spread,
-                          count=int(member.sum()))
+    frame_ids = {s.frame_id for s, m in zip(samples, mode.members) if m}
+    return BearingSummary(frame_id=sorted(frame_ids)[0], azimuth=mode.azimuth, spread=mode.spread,
+                          count=int(mode.members.sum()))
 
 
 class BearingJoiner:

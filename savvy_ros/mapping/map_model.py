@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from savvy_ros.mapping.body_path import BodyPath
 from savvy_ros.mapping.config import MapConfig
 from savvy_ros.mapping.event_linking import link_event
+from savvy_ros.mapping.heard_rays import HeardRays
 from savvy_ros.mapping.labels import SOUND_SOURCE_LABEL, description_names
 from savvy_ros.mapping.map_object import TrackedObject
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
@@ -72,6 +73,7 @@ class GlobalMapModel:
         self._pending_new = False
         self.body = BodyPath(self.config.body_path_period, self.config.max_body_path_points)
         self.recent_rays: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=60)
+        self.heard = HeardRays()  # every bearing of the last minute: events' world bearings
         self.next_id = 1
         self.revision = 0
         self.newest = 0.0
@@ -176,6 +178,7 @@ class GlobalMapModel:
                     np.asarray(batch.ranges, dtype=np.float64)[ok], np.asarray(batch.range_stds, dtype=np.float64)[ok])
         for d in rays.directions:
             self.recent_rays.append((origin, d))
+        self.heard.add(rays)
         candidates = [o for o in self.objects.values() if not o.is_tentative(self.config)]
         assigned = np.zeros(n, dtype=bool)
         if candidates:
@@ -203,6 +206,9 @@ class GlobalMapModel:
         if event.kind not in ('speech', 'sound'):
             self.drops.add('bad event kind')
             return False
+        bearing = self.heard.event_bearing(event.start, event.end)
+        if bearing is not None:  # the world-frame mode beats the array-frame one while the head turns
+            event = replace(event, origin=bearing.origin, direction=bearing.direction, spread=bearing.spread)
         self.events.pop(event.id, None)
         self.events[event.id] = EventRecord(event)
         self.unsaved_events.add(event.id)

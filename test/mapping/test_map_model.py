@@ -71,7 +71,10 @@ def test_events_link_to_the_object_their_bearing_and_label_fit():
     # Placed or not, an event keeps the direction it was heard from (its egocentric audio track).
     np.testing.assert_allclose(by_id[3].bearing_direction, -to_door)
     np.testing.assert_allclose(by_id[3].bearing_origin, origin)
-    assert by_id[3].bearing_spread == 0.05 and by_id[2].bearing_direction is None
+    assert by_id[3].bearing_spread == 0.05
+    # Without its own bearing, the speech takes the mode of the rays heard while it sounded.
+    to_person = (person - origin)[:2] / np.linalg.norm((person - origin)[:2])
+    np.testing.assert_allclose(by_id[2].bearing_direction[:2], to_person, atol=1e-6)
     assert [e.id for e in view.sound_events_in_window(1.1, 1.3)] == [1, 3]
 
 
@@ -256,3 +259,21 @@ def test_detections_of_an_object_at_a_wrong_range_join_it_and_keep_their_events(
     assert view.events[0].object_id == person.id
     (seen_chair,) = view.objects_matching('chair')  # a different label on another line stays
     assert np.linalg.norm(seen_chair.position - chair) < 0.1
+
+
+def test_an_event_heard_while_the_wearer_turns_gets_its_world_bearing_from_the_rays():
+    # The hearing's array-frame summary is the direction at one moment of a head turn, turned into
+    # the world at another: the map's own rays, already in the world frame, give the right one.
+    model = GlobalMapModel()
+    talker = np.array([0.0, 3.0, 1.6])
+    origin = walk(0.0)
+    for k in range(30):
+        t = 2.0 + 0.1 * k
+        hear(model, t, origin, talker)
+    wrong = np.array([np.cos(0.2), np.sin(0.2), 0.0])  # 70 deg off: the summary of a turning head
+    model.ingest_event(HeardEvent(1, 'speech', 2.0, 4.9, 'over here', ['Speech'], [0.9], origin, wrong, 0.02))
+    (event,) = model.view().events
+    to_talker = (talker - origin)[:2] / np.linalg.norm((talker - origin)[:2])
+    np.testing.assert_allclose(event.bearing_direction[:2], to_talker, atol=1e-6)
+    np.testing.assert_allclose(event.bearing_origin, origin)
+    assert event.bearing_spread < 1e-6
