@@ -250,8 +250,9 @@ def test_detections_of_an_object_at_a_wrong_range_join_it_and_keep_their_events(
             hear(model, t, eye, talker)
         if k % 10 == 0:
             model.view()
+    heard = talker - walk(6.5)
     model.ingest_event(HeardEvent(id=1, kind='speech', start=6.0, end=7.0, text='hello', labels=['Speech'],
-                                  scores=[0.9], origin=walk(6.5), direction=(talker - walk(6.5)) / np.linalg.norm(talker - walk(6.5)), spread=0.1))
+                                  scores=[0.9], origin=walk(6.5), direction=heard / np.linalg.norm(heard), spread=0.1))
     view = model.view()
     (person,) = view.objects_matching('person')
     assert np.linalg.norm(person.position - talker) < 0.1
