@@ -48,13 +48,14 @@ def words(text: str) -> set[str]:
 def sound_makers(event_labels: list[str]) -> set[str]:
     makers: set[str] = set()
     for label in event_labels:
-        for word in words(label):
+        for word in _stems(label):  # "Reversing beeps" -> beep
             makers.update(_SOUND_MAKERS.get(word, ()))
     return makers
 
 
 _MAKER_NAMES = {name for makers in _SOUND_MAKERS.values() for name in makers if ' ' not in name}
 PHRASE_MATCH_SCORE = 0.6   # a sound phrase naming what made the heard sound (or the sound itself)
+SAID_BONUS = 0.25          # ... and a tag saying one of its words
 
 
 def _stems(text: str) -> set[str]:
@@ -83,7 +84,12 @@ def sound_phrase_score(phrase: str, event_labels: list[str]) -> float:
     heard = sound_makers(event_labels)
     named = stems & _MAKER_NAMES
     wanted = named if named else {m for w in stems for m in _SOUND_MAKERS.get(w, ())}
-    return PHRASE_MATCH_SCORE if wanted & heard else 0.0
+    if not wanted & heard:
+        return 0.0
+    # A tag that says the phrase's own word ("beeping" / "Reversing beeps") beats one that only
+    # shares a maker with it ("Liquid": a kettle can pour too).
+    said = any(stems & _stems(label) for label in event_labels)
+    return PHRASE_MATCH_SCORE + (SAID_BONUS if said else 0.0)
 
 
 # AudioSet classes a room's own background is tagged with (diffuse noise, air, hum): an event tagged

@@ -157,6 +157,12 @@ class QuestionAnswerer:
         along = self._along_bearing(heard, event)
         if along is not None:
             return along
+        if event is not None and event.named_source is not None and event.event is heard:
+            obj = event.named_source
+            xy, sigma = self._object_xy(obj.id, t0, t1)
+            return LocatedPoint(xy, sigma, f'"{obj.label}" (object {obj.id}: the question names it, and the sound '
+                                'was heard without a direction; best guess)', (f'object/{obj.id}', *evidence),
+                                event.score * 0.6)
         raise SourceNotLocatedError(f'{event.description} at {heard.start:.2f} s was heard, but the map has not '
                                     'located its source (no linked object and no source position)')
 

@@ -65,6 +65,7 @@ class GroundedEvent:
     source: str                   # 'request', 'hearing', 'snapshot'
     description: str              # what was matched, for explanations
     heard_from: MapObjectView | None = None   # an unlinked event's source: a named object its bearing points at
+    named_source: MapObjectView | None = None  # best guess for an unplaced event heard without a bearing
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,14 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
             f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is {_describe(event)} at '
             f'{event.start:.2f} s with similarity {score:.2f} (< {threshold:.2f}); ask with best_guess to use it')
     # An unlinked event heard from where a named object is: that object is its source.
-    source = None
+    source = named_source = None
     if anchor.kind == 'sound' and not event.object_id:
         fit, source = fits[event.id]
         source = source if fit >= MIN_HEARD_FROM_FIT else None
-    return GroundedEvent(event.start, event.end, event, score, 'hearing', _describe(event), source)
+        if best_guess and makers and event.bearing_direction is None and event.source_position is None:
+            # Nothing says where it was heard from: the object the phrase names ("kettle beeping").
+            named_source = max(makers, key=lambda o: (o.observation_count, -o.id))
+    return GroundedEvent(event.start, event.end, event, score, 'hearing', _describe(event), source, named_source)
 
 
 def _with_heard_from(score: float, fit: float, threshold: float) -> float:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from savvy_ros.mapping.labels import PHRASE_MATCH_SCORE, label_compatibility, sound_phrase_score
+from savvy_ros.mapping.labels import PHRASE_MATCH_SCORE, SAID_BONUS, label_compatibility, sound_makers, sound_phrase_score
 
 
 @pytest.mark.parametrize('phrase, tags', [
@@ -17,7 +17,17 @@ from savvy_ros.mapping.labels import PHRASE_MATCH_SCORE, label_compatibility, so
     ('knocking door', ['Knock', 'Wood']),
 ])
 def test_a_phrase_matches_the_tags_of_the_sound_it_names(phrase, tags):
-    assert sound_phrase_score(phrase, tags) == PHRASE_MATCH_SCORE
+    assert sound_phrase_score(phrase, tags) >= PHRASE_MATCH_SCORE
+
+
+def test_a_tag_saying_the_phrases_word_beats_one_that_only_shares_a_maker():
+    # "Liquid" fits a kettle (it pours), "Reversing beeps" says what the phrase says.
+    assert 'kettle' in sound_makers(['Vehicle', 'Reversing beeps', 'Train'])   # tag words are stemmed
+    said = sound_phrase_score('kettle beeping', ['Vehicle', 'Reversing beeps', 'Train'])
+    shared = sound_phrase_score('kettle beeping', ['Spray', 'Liquid', 'Pink noise'])
+    assert shared == PHRASE_MATCH_SCORE and said == PHRASE_MATCH_SCORE + SAID_BONUS
+    assert sound_phrase_score('dog barking', ['Bow-wow', 'Dog']) == PHRASE_MATCH_SCORE + SAID_BONUS  # "dog"
+    assert sound_phrase_score('dog barking', ['Bow-wow', 'Growling']) == PHRASE_MATCH_SCORE   # a synonym
 
 
 @pytest.mark.parametrize('phrase, tags', [

@@ -248,6 +248,21 @@ def test_a_mistagged_sound_heard_from_the_named_object_is_the_best_guess(qa, vie
     assert not strict.success and strict.error_code == 'event_not_heard'
 
 
+def test_a_sound_heard_without_any_direction_is_guessed_at_the_object_its_phrase_names(qa, view):
+    """The tagger heard "Reversing beeps" but no bearing came with it and nothing was linked: for
+    "kettle beeping" the kettle in the map is the best guess (a strict ask says it is not located)."""
+    view.events.append(MapEventView(41, 'sound', 18.0, 19.0, '', ['Vehicle', 'Reversing beeps', 'Train'],
+                                    [0.5, 0.4, 0.3], 0, 0.0, None))
+    question = ('Imagine you are the camera wearer, when the kettle beeping sound comes up, what is the distance '
+                'between you and the sound source?')
+    guessed = ask(qa, view, question, best_guess=True)
+    assert guessed.success, guessed.error
+    assert {'object/3', 'event/41'} <= set(guessed.answer.evidence_ids)
+    assert 'best guess' in guessed.answer.explanation
+    strict = ask(qa, view, question)
+    assert not strict.success and 'not located its source' in strict.error
+
+
 def test_background_noise_and_sounds_linked_to_another_object_count_for_less(qa, view):
     """"knocking door" with the knock itself tagged as music: a buzzer the map linked to the kettle
     (a door can buzz too, so its tags fit) and a "Rustle, Wind" background event lose to the
