@@ -21,8 +21,8 @@ from savvy_ros.mapping.map_object import TrackedObject
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.mapping.observations import (BearingBatch, HeardEvent, InvalidObservationError, SnapshotCandidate,
                                             VisualBatch, check_visual, unit_rows)
-from savvy_ros.mapping.track_merging import (explained_fraction, find_duplicates, fraction_along_sight,
-                                             points_on_track)
+from savvy_ros.mapping.track_merging import (explained_fraction, find_duplicates, fractions_along_sight,
+                                             points_on_track, sight_lines)
 from savvy_ros.mapping.triangulation import Rays, azimuth_gaps, find_source, triangulate
 
 RELINK_WINDOW = 30.0  # [s] events this recent are re-linked as sources form; older links are final
@@ -344,26 +344,32 @@ class GlobalMapModel:
     def _merge_along_sight_lines(self) -> None:
         """A static object whose points all lie on the line of sight (from where the wearer stood) of
         a better-supported static object of its label is that object at a wrong range (a size prior
-        applied to a box that covered part of it); `track_merging.fraction_along_sight`."""
+        applied to a box that covered part of it); `track_merging.fractions_along_sight`."""
         body_times, body_positions, _ = self.body.arrays()
         if body_times.shape[0] < 2:
             return
-        statics = sorted((o for o in self.objects.values() if not o.moving and 'vision' in o.modalities
-                          and not o.is_tentative(self.config)), key=lambda o: (-o.count, o.id))
-        gone: set[int] = set()
-        for i, keep in enumerate(statics):
-            if keep.id in gone:
+        by_label: dict[str, list[TrackedObject]] = {}
+        for obj in self.objects.values():
+            if not obj.moving and 'vision' in obj.modalities and not obj.is_tentative(self.config):
+                by_label.setdefault(obj.label.casefold(), []).append(obj)
+        for group in by_label.values():
+            if len(group) < 2:
                 continue
-            centre = keep.estimate(self.config).position
-            for other in statics[i + 1:]:
-                if other.id in gone or other.label.casefold() != keep.label.casefold() or \
-                        keep.count < SIGHT_LINE_SUPPORT * other.count:
+            group.sort(key=lambda o: (-o.count, o.id))
+            # Sight lines once per group; each kept object then tests all the others in one call.
+            lines = sight_lines([other.point_arrays()[:2] for other in group], body_times, body_positions)
+            gone: set[int] = set()
+            for i, keep in enumerate(group):
+                if keep.id in gone or keep.count < SIGHT_LINE_SUPPORT * group[-1].count:
                     continue
-                times, points, _, _ = other.point_arrays()
-                if fraction_along_sight(centre, times, points, body_times, body_positions,
-                                        SIGHT_LINE_GATE) >= SIGHT_LINE_FRACTION:
-                    self._merge(keep, other, positions=False)  # its ranges are the wrong part
-                    gone.add(other.id)
+                fractions = fractions_along_sight(keep.estimate(self.config).position, lines, len(group),
+                                                  SIGHT_LINE_GATE)
+                for j in range(i + 1, len(group)):
+                    other = group[j]
+                    if other.id not in gone and keep.count >= SIGHT_LINE_SUPPORT * other.count and \
+                            fractions[j] >= SIGHT_LINE_FRACTION:
+                        self._merge(keep, other, positions=False)  # its ranges are the wrong part
+                        gone.add(other.id)
 
     def _merge_split_sources(self) -> None:
         """Two audio-only sources whose bearings triangulate together are one source that an early,

@@ -4,6 +4,8 @@ got a wrong range), and audio-only sources whose bearings point at a seen object
 making the sound)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from savvy_ros.mapping.config import MapConfig
@@ -94,16 +96,33 @@ def points_on_track(track: MapObjectView, times: np.ndarray, positions: np.ndarr
     return float(np.mean(valid & near)) if times.shape[0] else 0.0
 
 
-def fraction_along_sight(position: np.ndarray, times: np.ndarray, points: np.ndarray, body_times: np.ndarray,
-                         body_positions: np.ndarray, gate: float) -> float:
-    """Fraction of observations (times, points) that lie, seen from where the wearer stood at their
-    time, within `gate` [rad] of azimuth of the line of sight to `position`.
+@dataclass(frozen=True)
+class SightLines:
+    """Where the wearer's eye was for each observation of some objects, and where it saw them;
+    `owner[k]` indexes the object of row k (rows of one object are contiguous)."""
+    eyes: np.ndarray      # (N, 3)
+    points: np.ndarray    # (N, 3)
+    owner: np.ndarray     # (N,) int
+
+
+def sight_lines(observations: list[tuple[np.ndarray, np.ndarray]], body_times: np.ndarray,
+                body_positions: np.ndarray) -> SightLines:
+    """The sight lines of each object's observations (times, points), eyes from the body path."""
+    times = np.concatenate([t for t, _ in observations]) if observations else np.zeros(0)
+    points = np.vstack([p for _, p in observations]) if observations else np.zeros((0, 3))
+    owner = np.repeat(np.arange(len(observations)), [t.shape[0] for t, _ in observations])
+    eyes = np.column_stack([np.interp(times, body_times, body_positions[:, k]) for k in range(3)])
+    return SightLines(eyes, points, owner)
+
+
+def fractions_along_sight(position: np.ndarray, lines: SightLines, count: int, gate: float) -> np.ndarray:
+    """Per object (0..count-1): the fraction of its observations that lie, seen from where the
+    wearer stood then, within `gate` [rad] of azimuth of the line of sight to `position`.
 
     A size prior misjudges range, not bearing: a detection box that covers part of an object (or a
     picture of one) puts it farther along the same line of sight. A static object whose every point
     lies on the sight line of a better-supported one of its label is that object at a wrong range.
     """
-    if times.shape[0] == 0 or body_times.shape[0] == 0:
-        return 0.0
-    eye = np.column_stack([np.interp(times, body_times, body_positions[:, k]) for k in range(3)])
-    return float(np.mean(azimuth_gap(points - eye, np.asarray(position)[None, :] - eye) < gate))
+    near = azimuth_gap(lines.points - lines.eyes, np.asarray(position)[None, :] - lines.eyes) < gate
+    total = np.bincount(lines.owner, minlength=count)
+    return np.bincount(lines.owner, weights=near.astype(float), minlength=count) / np.maximum(total, 1)
