@@ -44,6 +44,9 @@ class HeardRays:
         azimuths = np.arctan2(rays.directions[:, 1], rays.directions[:, 0])
         for t, (x, y, z), azimuth, weight in zip(rays.times.tolist(), rays.origins.tolist(), azimuths.tolist(),
                                                  rays.weights.tolist()):
+            if t < self.newest - self.keep_seconds:  # the clock jumped back (a replay looped): start over
+                self._rows.clear()
+                self.newest = -math.inf
             self._rows.append((t, x, y, z, azimuth, weight))
             self.newest = max(self.newest, t)
         while self._rows and self._rows[0][0] < self.newest - self.keep_seconds:

@@ -34,3 +34,11 @@ def test_the_store_forgets_by_age_and_stays_bounded():
     assert len(heard) == 6 and heard.event_bearing(0.0, 40.0) is None
     heard.add(rays_at(np.linspace(100.0, 101.0, 500), np.zeros(500)))
     assert len(heard) == 100
+
+
+def test_a_clock_that_jumps_back_starts_the_store_over():
+    heard = HeardRays(keep_seconds=5.0)
+    heard.add(rays_at(np.arange(100.0, 110.0, 0.5), np.full(20, 1.0)))
+    heard.add(rays_at(np.arange(0.0, 2.0, 0.5), np.full(4, -2.0)))   # the replay looped
+    assert len(heard) == 4
+    np.testing.assert_allclose(heard.event_bearing(0.0, 2.0).direction[:2], [math.cos(-2.0), math.sin(-2.0)])
