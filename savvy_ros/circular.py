@@ -13,9 +13,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class AzimuthMode:
-    azimuth: float      # [rad] weighted circular mean of the members, (-pi, pi]
-    spread: float       # [rad] circular standard deviation of the members
-    members: np.ndarray # (N,) bool: the samples within the cluster width of the mode
+    azimuth: float        # [rad] weighted circular mean of the members, (-pi, pi]
+    spread: float         # [rad] circular standard deviation of the members
+    members: np.ndarray   # (N,) bool: the samples within the cluster width of the mode
 
 
 def azimuth_mode(azimuths: np.ndarray, weights: np.ndarray, cluster_width: float) -> AzimuthMode | None:
