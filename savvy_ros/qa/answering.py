@@ -17,7 +17,7 @@ import numpy as np
 
 from savvy_ros.mapping.errors import EmptyMapError as MapEmptyError
 from savvy_ros.mapping.errors import OutsideSpanError
-from savvy_ros.mapping.map_view import MapEventView, MapView
+from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import (EmptyMapError, MalformedOptionsError, SourceNotLocatedError,
                                  TimeOutsideRecordingError, UnknownObjectError)
 from savvy_ros.qa.grounding import (GroundedEvent, GroundingThresholds, MapIndex, SnapshotWindow, ground_event,
@@ -126,9 +126,7 @@ class QuestionAnswerer:
         if ref.kind is RefKind.NAMED:
             grounded = ground_object(ref, self.view, self.matcher, thresholds=self.thresholds,
                                      best_guess=self.best_guess, exclude=exclude, index=self.index)
-            xy, sigma = self._object_xy(grounded.object.id, t0, t1)
-            return LocatedPoint(xy, sigma, f'"{grounded.object.label}" (object {grounded.object.id})',
-                                (f'object/{grounded.object.id}',), grounded.score)
+            return self._at_object(grounded.object, t0, t1, grounded.score)
         # The event's source: its linked object, else where the map placed the sound.
         heard = event.event if event is not None else None
         if heard is None and event is not None:
@@ -143,14 +141,10 @@ class QuestionAnswerer:
             except LookupError:
                 obj = None
             if obj is not None:
-                xy, sigma = self._object_xy(obj.id, t0, t1)
-                return LocatedPoint(xy, sigma, f'"{obj.label}" (object {obj.id})',
-                                    (f'object/{obj.id}', *evidence), min(event.score, max(heard.link_score, 0.5)))
+                return self._at_object(obj, t0, t1, min(event.score, max(heard.link_score, 0.5)), evidence=evidence)
         if event is not None and event.heard_from is not None and event.event is heard:
-            obj = event.heard_from   # the object the phrase names, where the event was heard from
-            xy, sigma = self._object_xy(obj.id, t0, t1)
-            return LocatedPoint(xy, sigma, f'"{obj.label}" (object {obj.id}, heard from there)',
-                                (f'object/{obj.id}', *evidence), event.score)
+            # the object the phrase names, where the event was heard from
+            return self._at_object(event.heard_from, t0, t1, event.score, ', heard from there', evidence)
         if heard.source_position is not None:
             return LocatedPoint(np.asarray(heard.source_position, float)[:2], 0.5,
                                 f'the source of event {heard.id}', evidence, event.score * 0.8)
@@ -158,13 +152,18 @@ class QuestionAnswerer:
         if along is not None:
             return along
         if event is not None and event.named_source is not None and event.event is heard:
-            obj = event.named_source
-            xy, sigma = self._object_xy(obj.id, t0, t1)
-            return LocatedPoint(xy, sigma, f'"{obj.label}" (object {obj.id}: the question names it, and the sound '
-                                'was heard without a direction; best guess)', (f'object/{obj.id}', *evidence),
-                                event.score * 0.6)
+            return self._at_object(event.named_source, t0, t1, event.score * 0.6,
+                                   ': the question names it, and the sound was heard without a direction; best guess',
+                                   evidence)
         raise SourceNotLocatedError(f'{event.description} at {heard.start:.2f} s was heard, but the map has not '
                                     'located its source (no linked object and no source position)')
+
+    def _at_object(self, obj: MapObjectView, t0: float, t1: float, confidence: float, note: str = '',
+                   evidence: tuple[str, ...] = ()) -> LocatedPoint:
+        """Where map object `obj` was over the window, described as '"label" (object N<note>)'."""
+        xy, sigma = self._object_xy(obj.id, t0, t1)
+        return LocatedPoint(xy, sigma, f'"{obj.label}" (object {obj.id}{note})', (f'object/{obj.id}', *evidence),
+                            confidence)
 
     def _along_bearing(self, heard: MapEventView, event: GroundedEvent) -> LocatedPoint | None:
         """A source that was heard but not placed, on its heard bearing (the egocentric audio track).
