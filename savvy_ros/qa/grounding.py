@@ -152,8 +152,13 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
         source = source if fit >= MIN_HEARD_FROM_FIT else None
         if best_guess and makers and event.bearing_direction is None and event.source_position is None:
             # Nothing says where it was heard from: the object the phrase names ("kettle beeping").
-            named_source = max(makers, key=lambda o: (o.observation_count, -o.id))
+            named_source = best_supported(makers)
     return GroundedEvent(event.start, event.end, event, score, 'hearing', _describe(event), source, named_source)
+
+
+def best_supported(objects: list[MapObjectView]) -> MapObjectView:
+    """The most observed of `objects` (the lowest id among equals): the best-supported estimate."""
+    return max(objects, key=lambda o: (o.observation_count, -o.id))
 
 
 def _with_heard_from(score: float, fit: float, threshold: float) -> float:
@@ -225,7 +230,7 @@ def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
         scores = matcher.similarity(ref.text, names)
         best = max(range(len(names)), key=lambda i: (round(float(scores[i]), 6), -i))
         score, name = float(scores[best]), names[best]
-    obj = max(usable(name), key=lambda o: (o.observation_count, -o.id))
+    obj = best_supported(usable(name))
     if score < thresholds.object and not best_guess:
         known = ', '.join(sorted({o.label for n in names for o in index.objects_by_name[n]})[:12])
         raise UnknownObjectError(f'no object in the map matches "{ref.text}": the closest is "{obj.label}" '
