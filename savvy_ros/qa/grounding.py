@@ -1,11 +1,12 @@
 """Ground a parsed question in the map: which time window, which map objects.
 
-Events: a quoted speech topic is matched to speech transcripts, a sound phrase to the sound
-tags of sound events (and to the label of the object the event is linked to) or, more weakly,
-to where it was heard from: an event not linked to anything whose heard bearing points at an
-object the phrase names (a "knocking door" the tagger called music, heard from the door). An event
-the map linked to another object than the one the phrase names, or tagged only as background noise,
-counts for less. A snapshot descriptor written for the same question, or the caller's explicit window, takes precedence.
+Events: a quoted speech topic is matched to speech transcripts (by meaning, and by words that sound
+alike, as misheard words do), a sound phrase to the sound tags of sound events (and to the label
+of the object the event is linked to) or, more weakly, to where it was heard from: an event not
+linked to anything whose heard bearing points at an object the phrase names (a "knocking door" the
+tagger called music, heard from the door). An event the map linked to another object than the one
+the phrase names, or tagged only as background noise, counts for less. A snapshot descriptor
+written for the same question, or the caller's explicit window, takes precedence.
 Objects: described objects are matched to map labels and aliases. Below the thresholds nothing
 is guessed unless the caller asked for a best guess; the error then names the closest candidate.
 """
@@ -21,7 +22,7 @@ from savvy_ros.mapping.labels import is_ambient, names_ambient_sound, sound_phra
 from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
-from savvy_ros.qa.phrase_matcher import PhraseMatcher
+from savvy_ros.qa.phrase_matcher import PhraseMatcher, sound_alike_share
 from savvy_ros.qa.question import EventAnchor, ObjectRef, RefKind
 from savvy_ros.qa.question_parser import normalise
 
@@ -44,6 +45,9 @@ LINKED_ELSEWHERE = 0.6
 # An event tagged only as the room's background noise keeps this share (unless the phrase is about such a sound).
 AMBIENT = 0.5
 MIN_HEARD_FROM_FIT = 0.5                 # an unlinked event's named object counts as its source above this
+# A transcript gains this times the share of the topic's words it has as sound-alikes ("before lunch"
+# in "it will be on launch"): misheard words keep their sound, rarely their meaning.
+SOUND_ALIKE_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,10 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
     texts = list(dict.fromkeys(t for e in candidates for t in index.event_texts[e.id]))
     score_of = dict(zip(texts, matcher.similarity(anchor.phrase, texts))) if texts else {}
     scored = [(max(float(score_of[t]) for t in index.event_texts[e.id]), e) for e in candidates]
+    if anchor.kind == 'speech':
+        scored = [(min(1.0, score + SOUND_ALIKE_WEIGHT * max(sound_alike_share(anchor.phrase, t)
+                                                              for t in index.event_texts[e.id])), e)
+                  for score, e in scored]
     if anchor.kind == 'sound':   # AudioSet tags rarely share words or embeddings with how people say it
         makers = _named_objects(anchor.phrase, index)
         fits = {e.id: heard_from(e, makers, view) for _, e in scored}

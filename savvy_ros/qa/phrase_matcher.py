@@ -41,6 +41,16 @@ def content_words(text: str) -> set[str]:
     return words - _STOP_WORDS
 
 
+def sound_alike_share(query: str, candidate: str) -> float:
+    """Share of the query's content words that sound like one of the candidate's (same Metaphone
+    key). Speech recognisers write what they heard: "launch" for "lunch", "T" for "tea"."""
+    import jellyfish   # small Rust extension; imported here so that loading this module stays cheap
+
+    keys = {jellyfish.metaphone(word) for word in content_words(query)} - {''}
+    heard = {jellyfish.metaphone(word) for word in content_words(candidate)} - {''}
+    return len(keys & heard) / len(keys) if keys else 0.0
+
+
 def word_overlap(query: str, candidate: str) -> float:
     """Share of the shorter phrase's content words found in the other (1.0: one names the other)."""
     q, c = content_words(query), content_words(candidate)

@@ -1,0 +1,42 @@
+"""Speech topics matched to misheard transcripts: words that sound alike count as evidence."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from qa_maps import example_view
+
+from savvy_ros.mapping.map_view import MapEventView
+from savvy_ros.qa.grounding import ground_event
+from savvy_ros.qa.phrase_matcher import sound_alike_share
+from savvy_ros.qa.question import EventAnchor
+
+
+@pytest.mark.parametrize(('topic', 'heard', 'share'), [
+    ('requesting the report before lunch', 'trade and it will be on launch.', 0.25),   # lunch ~ launch
+    ('mentioning making tea', 'I have been getting T for my channel', 1 / 3),          # tea ~ T
+    ('the cushion', 'it is under the caution next to me', 1.0),                        # cushion ~ caution
+    ('proposing a thursday meeting', 'The candle is on.', 0.0),
+    ('', 'anything', 0.0),
+])
+def test_share_of_topic_words_heard_as_sound_alikes(topic, heard, share):
+    assert sound_alike_share(topic, heard) == pytest.approx(share)
+
+
+def test_a_misheard_transcript_wins_over_an_unrelated_one(phrase_matcher):
+    # Seen in the demo episode: Whisper heard a line about making tea as "The candle is on, I have
+    # been getting T for my channel."; by meaning alone a short unrelated line was closer to the topic.
+    view = example_view()
+    misheard = MapEventView(21, 'speech', 11.0, 13.9, 'The candle is on, I have been getting T for my channel.',
+                            ['Speech'], [0.9], 4, 0.8, None)
+    unrelated = MapEventView(22, 'speech', 24.0, 24.5, "That's not enough.", ['Speech'], [0.9], 4, 0.8, None)
+    view = dataclasses.replace(view, events=[misheard, unrelated])
+    grounded = ground_event(EventAnchor('speech', 'mentioning making tea'), view, phrase_matcher, best_guess=True)
+    assert grounded.event is misheard
+    # The bonus is bounded: a score stays a similarity in [0, 1].
+    exact = dataclasses.replace(misheard, text='Inviting someone to lunch.')
+    view = dataclasses.replace(view, events=[exact, unrelated])
+    top = ground_event(EventAnchor('speech', 'inviting someone to lunch'), view, phrase_matcher)
+    assert top.event is exact and 0.0 < top.score <= 1.0
+    assert np.isfinite(top.score)
