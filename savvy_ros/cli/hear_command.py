@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('file', help='audio file (WAV, FLAC, OGG; any rate, any channel count)')
     parser.add_argument('--json', action='store_true', help='one JSON object per event')
     parser.add_argument('--channel', type=int, default=-1, help='channel to analyse; -1 = average of all')
+    parser.add_argument('--mic-array', default='',
+                        help="the file's microphone geometry (a name in config/mic_arrays/ or a YAML path): "
+                             'analyse a beam steered to the loudest direction instead of --channel')
     parser.add_argument('--no-asr', action='store_true', help='speech segments without transcripts (faster)')
     parser.add_argument('--threads', type=int, default=1, help='CPU threads per model')
     parser.add_argument('--vad-model', default='', help='silero VAD ONNX file (default: the silero-vad package)')
@@ -28,15 +31,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from savvy_ros.audio.mic_arrays import MicArrayError, load_mic_array
     from savvy_ros.hearing import HearingError, HearingPipeline, HearingStream, ModelPaths, StreamConfig, hear_file
     from savvy_ros.hearing.models import load_models
 
     if args.threads < 1:
         raise CliError('--threads must be >= 1')
+    try:
+        steering = load_mic_array(args.mic_array) if args.mic_array else None
+    except (MicArrayError, FileNotFoundError) as exc:
+        raise CliError(str(exc)) from exc
     paths = ModelPaths(args.vad_model, args.asr_model, args.yamnet_model, args.yamnet_class_map)
     try:
         models = load_models(paths, asr=not args.no_asr, threads=args.threads)
-        stream = HearingStream(HearingPipeline(models), StreamConfig(reference_channel=args.channel))
+        stream = HearingStream(HearingPipeline(models), StreamConfig(reference_channel=args.channel), steering)
         events = hear_file(args.file, stream)
     except HearingError as exc:
         raise CliError(str(exc)) from exc

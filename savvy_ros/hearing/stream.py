@@ -1,8 +1,10 @@
 """Multichannel audio chunks (any rate, capture-stamped) -> the 16 kHz hearing pipeline.
 
-Checks each chunk; bad ones are counted by kind and dropped, never fatal. Stamps drive the time
-base: small gaps (lost chunks) are filled with silence, larger jumps and format changes close the
-open events and restart the stream at the new stamp.
+The models hear one channel: a beam steered to the loudest direction when the array geometry is
+given (see audio/beamforming.py), else the channel average or one reference channel. Checks each
+chunk; bad ones are counted by kind and dropped, never fatal. Stamps drive the time base: small
+gaps (lost chunks) are filled with silence, larger jumps and format changes close the open events
+and restart the stream at the new stamp.
 """
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from savvy_ros.audio.beamforming import SteeredBeamformer
 from savvy_ros.audio.chunk_stream import ChunkRejected  # one rejection type for every audio consumer
+from savvy_ros.audio.mic_arrays import MicArrayGeometry
 from savvy_ros.hearing.events import HearingEvent
 from savvy_ros.hearing.pipeline import HearingPipeline
 from savvy_ros.hearing.resample import MODEL_RATE, StreamingResampler, mono_mix
@@ -19,14 +23,18 @@ from savvy_ros.hearing.resample import MODEL_RATE, StreamingResampler, mono_mix
 
 @dataclass(frozen=True)
 class StreamConfig:
-    reference_channel: int = -1   # channel fed to the models; -1 = average of all channels
+    reference_channel: int = -1   # channel fed to the models without a steering array; -1 = average of all
     stamp_tolerance: float = 0.02  # [s] stamp jitter accepted without touching the time base
     max_gap_fill: float = 1.0      # [s] gaps up to this are filled with silence; longer ones restart
 
 
 class HearingStream:
-    def __init__(self, pipeline: HearingPipeline, config: StreamConfig = StreamConfig()) -> None:
+    def __init__(self, pipeline: HearingPipeline, config: StreamConfig = StreamConfig(),
+                 steering_array: MicArrayGeometry | None = None) -> None:
+        """`steering_array`: the chunks' microphone geometry; given, the models hear the steered beam."""
         self.pipeline, self.config = pipeline, config
+        self.steering_array = steering_array
+        self._beamformer: SteeredBeamformer | None = None
         self.rejected: Counter[str] = Counter()
         self.restarts = 0
         self._format: tuple[int, int] | None = None    # (sample_rate, channels)
@@ -46,7 +54,10 @@ class HearingStream:
             raise ChunkRejected('empty', 'empty chunk')
         if data.size % channels:
             raise ChunkRejected('channel_mismatch', f'{data.size} samples is not a multiple of {channels} channels')
-        if self.config.reference_channel >= channels:
+        if self.steering_array is not None and channels != self.steering_array.num_channels:
+            raise ChunkRejected('channel_mismatch', f'{channels} channel(s) but the steering array '
+                                f'{self.steering_array.name!r} has {self.steering_array.num_channels} microphones')
+        if self.steering_array is None and self.config.reference_channel >= channels:
             raise ChunkRejected('channel_mismatch', f'reference channel {self.config.reference_channel} '
                                 f'but the chunk has {channels} channel(s)')
         if not np.isfinite(data).all():
@@ -77,12 +88,17 @@ class HearingStream:
             if gap > self.config.max_gap_fill:
                 events += self._restart(stamp, int(sample_rate), int(channels))
             else:  # lost chunks: keep the time base with silence
-                events += self._feed(np.zeros(int(round(gap * sample_rate)), dtype=np.float32))
-        events += self._feed(mono_mix(data, int(channels), self.config.reference_channel))
+                events += self._feed(np.zeros(int(round(gap * sample_rate)) * int(channels), dtype=np.float32))
+        events += self._feed(data)
         return events
 
-    def _feed(self, mono: np.ndarray) -> list[HearingEvent]:
-        self._samples_in += mono.size
+    def _feed(self, interleaved: np.ndarray) -> list[HearingEvent]:
+        channels = self._format[1]
+        if self._beamformer is not None:
+            mono = self._beamformer.process(interleaved.reshape(-1, channels))
+        else:
+            mono = mono_mix(interleaved, channels, self.config.reference_channel)
+        self._samples_in += interleaved.size // channels
         return self.pipeline.push(self._resampler.process(mono))
 
     def _restart(self, stamp: float, sample_rate: int, channels: int) -> list[HearingEvent]:
@@ -91,6 +107,8 @@ class HearingStream:
         events = self.flush()
         self._format = (sample_rate, channels)
         self._resampler = StreamingResampler(sample_rate, MODEL_RATE)
+        self._beamformer = None if self.steering_array is None else \
+            SteeredBeamformer(np.asarray(self.steering_array.positions), sample_rate)
         self._start, self._samples_in = float(stamp), 0
         self.pipeline.restart(float(stamp))
         return events
@@ -99,8 +117,10 @@ class HearingStream:
         """Close every open event (end of file, stalled input, or before a restart)."""
         if self._resampler is None:
             return []
-        events = self.pipeline.push(self._resampler.flush()) + self.pipeline.flush()
-        self._format, self._resampler = None, None
+        held = self._beamformer.flush() if self._beamformer is not None else np.zeros(0, np.float32)
+        events = self.pipeline.push(np.concatenate([self._resampler.process(held), self._resampler.flush()]))
+        events += self.pipeline.flush()
+        self._format, self._resampler, self._beamformer = None, None, None
         return events
 
     @property

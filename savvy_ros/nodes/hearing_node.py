@@ -11,6 +11,7 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from savvy_ros.audio.mic_arrays import load_mic_array
 from savvy_ros.hearing import (BearingJoiner, BearingSample, ChunkRejected, HearingEvent, HearingPipeline,
                                HearingStream, ModelPaths, PipelineConfig, StreamConfig, load_models)
 from savvy_ros.hearing.events import SPEECH
@@ -27,7 +28,9 @@ PARAMETERS = [
     ParameterSpec('bearings_topic', '/savvy/bearings', 'AudioBearingArray input joined with the events'),
     ParameterSpec('events_topic', '/savvy/events', 'AudioEventArray output (closed events)'),
     ParameterSpec('audio_queue_depth', 200, 'Chunks queued while a transcript is computed [count]'),
-    ParameterSpec('reference_channel', -1, 'Channel fed to the models; -1 = average of all channels'),
+    ParameterSpec('mic_array', '', "Geometry of the audio's microphones (a name in config/mic_arrays/ or a YAML "
+                  "path): the models hear a beam steered to the loudest direction; '' = reference_channel"),
+    ParameterSpec('reference_channel', -1, "Channel fed to the models when mic_array is ''; -1 = channel average"),
     ParameterSpec('asr_enabled', True, 'Transcribe speech segments with Whisper tiny.en'),
     ParameterSpec('asr_beam_size', 5, 'Whisper beam width (1 = greedy, faster) [count]'),
     ParameterSpec('num_threads', 1, 'CPU threads per model [count]'),
@@ -82,8 +85,10 @@ class HearingNode(Node):
                                    speech_pad=p['speech_pad'], max_duration=p['max_event_duration']),
             sound=SoundConfig(threshold=p['sound_threshold'], num_labels=p['sound_labels'],
                               max_duration=p['max_event_duration']))
+        steering = load_mic_array(p['mic_array']) if p['mic_array'].strip() else None
         self.stream = HearingStream(HearingPipeline(models, config),
-                                    StreamConfig(p['reference_channel'], p['stamp_tolerance'], p['max_gap_fill']))
+                                    StreamConfig(p['reference_channel'], p['stamp_tolerance'], p['max_gap_fill']),
+                                    steering)
         self.joiner = BearingJoiner(keep_seconds=p['bearing_history'], wait=p['bearing_wait'],
                                     margin=p['bearing_margin'], cluster_width=p['bearing_cluster_width'])
         self.dropped: Counter[str] = Counter()
@@ -103,6 +108,7 @@ class HearingNode(Node):
         self.create_timer(0.25, self._check_stall, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.get_logger().info(f"hearing {p['audio_topic']} -> {p['events_topic']} "
                                f"(VAD {models.vad_model.name}, YAMNet {len(models.tagger.class_names)} classes, "
+                               f"{'beam steered on ' + steering.name if steering else 'reference channel'}, "
                                f"ASR {'on' if models.transcriber else 'off'})")
 
     def _reject(self, kind: str, message: str) -> None:

@@ -52,3 +52,29 @@ def test_a_channel_the_file_lacks_and_bad_model_paths_are_reported(scene_wav, tm
     assert 'reference channel 4' in capsys.readouterr().err
     assert main(['hear', str(path), '--vad-model', str(tmp_path / 'vad.onnx')]) == 2
     assert 'vad.onnx' in capsys.readouterr().err
+
+
+def test_a_steering_array_must_match_the_file_and_exist(scene_wav, capsys):
+    path, _, _ = scene_wav
+    assert main(['hear', str(path), '--no-asr', '--mic-array', 'aria']) == 2   # a stereo file, 7 microphones
+    assert "steering array 'aria' has 7 microphones" in capsys.readouterr().err
+    assert main(['hear', str(path), '--no-asr', '--mic-array', 'no_such_array']) == 2
+    err = capsys.readouterr().err
+    assert 'no_such_array' in err and 'Traceback' not in err
+
+
+def test_hear_a_seven_microphone_recording_through_the_steered_beam(tmp_path, speech_and_siren, capsys):
+    import math
+
+    from plane_waves import plane_wave
+
+    from savvy_ros.audio.mic_arrays import load_mic_array
+
+    clip, rate, speech, _ = speech_and_siren
+    arriving = plane_wave(clip, np.asarray(load_mic_array('aria').positions), math.radians(-30.0), rate)
+    path = tmp_path / 'aria.wav'
+    sf.write(path, arriving.astype(np.float32), rate, subtype='FLOAT')
+    assert main(['hear', str(path), '--json', '--mic-array', 'aria']) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r['kind'] for r in records] == ['speech', 'sound']
+    assert 'living room' in records[0]['text'].lower() and abs(records[0]['start'] - speech.start) < 0.3

@@ -1,7 +1,11 @@
 """The chunk stream: chunking, capture times, gaps, restarts, and bad input counted and dropped."""
+import math
+
 import numpy as np
 import pytest
+from plane_waves import plane_wave
 
+from savvy_ros.audio.mic_arrays import load_mic_array
 from savvy_ros.hearing import ChunkRejected, HearingPipeline, HearingStream, StreamConfig
 from savvy_ros.hearing.events import SOUND, SPEECH
 from savvy_ros.hearing.files import hear_array
@@ -25,6 +29,23 @@ def test_events_carry_capture_times_and_do_not_depend_on_chunking(models_no_asr,
     assert [e.kind for e in a] == [SPEECH, SOUND]
     assert abs(a[0].start - (T0 + speech.start)) < 0.3 and abs(a[0].end - (T0 + speech.end)) < 0.3
     assert abs(a[1].start - (T0 + sound.start)) < 0.3 and abs(a[1].end - (T0 + sound.end)) < 0.3
+
+
+def test_with_the_array_geometry_the_models_hear_the_steered_beam_at_the_same_times(models, speech_and_siren):
+    clip, rate, speech, sound = speech_and_siren
+    aria = load_mic_array('aria')
+    rng = np.random.default_rng(3)
+    arriving = plane_wave(clip, np.asarray(aria.positions), math.radians(100.0), rate)
+    arriving += 1e-4 * rng.standard_normal(arriving.shape)   # each microphone its own hiss, as quiet as the clip's
+    stream = HearingStream(HearingPipeline(models), steering_array=aria)
+    events = hear_array(stream, arriving, rate, 0.1, T0)
+    assert [e.kind for e in events] == [SPEECH, SOUND]
+    assert abs(events[0].start - (T0 + speech.start)) < 0.3 and abs(events[0].end - (T0 + speech.end)) < 0.3
+    assert abs(events[1].start - (T0 + sound.start)) < 0.3 and abs(events[1].end - (T0 + sound.end)) < 0.3
+    assert 'living room' in events[0].text.lower()
+    with pytest.raises(ChunkRejected, match="steering array 'aria' has 7 microphones"):
+        stream.push(T0 + 100.0, rate, 2, np.zeros(2 * 4800, dtype=np.float32))
+    assert stream.rejected['channel_mismatch'] == 1
 
 
 def test_speech_events_are_transcribed_the_same_way_every_time(models, speech_and_siren):
