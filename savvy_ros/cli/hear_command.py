@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--channel', type=int, default=-1, help='channel to analyse; -1 = average of all')
     parser.add_argument('--mic-array', default='',
                         help="the file's microphone geometry (a name in config/mic_arrays/ or a YAML path): "
-                             'analyse a beam steered to the loudest direction instead of --channel')
+                             'transcribe a beam steered to the loudest direction')
     parser.add_argument('--no-asr', action='store_true', help='speech segments without transcripts (faster)')
     parser.add_argument('--threads', type=int, default=1, help='CPU threads per model')
     parser.add_argument('--vad-model', default='', help='silero VAD ONNX file (default: the silero-vad package)')

@@ -53,9 +53,14 @@ class HearingPipeline:
         """Capture time just after the newest sample."""
         return self.t0 + self.received / MODEL_RATE
 
-    def push(self, samples: np.ndarray) -> list[HearingEvent]:
+    def push(self, samples: np.ndarray, asr_samples: np.ndarray | None = None) -> list[HearingEvent]:
+        """`asr_samples`: what the transcriber hears instead of `samples` (as many, the same times),
+        e.g. a beam steered at the talker while VAD and tagging hear the whole room."""
         samples = np.asarray(samples, dtype=np.float32)
-        self._audio = np.concatenate([self._audio, samples])
+        heard = samples if asr_samples is None else np.asarray(asr_samples, dtype=np.float32)
+        if heard.shape != samples.shape:
+            raise ValueError(f'asr_samples has {heard.size} samples, the stream {samples.size}')
+        self._audio = np.concatenate([self._audio, heard])
         self.received += samples.size
         spans = self.segmenter.push(self.vad.push(samples))
         sound_spans: list[SoundSpan] = []

@@ -1,8 +1,10 @@
 """Multichannel audio chunks (any rate, capture-stamped) -> the 16 kHz hearing pipeline.
 
-The models hear one channel: a beam steered to the loudest direction when the array geometry is
-given (see audio/beamforming.py), else the channel average or one reference channel. Checks each
-chunk; bad ones are counted by kind and dropped, never fatal. Stamps drive the time base: small
+The VAD and the sound tagger hear the channel average (or one reference channel); given the array
+geometry, the transcriber hears a beam steered to the loudest direction instead (see
+audio/beamforming.py; bench/bench_beamforming.py: word error rate 62 % -> 36 %). VAD and tagging
+on the beam were tried too: they changed the synthetic bench's segments and tags for the worse.
+Checks each chunk; bad ones are counted by kind and dropped, never fatal. Stamps drive the time base: small
 gaps (lost chunks) are filled with silence, larger jumps and format changes close the open events
 and restart the stream at the new stamp.
 """
@@ -23,7 +25,7 @@ from savvy_ros.hearing.resample import MODEL_RATE, StreamingResampler, mono_mix
 
 @dataclass(frozen=True)
 class StreamConfig:
-    reference_channel: int = -1   # channel fed to the models without a steering array; -1 = average of all
+    reference_channel: int = -1   # channel fed to VAD and tagging (and ASR without a beam); -1 = average of all
     stamp_tolerance: float = 0.02  # [s] stamp jitter accepted without touching the time base
     max_gap_fill: float = 1.0      # [s] gaps up to this are filled with silence; longer ones restart
 
@@ -31,10 +33,12 @@ class StreamConfig:
 class HearingStream:
     def __init__(self, pipeline: HearingPipeline, config: StreamConfig = StreamConfig(),
                  steering_array: MicArrayGeometry | None = None) -> None:
-        """`steering_array`: the chunks' microphone geometry; given, the models hear the steered beam."""
+        """`steering_array`: the chunks' microphone geometry; given, the transcriber hears the steered beam."""
         self.pipeline, self.config = pipeline, config
         self.steering_array = steering_array
         self._beamformer: SteeredBeamformer | None = None
+        self._asr_resampler: StreamingResampler | None = None
+        self._mix_waiting = np.zeros(0, np.float32)   # mix samples the beam has not reached yet (its latency)
         self.rejected: Counter[str] = Counter()
         self.restarts = 0
         self._format: tuple[int, int] | None = None    # (sample_rate, channels)
@@ -57,7 +61,7 @@ class HearingStream:
         if self.steering_array is not None and channels != self.steering_array.num_channels:
             raise ChunkRejected('channel_mismatch', f'{channels} channel(s) but the steering array '
                                 f'{self.steering_array.name!r} has {self.steering_array.num_channels} microphones')
-        if self.steering_array is None and self.config.reference_channel >= channels:
+        if self.config.reference_channel >= channels:
             raise ChunkRejected('channel_mismatch', f'reference channel {self.config.reference_channel} '
                                 f'but the chunk has {channels} channel(s)')
         if not np.isfinite(data).all():
@@ -94,12 +98,18 @@ class HearingStream:
 
     def _feed(self, interleaved: np.ndarray) -> list[HearingEvent]:
         channels = self._format[1]
-        if self._beamformer is not None:
-            mono = self._beamformer.process(interleaved.reshape(-1, channels))
-        else:
-            mono = mono_mix(interleaved, channels, self.config.reference_channel)
-        self._samples_in += interleaved.size // channels
-        return self.pipeline.push(self._resampler.process(mono))
+        mix = mono_mix(interleaved, channels, self.config.reference_channel)
+        self._samples_in += mix.size
+        if self._beamformer is None:
+            return self.pipeline.push(self._resampler.process(mix))
+        return self._push_with_beam(mix, self._beamformer.process(interleaved.reshape(-1, channels)))
+
+    def _push_with_beam(self, mix: np.ndarray, beam: np.ndarray) -> list[HearingEvent]:
+        """Both at the input rate; the mix is held back as far as the beam lags, so that sample n
+        of one is sample n of the other and both resamplers turn out as many samples."""
+        waiting = np.concatenate([self._mix_waiting, mix])
+        self._mix_waiting = waiting[beam.size:]
+        return self.pipeline.push(self._resampler.process(waiting[:beam.size]), self._asr_resampler.process(beam))
 
     def _restart(self, stamp: float, sample_rate: int, channels: int) -> list[HearingEvent]:
         if self._format is not None:
@@ -107,8 +117,10 @@ class HearingStream:
         events = self.flush()
         self._format = (sample_rate, channels)
         self._resampler = StreamingResampler(sample_rate, MODEL_RATE)
-        self._beamformer = None if self.steering_array is None else \
-            SteeredBeamformer(np.asarray(self.steering_array.positions), sample_rate)
+        if self.steering_array is not None:
+            self._beamformer = SteeredBeamformer(np.asarray(self.steering_array.positions), sample_rate)
+            self._asr_resampler = StreamingResampler(sample_rate, MODEL_RATE)
+            self._mix_waiting = np.zeros(0, np.float32)
         self._start, self._samples_in = float(stamp), 0
         self.pipeline.restart(float(stamp))
         return events
@@ -117,10 +129,13 @@ class HearingStream:
         """Close every open event (end of file, stalled input, or before a restart)."""
         if self._resampler is None:
             return []
-        held = self._beamformer.flush() if self._beamformer is not None else np.zeros(0, np.float32)
-        events = self.pipeline.push(np.concatenate([self._resampler.process(held), self._resampler.flush()]))
+        if self._beamformer is None:
+            events = self.pipeline.push(self._resampler.flush())
+        else:
+            events = self._push_with_beam(np.zeros(0, np.float32), self._beamformer.flush())
+            events += self.pipeline.push(self._resampler.flush(), self._asr_resampler.flush())
         events += self.pipeline.flush()
-        self._format, self._resampler, self._beamformer = None, None, None
+        self._format, self._resampler, self._beamformer, self._asr_resampler = None, None, None, None
         return events
 
     @property

@@ -29,8 +29,9 @@ PARAMETERS = [
     ParameterSpec('events_topic', '/savvy/events', 'AudioEventArray output (closed events)'),
     ParameterSpec('audio_queue_depth', 200, 'Chunks queued while a transcript is computed [count]'),
     ParameterSpec('mic_array', '', "Geometry of the audio's microphones (a name in config/mic_arrays/ or a YAML "
-                  "path): the models hear a beam steered to the loudest direction; '' = reference_channel"),
-    ParameterSpec('reference_channel', -1, "Channel fed to the models when mic_array is ''; -1 = channel average"),
+                  "path): the transcriber hears a beam steered to the loudest direction; '' = reference_channel"),
+    ParameterSpec('reference_channel', -1, 'Channel fed to VAD and sound tagging (and to ASR without mic_array); '
+                  '-1 = channel average'),
     ParameterSpec('asr_enabled', True, 'Transcribe speech segments with Whisper tiny.en'),
     ParameterSpec('asr_beam_size', 5, 'Whisper beam width (1 = greedy, faster) [count]'),
     ParameterSpec('num_threads', 1, 'CPU threads per model [count]'),
@@ -108,7 +109,7 @@ class HearingNode(Node):
         self.create_timer(0.25, self._check_stall, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.get_logger().info(f"hearing {p['audio_topic']} -> {p['events_topic']} "
                                f"(VAD {models.vad_model.name}, YAMNet {len(models.tagger.class_names)} classes, "
-                               f"{'beam steered on ' + steering.name if steering else 'reference channel'}, "
+                               f"{'ASR on the beam steered on ' + steering.name if steering else 'one mix for all'}, "
                                f"ASR {'on' if models.transcriber else 'off'})")
 
     def _reject(self, kind: str, message: str) -> None:

@@ -31,7 +31,7 @@ def test_events_carry_capture_times_and_do_not_depend_on_chunking(models_no_asr,
     assert abs(a[1].start - (T0 + sound.start)) < 0.3 and abs(a[1].end - (T0 + sound.end)) < 0.3
 
 
-def test_with_the_array_geometry_the_models_hear_the_steered_beam_at_the_same_times(models, speech_and_siren):
+def test_with_the_array_geometry_the_transcriber_hears_the_steered_beam(models, speech_and_siren):
     clip, rate, speech, sound = speech_and_siren
     aria = load_mic_array('aria')
     rng = np.random.default_rng(3)
@@ -39,6 +39,9 @@ def test_with_the_array_geometry_the_models_hear_the_steered_beam_at_the_same_ti
     arriving += 1e-4 * rng.standard_normal(arriving.shape)   # each microphone its own hiss, as quiet as the clip's
     stream = HearingStream(HearingPipeline(models), steering_array=aria)
     events = hear_array(stream, arriving, rate, 0.1, T0)
+    # VAD and tagging hear the channel average either way: the same segments and tags, sample for sample.
+    plain = hear_array(HearingStream(HearingPipeline(models)), arriving, rate, 0.1, T0)
+    assert kinds(events) == kinds(plain)
     assert [e.kind for e in events] == [SPEECH, SOUND]
     assert abs(events[0].start - (T0 + speech.start)) < 0.3 and abs(events[0].end - (T0 + speech.end)) < 0.3
     assert abs(events[1].start - (T0 + sound.start)) < 0.3 and abs(events[1].end - (T0 + sound.end)) < 0.3
@@ -111,3 +114,9 @@ def test_small_gaps_are_filled_and_long_ones_or_format_changes_restart(models_no
     assert closed[0].end <= T0 + 2.3 + 1e-6 and stream.time == pytest.approx(T0 + 7.8, abs=0.01)
     stream.push(T0 + 7.8, 16000, 1, _chunk())  # a new rate restarts too
     assert stream.restarts == 2 and stream.time == pytest.approx(T0 + 7.9, abs=0.01)
+
+
+def test_the_transcriber_stream_must_keep_step_with_the_models_stream(models_no_asr):
+    pipeline = HearingPipeline(models_no_asr)
+    with pytest.raises(ValueError, match='asr_samples has 1599 samples, the stream 1600'):
+        pipeline.push(np.zeros(1600, np.float32), np.zeros(1599, np.float32))
