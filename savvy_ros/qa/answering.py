@@ -31,8 +31,9 @@ NOW_WINDOW = 1.0          # [s] "now" = the last second of the map
 WINDOW_SAMPLES = 9        # positions of moving objects averaged over the window
 HOLD_SECONDS = 15.0       # [s] an untracked object's nearest tracked position is used up to this gap
 HOLD_DRIFT = 0.3          # [m/s] growth of its uncertainty over the gap
-BEARING_RANGE = 2.0       # [m] assumed distance of a heard-but-unplaced source along its bearing
+BEARING_RANGE = 2.0       # [m] assumed distance of a heard-but-unplaced source along its bearing (empty map)
 BEARING_RANGE_SIGMA = 1.5  # [m] how little that assumption is worth
+ROOM_SCALE_MIN = 0.5      # [m] objects nearer than this to the listener say nothing of the room's scale
 
 
 @dataclass
@@ -170,7 +171,10 @@ class QuestionAnswerer:
 
         Its direction from the wearer is measured, its range is not: an egocentric direction
         question needs no range, so that answer stands; distances and other viewpoints need one,
-        and get the assumed BEARING_RANGE only when the caller asked for a best guess.
+        and get an assumed range only when the caller asked for a best guess: the median distance
+        of the map's static objects from where the wearer stood, the scale of the room the sound
+        came from (a fixed 2 m was short in large rooms: the bench's unplaced sources were 1.6 to
+        6.9 m away), BEARING_RANGE in an empty map.
         """
         if heard.bearing_direction is None or heard.bearing_origin is None:
             return None
@@ -182,14 +186,26 @@ class QuestionAnswerer:
         norm = float(np.hypot(*direction))
         if norm < 1e-6:
             return None   # straight up or down: no horizontal direction
-        xy = np.asarray(heard.bearing_origin, float)[:2] + BEARING_RANGE * direction / norm
+        origin = np.asarray(heard.bearing_origin, float)[:2]
+        distance, basis = self._room_scale(origin)
+        xy = origin + distance * direction / norm
         if ego_direction:
-            sigma = BEARING_RANGE * math.tan(min(max(heard.bearing_spread, math.radians(5.0)), math.radians(60.0)))
+            sigma = distance * math.tan(min(max(heard.bearing_spread, math.radians(5.0)), math.radians(60.0)))
             label = f'the heard direction of event {heard.id}'
         else:
             sigma = BEARING_RANGE_SIGMA
-            label = f'the heard direction of event {heard.id} at an assumed {BEARING_RANGE:.1f} m (best guess)'
+            label = f'the heard direction of event {heard.id} at an assumed {distance:.1f} m ({basis}; best guess)'
         return LocatedPoint(xy, sigma, label, (f'event/{heard.id}',), event.score * 0.8)
+
+    def _room_scale(self, origin: np.ndarray) -> tuple[float, str]:
+        """Median distance of the map's static objects from `origin`, and how it was found."""
+        points = np.array([np.asarray(o.position, float)[:2] for o in self.view.objects if o.is_static])
+        distances = np.linalg.norm(points - origin, axis=1) if points.size else np.zeros(0)
+        distances = distances[np.isfinite(distances) & (distances > ROOM_SCALE_MIN)]
+        if distances.size == 0:
+            return BEARING_RANGE, 'no mapped object to scale the room'
+        count = f'{distances.size} mapped objects' if distances.size > 1 else 'the one mapped object'
+        return float(np.median(distances)), f'the median distance of {count}'
 
     def _heard_in_window(self, t0: float, t1: float) -> MapEventView | None:
         """With a window from a snapshot or the caller: the placed event overlapping it most (else
