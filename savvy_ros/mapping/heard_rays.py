@@ -3,7 +3,8 @@
 The hearing node summarises an event's bearing in the array frame; while the wearer turns during
 the event that summary is the direction at one moment, turned into the world at another (the
 event's middle): tens of degrees off for a head turning 60 deg/s. The map has every bearing as a
-world-frame ray, so it takes the mode of those heard while the event sounded instead.
+world-frame ray, so it takes the mode of those heard while the event sounded instead. The newest
+rays are also what the map's markers draw.
 """
 from __future__ import annotations
 
@@ -34,31 +35,36 @@ class HeardRays:
 
     def __init__(self, keep_seconds: float = 60.0, max_rays: int = 20000) -> None:
         self.keep_seconds = keep_seconds
-        self._rows: deque[tuple[float, float, float, float, float, float]] = deque(maxlen=max_rays)
+        # (time, origin x y z, direction x y z, weight) per ray, oldest first
+        self._rows: deque[tuple[float, ...]] = deque(maxlen=max_rays)
         self.newest = -math.inf
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def add(self, rays: Rays) -> None:
-        azimuths = np.arctan2(rays.directions[:, 1], rays.directions[:, 0])
-        for t, (x, y, z), azimuth, weight in zip(rays.times.tolist(), rays.origins.tolist(), azimuths.tolist(),
-                                                 rays.weights.tolist()):
+        for t, origin, direction, weight in zip(rays.times.tolist(), rays.origins.tolist(),
+                                                rays.directions.tolist(), rays.weights.tolist()):
             if t < self.newest - self.keep_seconds:  # the clock jumped back (a replay looped): start over
                 self._rows.clear()
                 self.newest = -math.inf
-            self._rows.append((t, x, y, z, azimuth, weight))
+            self._rows.append((t, *origin, *direction, weight))
             self.newest = max(self.newest, t)
         while self._rows and self._rows[0][0] < self.newest - self.keep_seconds:
             self._rows.popleft()
 
     def event_bearing(self, start: float, end: float) -> WorldBearing | None:
         """The mode of the rays heard in [start, end] (+- MARGIN), or None with fewer than MIN_RAYS."""
-        rows = np.array([r for r in self._rows if start - MARGIN <= r[0] <= end + MARGIN]).reshape(-1, 6)
+        rows = np.array([r for r in self._rows if start - MARGIN <= r[0] <= end + MARGIN]).reshape(-1, 8)
         if rows.shape[0] < MIN_RAYS:
             return None
-        mode = azimuth_mode(rows[:, 4], rows[:, 5], CLUSTER_WIDTH)
+        mode = azimuth_mode(np.arctan2(rows[:, 5], rows[:, 4]), rows[:, 7], CLUSTER_WIDTH)
         members = rows[mode.members]
-        origin = np.average(members[:, 1:4], axis=0, weights=members[:, 5])
+        origin = np.average(members[:, 1:4], axis=0, weights=members[:, 7])
         direction = np.array([math.cos(mode.azimuth), math.sin(mode.azimuth), 0.0])
         return WorldBearing(origin, direction, mode.spread, int(members.shape[0]))
+
+    def latest(self, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The newest `count` rays as (origin, unit direction), oldest first (for markers)."""
+        rows = list(self._rows)[-count:] if count > 0 else []
+        return [(np.array(r[1:4]), np.array(r[4:7])) for r in rows]

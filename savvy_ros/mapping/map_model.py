@@ -7,7 +7,6 @@ be called at any time and costs little when nothing changed.
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -72,8 +71,7 @@ class GlobalMapModel:
         self.pending = Rays.empty()
         self._pending_new = False
         self.body = BodyPath(self.config.body_path_period, self.config.max_body_path_points)
-        self.recent_rays: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=60)
-        self.heard = HeardRays()  # every bearing of the last minute: events' world bearings
+        self.heard = HeardRays()  # every bearing of the last minute: events' world bearings, markers
         self.next_id = 1
         self.revision = 0
         self.newest = 0.0
@@ -176,8 +174,6 @@ class GlobalMapModel:
         rays = Rays(np.full(n, float(batch.stamp)), np.repeat(origin[None], n, axis=0), directions[ok],
                     np.clip(np.nan_to_num(np.asarray(batch.confidences, dtype=np.float64)[ok], nan=0.5), 0.05, 1.0),
                     np.asarray(batch.ranges, dtype=np.float64)[ok], np.asarray(batch.range_stds, dtype=np.float64)[ok])
-        for d in rays.directions:
-            self.recent_rays.append((origin, d))
         self.heard.add(rays)
         candidates = [o for o in self.objects.values() if not o.is_tentative(self.config)]
         assigned = np.zeros(n, dtype=bool)

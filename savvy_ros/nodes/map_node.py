@@ -96,6 +96,7 @@ PARAMETERS = [
 ]
 
 PUBLISH_CPU_SHARE = 0.2  # most of the node's time spent converting and publishing the map
+MARKER_RAYS = 60         # newest bearing rays drawn as markers
 INPUT_QOS = QoSProfile(depth=200, reliability=ReliabilityPolicy.BEST_EFFORT, history=HistoryPolicy.KEEP_LAST)
 EVENT_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
 LATCHED_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
@@ -350,7 +351,7 @@ class MapNode(Node):
     def _build_view(self, model: GlobalMapModel) -> tuple[MapView, list[tuple[np.ndarray, np.ndarray]]]:
         """The map to publish, built where the model was just brought up to date (view() runs no
         estimation then, so building it changes nothing of the model's future)."""
-        return model.view(full=False), list(model.recent_rays)
+        return model.view(full=False), model.heard.latest(MARKER_RAYS)
 
     def _complete_view(self) -> tuple[MapView, list[tuple[np.ndarray, np.ndarray]]]:
         """Everything held or waiting for TF ingested and a full update, on a copy of the model: the
@@ -370,7 +371,7 @@ class MapNode(Node):
         model._changed = True  # a new revision, even when only the estimation is new
         view = model.view()
         self.model.revision = max(self.model.revision, view.revision)  # revisions only ever grow
-        return view, list(model.recent_rays)
+        return view, model.heard.latest(MARKER_RAYS)
 
     def _maybe_publish(self) -> None:
         try:

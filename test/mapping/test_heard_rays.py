@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from savvy_ros.mapping.heard_rays import HeardRays
 from savvy_ros.mapping.triangulation import Rays
@@ -42,3 +43,13 @@ def test_a_clock_that_jumps_back_starts_the_store_over():
     heard.add(rays_at(np.arange(0.0, 2.0, 0.5), np.full(4, -2.0)))   # the replay looped
     assert len(heard) == 4
     np.testing.assert_allclose(heard.event_bearing(0.0, 2.0).direction[:2], [math.cos(-2.0), math.sin(-2.0)])
+
+
+def test_the_newest_rays_are_given_as_origins_and_directions_oldest_first():
+    heard = HeardRays()
+    heard.add(rays_at(np.arange(0.0, 3.0, 0.5), np.linspace(0.0, 1.0, 6)))
+    latest = heard.latest(2)
+    assert len(latest) == 2 and heard.latest(0) == [] and len(heard.latest(100)) == 6
+    for (origin, direction), azimuth in zip(latest, (0.8, 1.0)):
+        assert origin.shape == direction.shape == (3,)
+        assert math.atan2(direction[1], direction[0]) == pytest.approx(azimuth)
