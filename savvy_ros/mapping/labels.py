@@ -4,6 +4,7 @@ Deliberately literal (keywords); semantic matching of free phrases is the QA ser
 """
 from __future__ import annotations
 
+import functools
 import re
 
 SOUND_SOURCE_LABEL = 'sound source'  # label of an audio-only source before an event names it
@@ -58,7 +59,8 @@ PHRASE_MATCH_SCORE = 0.6   # a sound phrase naming what made the heard sound (or
 SAID_BONUS = 0.25          # ... and a tag saying one of its words
 
 
-def _stems(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)   # the same few hundred AudioSet tags and phrases, again and again
+def _stems(text: str) -> frozenset[str]:
     """Words and their crude stems ("ringing" -> "ring", "clapping" -> "clap", "barks" -> "bark")."""
     out = set()
     for word in words(text):
@@ -69,7 +71,7 @@ def _stems(text: str) -> set[str]:
                 if suffix == 'ing' and len(base) > 3 and base[-1] == base[-2]:
                     base = base[:-1]
                 out.add(base)
-    return out
+    return frozenset(out)
 
 
 def sound_phrase_score(phrase: str, event_labels: list[str]) -> float:
