@@ -5,16 +5,21 @@ array sums each source with per-microphone delays (comb filtering, the worst at 
 speech needs); one microphone keeps all the room's noise. Delay-and-sum steered to the direction
 SRP-PHAT finds loudest in the frame adds the direct sound in phase and the diffuse noise and
 reverberation out of phase (up to 10 log10(M) dB). Frames of 64 ms or more (a power of two in
-samples) with 50 % overlap follow a turning head; a square-root Hann window on analysis and synthesis makes the overlap-add exact,
-so output sample n is input sample n (the latency is one frame, held back until it is complete).
+samples) with 50 % overlap follow a turning head; a square-root Hann window on analysis and
+synthesis makes the overlap-add exact, so output sample n is input sample n (the latency is one
+frame, held back until it is complete).
 """
 from __future__ import annotations
+
+from collections import deque
 
 import numpy as np
 
 from savvy_ros.audio.doa import SrpPhat
 from savvy_ros.audio.grid import SPEED_OF_SOUND, DirectionGrid, steering_vectors
 from savvy_ros.audio.spectra import band_bins, fft_size
+
+STEERED_KEPT = 4096   # frames of steering history kept (about 3 min at 48 kHz)
 
 
 class SteeredBeamformer:
@@ -38,7 +43,8 @@ class SteeredBeamformer:
         self.frequencies = frequencies
         self.speed_of_sound = speed_of_sound
         self.directions = self.grid.unit_vectors()
-        self.steered: list[int] = []      # grid index chosen per frame (newest last; for tests and diagnostics)
+        # Grid index steered to, per frame, newest last (tests and diagnostics; the last few minutes).
+        self.steered: deque[int] = deque(maxlen=STEERED_KEPT)
         self.reset()
 
     @property
