@@ -73,3 +73,15 @@ def test_a_missing_model_file_is_a_configuration_error_naming_it(ros_context, tm
     with pytest.raises(FileNotFoundError, match='my_yamnet.onnx'):
         HearingNode(context=ros_context,
                     parameter_overrides=[Parameter('yamnet_model_path', value=str(missing))])
+
+
+def test_the_mic_array_parameter_gives_the_transcriber_a_beam_on_that_geometry(ros_context):
+    from savvy_ros.nodes.hearing_node import HearingNode
+
+    node = HearingNode(context=ros_context, parameter_overrides=[Parameter('mic_array', value='aria')])
+    try:
+        assert node.stream.steering_array is not None and node.stream.steering_array.num_channels == 7
+    finally:
+        node.destroy_node()
+    with pytest.raises(FileNotFoundError, match='no_such_array'):
+        HearingNode(context=ros_context, parameter_overrides=[Parameter('mic_array', value='no_such_array')])
