@@ -8,6 +8,7 @@ rays are also what the map's markers draw.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -66,5 +67,6 @@ class HeardRays:
 
     def latest(self, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """The newest `count` rays as (origin, unit direction), oldest first (for markers)."""
-        rows = list(self._rows)[-count:] if count > 0 else []
+        # From the new end only: the map publishes several times a second, the store holds up to 20000 rays.
+        rows = list(itertools.islice(reversed(self._rows), max(count, 0)))[::-1]
         return [(np.array(r[1:4]), np.array(r[4:7])) for r in rows]
