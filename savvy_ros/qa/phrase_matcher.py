@@ -8,6 +8,7 @@ one dictionary lookup, which is what keeps the service's latency low.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -41,14 +42,19 @@ def content_words(text: str) -> set[str]:
     return words - _STOP_WORDS
 
 
+@functools.lru_cache(maxsize=4096)   # every question compares its topic with the same transcripts
+def _sound_keys(text: str) -> frozenset[str]:
+    """Metaphone keys of the content words of `text`."""
+    import jellyfish   # small Rust extension; imported here so that loading this module stays cheap
+
+    return frozenset(jellyfish.metaphone(word) for word in content_words(text)) - {''}
+
+
 def sound_alike_share(query: str, candidate: str) -> float:
     """Share of the query's content words that sound like one of the candidate's (same Metaphone
     key). Speech recognisers write what they heard: "launch" for "lunch", "T" for "tea"."""
-    import jellyfish   # small Rust extension; imported here so that loading this module stays cheap
-
-    keys = {jellyfish.metaphone(word) for word in content_words(query)} - {''}
-    heard = {jellyfish.metaphone(word) for word in content_words(candidate)} - {''}
-    return len(keys & heard) / len(keys) if keys else 0.0
+    keys = _sound_keys(query)
+    return len(keys & _sound_keys(candidate)) / len(keys) if keys else 0.0
 
 
 def word_overlap(query: str, candidate: str) -> float:
