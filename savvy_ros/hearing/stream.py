@@ -4,9 +4,9 @@ The VAD and the sound tagger hear the channel average (or one reference channel)
 geometry, the transcriber hears a beam steered to the loudest direction instead (see
 audio/beamforming.py; bench/bench_beamforming.py: word error rate 62 % -> 36 %). VAD and tagging
 on the beam were tried too: they changed the synthetic bench's segments and tags for the worse.
-Checks each chunk; bad ones are counted by kind and dropped, never fatal. Stamps drive the time base: small
-gaps (lost chunks) are filled with silence, larger jumps and format changes close the open events
-and restart the stream at the new stamp.
+Checks each chunk; bad ones are counted by kind and dropped, never fatal. Stamps drive the time
+base: small gaps (lost chunks) are filled with silence, larger jumps and format changes close the
+open events and restart the stream at the new stamp.
 """
 from __future__ import annotations
 
