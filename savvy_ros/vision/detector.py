@@ -34,11 +34,12 @@ class DetectorConfig:
     nms_iou: float = 0.5                          # boxes of one label overlapping more are merged
     # (label, threshold) pairs overriding score_threshold for those labels (coco)
     class_thresholds: tuple[tuple[str, float], ...] = (('cat', 0.2), ('cup', 0.2))
-    zoom_crops: int = 1                           # zoomed second looks per frame, 0 = off (coco; zoom.py)
+    zoom_crops: int = 2                           # zoomed second looks per frame, 0 = off (coco; zoom.py)
     zoom_input_size: int = 128                    # [px] network input side of a zoomed crop
     zoom_context: float = 1.5                     # crop side / the proposal box's longer side
     zoom_min_score: float = 0.05                  # full-frame detections scoring less propose no crop
     zoom_max_height: float = 0.3                  # taller proposals (fraction of the image height) get none
+    zoom_objectness: float = 0.15                 # unnamed regions this object-like propose crops; 1 = off
 
     def keeps(self, label: str) -> bool:
         return not self.classes or label in self.classes

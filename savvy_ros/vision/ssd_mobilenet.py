@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 
 NUM_CLASSES = 91                      # TF Object Detection API ids incl. background 0
+BACKGROUND = 0
+PRIORS = 'PriorBox/concat'              # the trunk output holding every feature map's prior boxes
 NMS_IOU = 0.6                         # the stock graph's DetectionOutput settings
 MAX_CANDIDATES, KEEP_TOP_K = 400, 100
 _HEAD = re.compile(r'^BoxPredictor_(\d+)/(ClassPredictor|BoxEncodingPredictor)/Conv2D$')
@@ -116,7 +118,7 @@ class SsdMobileNetV2:
         self._trunk_text = re.sub(r'input: "BoxPredictor_(\d+)/BoxEncodingPredictor/BiasAdd"',
                                   lambda m: f'input: "{features[int(m.group(1))]}"', ''.join(trunk_blocks)).encode()
         self._trunks: dict[int, cv2.dnn.Net] = {300: self._read_trunk(graph)}
-        self.outputs = list(dict.fromkeys(head.feature for head in self.heads)) + ['PriorBox/concat']
+        self._priors: dict[int, tuple[np.ndarray, np.ndarray]] = {}   # input size -> (prior boxes, variances)
         self._subsets: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._lock = threading.Lock()
 
@@ -184,25 +186,53 @@ class SsdMobileNetV2:
                input_size: int = 300) -> list[RawDetection]:
         return self.detect_many([rgb], class_ids, score_threshold, input_size)[0]
 
+    def detect_with_objects(self, rgb: np.ndarray, class_ids: tuple[int, ...], score_threshold: float,
+                            objectness: float, input_size: int = 300) -> tuple[list[RawDetection], list[RawDetection]]:
+        """Detections of `class_ids`, and class-agnostic boxes (class_id BACKGROUND) where the network sees
+        *something*: its background score is per-prior sigmoid like the others, so 1 - background >=
+        `objectness` marks objects it cannot (yet) name. A small object far away often scores low on every
+        class but clearly not as background: these boxes are where a closer look pays."""
+        logits, encodings, prior_boxes, variances = self._forward([rgb], (BACKGROUND,) + class_ids, input_size)
+        detections = self._postprocess(logits[0, :, 1:], encodings[0], prior_boxes, variances, class_ids,
+                                       score_threshold)
+        # sigmoid(-x) = 1 - sigmoid(x): "not background" needs no second head.
+        objects = self._postprocess(-logits[0, :, :1], encodings[0], prior_boxes, variances, (BACKGROUND,),
+                                    objectness)
+        return detections, objects
+
     def detect_many(self, images: list[np.ndarray], class_ids: tuple[int, ...], score_threshold: float,
                     input_size: int = 300, maps: int | None = None) -> list[list[RawDetection]]:
         """Detections of each image, the heads run once for all; `maps`: predict from the lowest `maps`
         feature maps only (see maps_for_object), None = all."""
         if not images:
             return []
+        logits, encodings, prior_boxes, variances = self._forward(images, class_ids, input_size, maps)
+        return [self._postprocess(lg, enc, prior_boxes, variances, class_ids, score_threshold)
+                for lg, enc in zip(logits, encodings)]
+
+    def _forward(self, images: list[np.ndarray], class_ids: tuple[int, ...], input_size: int,
+                 maps: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Trunk and heads: logits (images, priors, classes), box encodings (images, priors, 4), prior boxes
+        and their variances (priors, 4)."""
+        # Only the feature maps the heads read (crops use the lowest few: the layers above are skipped); the
+        # prior boxes depend on the input size alone and are read once per size.
+        wanted = list(dict.fromkeys(head.feature for head in self.heads[:maps]))
         outputs = []
         with self._lock:  # the nets may be shared by nodes on a multi-threaded executor
             trunk = self._trunk(input_size)
             for image in images:   # one at a time: a batch size change would re-plan the net too
                 # The graph normalises internally and expects RGB in 0..255 (OpenCV's ssd_tf settings).
                 trunk.setInput(cv2.dnn.blobFromImage(image, size=(input_size, input_size), swapRB=False, crop=False))
-                outputs.append(trunk.forward(self.outputs))
-            features = {name: np.concatenate([out[i] for out in outputs]) for i, name in enumerate(self.outputs[:-1])}
+                if input_size not in self._priors:
+                    *maps_out, priors = trunk.forward(wanted + [PRIORS])
+                    self._priors[input_size] = (priors[0, 0].reshape(-1, 4), priors[0, 1].reshape(-1, 4))
+                    outputs.append(maps_out)
+                else:
+                    outputs.append(trunk.forward(wanted))
+            features = {name: np.concatenate([out[i] for out in outputs]) for i, name in enumerate(wanted)}
             logits, encodings = self._predict(features, class_ids, maps)   # the heads' weights read once for all
-        priors = outputs[0][-1]
-        prior_boxes, variances = priors[0, 0].reshape(-1, 4), priors[0, 1].reshape(-1, 4)
-        return [self._postprocess(lg, enc, prior_boxes, variances, class_ids, score_threshold)
-                for lg, enc in zip(logits, encodings)]
+            prior_boxes, variances = self._priors[input_size]
+        return logits, encodings, prior_boxes, variances
 
     def _postprocess(self, logits: np.ndarray, encodings: np.ndarray, prior_boxes: np.ndarray, variances: np.ndarray,
                      class_ids: tuple[int, ...], score_threshold: float) -> list[RawDetection]:

@@ -57,6 +57,45 @@ def select_proposals(detections: list[Detection], max_crops: int, min_score: flo
     return sorted(regions, key=lambda d: abs(d.score - threshold(d.label)))[:max_crops]
 
 
+def object_like(doubtful: list[Detection], objects: list[Detection], threshold: Callable[[str], float],
+                iou: float = 0.5) -> list[Detection]:
+    """The doubtful detections worth a look when class-agnostic object boxes are known: those reported
+    (score >= their label's threshold: a look may correct the label) and weak ones where the network
+    also sees an object (an object box overlaps by >= `iou`); a weak class guess on what the network
+    takes for background is left alone."""
+    return [d for d in doubtful
+            if d.score >= threshold(d.label) or any(box_iou(d.box, o.box) >= iou for o in objects)]
+
+
+def unnamed_objects(objects: list[Detection], reported: list[Detection], max_height: float,
+                    iou: float = 0.5) -> list[Detection]:
+    """Distinct class-agnostic object boxes (see SsdMobileNetV2.detect_with_objects) that no reported
+    detection overlaps by >= `iou`: things the network sees but names as nothing it would report (weak
+    guesses of a class do not count: a small cup far away is often a weak bowl or toilet). At most
+    `max_height` [px] tall; most object-like first."""
+    regions: list[Detection] = []
+    for o in sorted(objects, key=lambda o: -o.score):
+        if o.height <= max_height and all(box_iou(o.box, d.box) < iou for d in reported + regions):
+            regions.append(o)
+    return regions
+
+
+def interleave(first: list[Detection], second: list[Detection], count: int, iou: float = 0.5) -> list[Detection]:
+    """Up to `count` regions taken from the two lists in turn (first[0], second[0], first[1], ...), when one
+    runs out from the other; a region overlapping one already taken by >= `iou` is skipped (one look at
+    a place is enough)."""
+    taken: list[Detection] = []
+    queues = [list(first), list(second)]
+    turn = 0
+    while len(taken) < count and any(queues):
+        queue = queues[turn] if queues[turn] else queues[1 - turn]
+        region = queue.pop(0)
+        if all(box_iou(region.box, t.box) < iou for t in taken):
+            taken.append(region)
+            turn = 1 - turn
+    return taken
+
+
 def zoom_window(box: Box, context: float, width: int, height: int) -> Window:
     """Square window (x0, y0, x1, y1) [px] of side `context` x the box's longer side around its centre,
     shifted to lie inside the width x height image (and cut to it when larger)."""

@@ -95,6 +95,28 @@ def test_zoomed_look_finds_a_small_cat_the_full_frame_pass_misses():
     assert zoomed.detect(background(3)) == [] and zoomed.crops_run <= 2   # nothing to propose: (almost) free
 
 
+def test_a_small_cup_no_class_names_is_found_by_looking_where_the_network_sees_an_object():
+    """An 80 px cup scores < 0.05 on every class at full frame, but clearly not as background."""
+    image = background()
+    cup = paste(image, 'cup', (250, 60), 80)
+    model = CocoSsdDetector(classes=('indoor',), zoom_crops=0).model
+    ids = CocoSsdDetector(classes=('indoor',), zoom_crops=0).class_ids
+    detections, objects = model.detect_with_objects(image, ids, 0.05, 0.15)
+    assert detections == model.detect(image, ids, 0.05)
+    assert not [d for d in detections if box_iou(tuple(np.array(d.box) * [640, 480, 640, 480]), cup) >= 0.5]
+    best = objects[0]
+    assert best.class_id == 0 and best.score > 0.3
+    assert box_iou(tuple(np.array(best.box) * [640, 480, 640, 480]), cup) > 0.7
+    assert model.detect_with_objects(background(3), ids, 0.05, 0.15)[1] == []   # a bare room holds no object
+
+    blind = CocoSsdDetector(classes=('indoor',), zoom_objectness=1.0)
+    assert [d for d in blind.detect(image) if d.label == 'cup'] == []
+    looking = CocoSsdDetector(classes=('indoor',))
+    found = looking.detect(image)
+    assert [d.label for d in found] == ['cup'] and box_iou(found[0].box, cup) > 0.8
+    assert looking.crops_run == 1
+
+
 def test_class_thresholds_apply_per_label():
     image = background()
     paste(image, 'cat', (100, 100), 70)
@@ -107,7 +129,8 @@ def test_class_thresholds_apply_per_label():
 
 
 @pytest.mark.parametrize('option', [{'zoom_crops': -1}, {'zoom_context': 0.9}, {'zoom_min_score': 0.0},
-                                    {'zoom_max_height': 1.5}, {'zoom_input_size': 16}])
+                                    {'zoom_max_height': 1.5}, {'zoom_input_size': 16}, {'zoom_objectness': 0.0},
+                                    {'zoom_objectness': 1.5}])
 def test_bad_zoom_options_are_rejected(option):
     with pytest.raises(ValueError, match='zoom options out of range|input sizes must be'):
         CocoSsdDetector(**option)

@@ -13,7 +13,7 @@ from savvy_ros.nodes.vision_node import PARAMETERS
 from savvy_ros.vision.detector import DetectorConfig, format_class_thresholds, parse_class_thresholds
 
 REPO = Path(__file__).resolve().parents[2]
-ZOOM_OPTIONS = ('zoom_crops', 'zoom_input_size', 'zoom_context', 'zoom_min_score', 'zoom_max_height')
+ZOOM_OPTIONS = ('zoom_crops', 'zoom_input_size', 'zoom_context', 'zoom_min_score', 'zoom_max_height', 'zoom_objectness')
 
 
 def test_class_thresholds_parse_and_format():
@@ -52,3 +52,4 @@ def test_detect_command_defaults_match_the_node():
     args = parser.parse_args(['image.png', '--camera-info', 'camera.yaml'])
     assert parse_class_thresholds(args.class_thresholds) == DetectorConfig().class_thresholds
     assert args.zoom_crops == DetectorConfig().zoom_crops
+    assert args.zoom_objectness == DetectorConfig().zoom_objectness

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from savvy_ros.vision.detection import Detection
-from savvy_ros.vision.zoom import class_nms, from_window, inside, merge_zoomed, select_proposals, zoom_window
+from savvy_ros.vision.zoom import (class_nms, from_window, inside, interleave, merge_zoomed, object_like,
+                                  select_proposals, unnamed_objects, zoom_window)
 
 
 def det(label: str, score: float, box, detector: str = 'coco') -> Detection:
@@ -45,6 +46,39 @@ def test_parts_of_an_object_seen_whole_get_no_crop():
     cup = det('cup', 0.2, (150, 200, 190, 240))              # inside it too, but another label
     assert inside(head.box, person.box) == 1.0
     assert select_proposals([person, head, cup], 3, 0.05, 150, flat()) == [cup]
+
+
+def test_unnamed_objects_are_the_object_boxes_no_reported_detection_explains():
+    reported = det('cat', 0.6, (300, 300, 360, 350))
+    over_cat = det('', 0.6, (302, 298, 360, 352))
+    cup_like = det('', 0.3, (2, 0, 60, 62))                   # a weak class guess there is no report
+    twin = det('', 0.2, (4, 2, 60, 60))                       # the same region as cup_like
+    tall = det('', 0.9, (400, 0, 480, 200))                   # taller than max_height
+    other = det('', 0.5, (500, 400, 540, 440))
+    found = unnamed_objects([over_cat, cup_like, twin, tall, other], [reported], 150)
+    assert found == [other, cup_like]                         # most object-like first
+    assert unnamed_objects([], [reported], 150) == []
+
+
+def test_weak_guesses_on_what_the_network_takes_for_background_get_no_look():
+    thresholds = {'cat': 0.2, 'bowl': 0.3}.get
+    on_object = det('bowl', 0.08, (0, 0, 60, 60))
+    on_nothing = det('cat', 0.06, (200, 200, 250, 260))
+    reported = det('cat', 0.5, (400, 400, 450, 460))          # a look may still correct its label
+    objects = [det('', 0.4, (2, 1, 60, 62))]
+    assert object_like([on_object, on_nothing, reported], objects, thresholds) == [on_object, reported]
+
+
+def test_crops_alternate_between_the_two_kinds_and_spares_go_to_the_other():
+    a1, a2, a3 = (det('cat', s, (100 * i, 0, 100 * i + 50, 50)) for i, s in enumerate((0.1, 0.2, 0.3)))
+    b1, b2 = (det('', s, (100 * i, 300, 100 * i + 50, 350)) for i, s in enumerate((0.4, 0.5)))
+    assert interleave([a1, a2, a3], [b1, b2], 2) == [a1, b1]
+    assert interleave([a1, a2, a3], [b1, b2], 4) == [a1, b1, a2, b2]
+    assert interleave([a1, a2, a3], [b1], 3) == [a1, b1, a2]
+    assert interleave([], [b1, b2], 2) == [b1, b2] and interleave([a1], [], 2) == [a1]
+    assert interleave([a1], [b1], 0) == []
+    same_place = det('', 0.9, (2, 0, 50, 52))                 # a1's region: one look is enough
+    assert interleave([a1, a2], [same_place, b1], 3) == [a1, b1, a2]
 
 
 def test_zoom_window_is_a_square_around_the_box_inside_the_image():
