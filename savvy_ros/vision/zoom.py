@@ -3,10 +3,11 @@
 SSD-MobileNet-v2 sees a 640x480 frame at 300x300: a 60-120 px tall object is 37-75 px there, where
 its lowest feature map detects poorly (cats at low scores, cups called toilets or missed). The same
 network finds such an object reliably when it fills most of its input, even a small input. So the
-full-frame pass, run at a low score, proposes regions; the few best small ones are cut out with some
-context (`context` x the box), run again at a small input size (predicting from the low feature maps
-only: the object fills the crop), and their zoomed detections replace what the full-frame pass said
-about those regions.
+full-frame pass, run at a low score, proposes regions: doubtful detections, and objects it sees but
+names as nothing it reports (its background score is low: see SsdMobileNetV2.detect_with_objects).
+The few best small ones are cut out with some context (`context` x the box), run again at a small
+input size (predicting from the low feature maps only: the object fills the crop), and their zoomed
+detections replace what the full-frame pass said about those regions.
 
 The number of crops per frame is capped, so the extra cost is bounded (a 128 px crop costs about a
 fifth of the full-frame pass). Plain functions on Detection boxes, no network here.
@@ -130,14 +131,19 @@ def merge_zoomed(full: list[Detection], proposals: list[Detection], zoomed: list
     detections. A zoomed detection keeps its label; its box is averaged (weighted by score) with the
     best full-frame box it overlaps by >= 0.5 IoU, whatever that box's label: two looks at one object
     at different scales localise it better than either; where both looks give the same label the
-    higher score stands. Then per-label NMS over the union (the same object may be seen in two
+    higher score stands. Only what overlaps its proposal by >= 0.3 IoU counts (the rest of a crop is
+    context), and a zoomed box mostly inside a larger, surer box of its own label is a part of that
+    object, not another one. Then per-label NMS over the union (the same object may be seen in two
     crops, or in a crop and in full).
     """
     looked_at = [p.box for p in proposals]
     kept = [d for d in full if all(box_iou(d.box, box) < 0.5 for box in looked_at)]
     given_way = [d for d in full if any(box_iou(d.box, box) >= 0.5 for box in looked_at)]
     fused = []
-    for d in (d for crop in zoomed for d in crop):
+    # A look reports what it looked at: what a crop shows beside its proposal (context) is left to the
+    # full-frame pass or to a look of its own.
+    looked = [d for proposal, crop in zip(proposals, zoomed) for d in crop if box_iou(d.box, proposal.box) >= 0.3]
+    for d in looked:
         same = [f for f in given_way if box_iou(f.box, d.box) >= 0.5]
         if same:
             f = max(same, key=lambda f: f.score)
@@ -145,4 +151,8 @@ def merge_zoomed(full: list[Detection], proposals: list[Detection], zoomed: list
             score = max([d.score] + [f.score for f in same if f.label == d.label])
             d = replace(d, box=box, score=score)
         fused.append(d)
+    # A zoomed look inside an object seen whole finds its parts (a hand, the camera it holds, as a small
+    # "person"): a zoomed box mostly inside a larger, surer box of its label is that object, not another.
+    fused = [d for d in fused if not any(k.label == d.label and k.score >= d.score and k.height > d.height
+                                         and inside(d.box, k.box) >= 0.7 for k in kept + fused)]
     return class_nms(kept + fused, iou)

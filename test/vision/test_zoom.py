@@ -110,6 +110,26 @@ def test_merge_replaces_the_looked_at_region_and_fuses_its_box():
     assert fused.box == pytest.approx((106.0, 106.0, 200.0, 200.0))   # (0.6 * full + 0.9 * zoomed) / 1.5
 
 
+def test_a_look_reports_what_it_looked_at_not_its_context():
+    proposal = det('cell phone', 0.05, (210, 264, 229, 315))  # a phone in a hand at a person's edge
+    person = det('person', 0.98, (68, 199, 232, 475))
+    beside = det('person', 0.46, (225, 255, 241, 300))        # the crop's context, hardly the phone's box
+    phone = det('cell phone', 0.4, (211, 266, 229, 314))
+    merged = merge_zoomed([person, proposal], [proposal], [[beside, phone]], 0.5)
+    assert [(d.label, d.score) for d in merged] == [('person', 0.98), ('cell phone', 0.4)]
+
+
+def test_a_zoomed_part_of_an_object_seen_whole_is_not_another_object():
+    person = det('person', 0.9, (100, 100, 200, 400))
+    proposal = det('', 0.3, (150, 200, 170, 240))             # something the network could not name
+    hand_as_person = det('person', 0.4, (150, 202, 168, 240))  # inside the person seen whole
+    cup = det('cup', 0.35, (152, 205, 170, 238))              # another label: an object it holds
+    merged = merge_zoomed([person], [proposal], [[hand_as_person, cup]], 0.5)
+    assert [d.label for d in merged] == ['person', 'cup']
+    alone = merge_zoomed([], [proposal], [[hand_as_person]], 0.5)
+    assert [d.label for d in alone] == ['person']             # no larger person: it stays
+
+
 def test_merge_keeps_the_higher_score_of_two_same_label_looks_and_drops_unconfirmed():
     cat = det('cat', 0.5, (100, 100, 200, 180))
     dog = det('dog', 0.35, (102, 100, 200, 180))             # not confirmed by the zoomed look
