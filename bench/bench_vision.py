@@ -2,7 +2,8 @@
 ArUco lifting, and throughput of the default backend, on seeded frames with known ground truth.
 The default coco backend (per-label thresholds, two zoomed crops per frame taking doubtful detections and
 unnamed objects in turn) is compared with the same network looking again at doubtful detections only
-(one crop: the default until stop 18) and with the full-frame pass alone (zoom off, flat 0.3).
+(zoom_crops 1, zoom_objectness 1: the previous default) and with the full-frame pass alone (zoom off,
+flat 0.3).
 
 Frames (640x480, 80 deg pinhole) are rendered here: scikit-image sample photos (astronaut = person,
 chelsea = cat, coffee = cup) pasted as camera-facing billboards whose physical height is the class
