@@ -19,7 +19,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 from savvy_ros.audio.capture import AudioDeviceUnavailable, CapturedBlock, FileSource, LiveInput
 from savvy_ros.audio.mic_arrays import load_mic_array
-from savvy_ros.audio.stream_stats import ERROR, OK, StreamStats
+from savvy_ros.monitoring.stream_stats import ERROR, OK, StreamStats
 from savvy_ros.msg import AudioChunk
 from savvy_ros.ros.diagnostics import diagnostic_status
 from savvy_ros.ros.node_main import spin_until_shutdown

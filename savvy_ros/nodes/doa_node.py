@@ -19,7 +19,7 @@ from savvy_ros.ros.diagnostics import diagnostic_status
 from savvy_ros.audio.chunk_stream import ChunkRejected, ChunkStream
 from savvy_ros.audio.mic_arrays import MicArrayGeometry, load_mic_array
 from savvy_ros.audio.processor import DoaConfig, DoaProcessor, WindowResult, parse_channels
-from savvy_ros.audio.stream_stats import StreamStats
+from savvy_ros.monitoring.stream_stats import StreamStats
 from savvy_ros.msg import AudioBearing, AudioBearingArray, AudioChunk
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters

@@ -1,17 +1,21 @@
 """Stage 1 vision: camera images (+ CameraInfo, + optional depth) -> /savvy/objects in the optical frame."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import cv2
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 
+from savvy_ros.monitoring.stream_stats import StreamStats
 from savvy_ros.msg import ObjectObservationArray
+from savvy_ros.ros.diagnostics import diagnostic_status
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
-from savvy_ros.ros.time_conversion import stamp_to_seconds
+from savvy_ros.ros.time_conversion import clock_seconds, seconds_to_stamp, stamp_to_seconds
 from savvy_ros.ros.vision_messages import (camera_model_from_msg, depth_from_msg, image_msg, observation_array_msg,
                                            rgb_from_msg)
 from savvy_ros.vision.camera_model import CameraInfoError
@@ -61,6 +65,7 @@ PARAMETERS = [
     ParameterSpec('track_min_iou', 0.0, 'Box overlap needed to continue a track [0..1]'),
     ParameterSpec('track_motion_sigma', 1.5, 'Object speed allowed by the 3D association gate [m/s]'),
     ParameterSpec('publish_debug_image', False, 'Also publish the image with boxes, labels and ranges'),
+    ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
     ParameterSpec('input_reliability', 'best_effort',
                   "Camera inputs: 'best_effort' (matches every camera driver) or 'reliable' (replays: a large "
                   "frame is never lost to a dropped fragment)"),
@@ -89,7 +94,8 @@ class VisionNode(Node):
             self.pipeline = build_pipeline(p['detector'], config, p['size_priors'] or None, tracker)
         except DetectorUnavailableError as exc:
             raise FileNotFoundError(str(exc)) from exc  # run_node reports it in one line
-        self.drops = DropCounter(self.get_logger().warning)
+        self.stats = StreamStats()
+        self.drops = DropCounter(self.get_logger().warning, counts=self.stats.dropped)
         self.sync = StampSynchronizer(p['sync_tolerance'], p['sync_queue_size'], p['use_depth'], self.drops.drop)
         self.objects_pub = self.create_publisher(ObjectObservationArray, '/savvy/objects', 10)
         self.debug_pub = (self.create_publisher(Image, '/savvy/objects/debug_image', qos_profile_sensor_data)
@@ -103,6 +109,8 @@ class VisionNode(Node):
         create_acked_subscription(self, CameraInfo, '/camera/camera_info', self._on_info, qos)
         if p['use_depth']:
             create_acked_subscription(self, Image, '/camera/depth/image_raw', self._on_depth, qos)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        self.create_timer(p['diagnostics_period'], self._publish_diagnostics)
         self.get_logger().info(f"detector {p['detector']}; depth {'on' if p['use_depth'] else 'off'}")
 
     def _on_image(self, msg: Image) -> None:
@@ -119,6 +127,7 @@ class VisionNode(Node):
             self._process_frame(frame)
 
     def _process_frame(self, frame: MatchedFrame) -> None:
+        started = time.perf_counter()
         image = frame.image
         if not image.header.frame_id:
             self.drops.drop('image without frame_id', 'positions need the camera optical frame id')
@@ -144,8 +153,31 @@ class VisionNode(Node):
             self.drops.drop('detector failure', str(exc))
             return
         self.objects_pub.publish(observation_array_msg(estimates, image.header, camera.width, camera.height))
+        self.stats.count('frames')
+        self.stats.count('objects', len(estimates))
+        self.stats.latency(time.perf_counter() - started)   # processing time of a frame
         if self.debug_pub is not None:
             self.debug_pub.publish(image_msg(draw_estimates(rgb, estimates), image.header))
+
+    def _publish_diagnostics(self) -> None:
+        level, message, values = self.stats.report(time.monotonic())
+        values['detector'] = self.params['detector']
+        crops = zoomed_crops(self.pipeline.detector)
+        if crops is not None:
+            values['zoomed crops'] = str(crops)
+        if not self.stats.counts['frames'] and level == DiagnosticStatus.OK[0]:
+            level, message = DiagnosticStatus.WARN[0], 'no images processed yet (/camera/image_raw + camera_info)'
+        msg = DiagnosticArray()
+        msg.header.stamp = seconds_to_stamp(clock_seconds(self))
+        msg.status = [diagnostic_status(f'{self.get_name()}: objects', level, message, values)]
+        self.diagnostics_pub.publish(msg)
+
+
+def zoomed_crops(detector) -> int | None:
+    """Zoomed second looks run so far by the coco backend (alone or among several), None without one."""
+    counts = [getattr(d, 'crops_run', None) for d in getattr(detector, 'detectors', [detector])]
+    counts = [c for c in counts if c is not None]
+    return sum(counts) if counts else None
 
 
 NODE_CLASS = VisionNode

@@ -177,3 +177,31 @@ def test_depth_image_gives_the_range(vision):
         assert person.depth_source == ObjectObservation.DEPTH_IMAGE
         assert person.position.z == pytest.approx(2.25)
     assert objects[0].observations[0].track_id == objects[1].observations[0].track_id
+
+
+def test_diagnostics_report_frames_objects_drops_and_zoomed_looks(vision):
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+
+    make, executor, listener = vision
+    node = make(diagnostics_period=0.2)
+    add_test_publishers(listener)
+    arrays = collect(listener, DiagnosticArray, '/diagnostics')
+
+    def ours():
+        return [s for a in arrays for s in a.status if s.name == f'{node.get_name()}: objects']
+
+    assert spin_until(executor, lambda: ours(), timeout=10)
+    first = ours()[0]
+    assert first.level == DiagnosticStatus.WARN and 'no images' in first.message
+    assert spin_until(executor, lambda: listener.test_image_pub.get_subscription_count() > 0, timeout=10)
+    scene = background()
+    paste(scene, 'person', (40, 150), 220)
+    publish_frame(listener, scene, 1.0, frame_id='')             # dropped: no optical frame id
+    spin_until(executor, lambda: False, timeout=0.3)
+    publish_frame(listener, scene, 2.0)
+    assert spin_until(executor, lambda: any(dict((v.key, v.value) for v in s.values).get('frames') == '1'
+                                            for s in ours()), timeout=20)
+    values = dict((v.key, v.value) for v in ours()[-1].values)
+    assert values['detector'] == 'coco' and int(values['objects']) >= 1
+    assert values['dropped image without frame_id'] == '1'
+    assert int(values['zoomed crops']) >= 0 and float(values['latency median [ms]']) > 0

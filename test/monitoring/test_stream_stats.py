@@ -1,7 +1,7 @@
 """The numbers behind the audio nodes' /diagnostics: counts, rates per period, drops, latency."""
 from __future__ import annotations
 
-from savvy_ros.audio.stream_stats import OK, WARN, StreamStats
+from savvy_ros.monitoring.stream_stats import OK, WARN, StreamStats
 
 
 def test_rates_latency_and_drops_per_report_period():

@@ -1,4 +1,4 @@
-"""Counters and latency statistics behind the audio nodes' diagnostic status (no rclpy)."""
+"""Counters and latency statistics behind the nodes' diagnostic status (no rclpy)."""
 from __future__ import annotations
 
 from collections import Counter, deque
