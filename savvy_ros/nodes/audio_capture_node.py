@@ -21,7 +21,7 @@ from savvy_ros.audio.capture import AudioDeviceUnavailable, CapturedBlock, FileS
 from savvy_ros.audio.mic_arrays import load_mic_array
 from savvy_ros.monitoring.stream_stats import ERROR, OK, StreamStats
 from savvy_ros.msg import AudioChunk
-from savvy_ros.ros.diagnostics import diagnostic_status
+from savvy_ros.ros.diagnostics import node_status
 from savvy_ros.ros.node_main import spin_until_shutdown
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import clock_seconds, seconds_to_stamp
@@ -137,10 +137,7 @@ class AudioCaptureNode(Node):
             values['timeline resyncs'] = str(self.live.stamper.clock.resyncs)
         if self.unavailable:
             level, message = self._unavailable_level, self.unavailable
-        msg = DiagnosticArray()
-        msg.header.stamp = seconds_to_stamp(clock_seconds(self))
-        msg.status = [diagnostic_status(f'{self.get_name()}: capture', level, message, values)]
-        self.diagnostics_pub.publish(msg)
+        self.diagnostics_pub.publish(node_status(self, 'capture', level, message, values))
 
     def destroy_node(self) -> None:
         if self.live is not None:

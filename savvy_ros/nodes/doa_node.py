@@ -15,7 +15,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-from savvy_ros.ros.diagnostics import diagnostic_status
+from savvy_ros.ros.diagnostics import node_status
 from savvy_ros.audio.chunk_stream import ChunkRejected, ChunkStream
 from savvy_ros.audio.mic_arrays import MicArrayGeometry, load_mic_array
 from savvy_ros.audio.processor import DoaConfig, DoaProcessor, WindowResult, parse_channels
@@ -23,7 +23,7 @@ from savvy_ros.monitoring.stream_stats import StreamStats
 from savvy_ros.msg import AudioBearing, AudioBearingArray, AudioChunk
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
-from savvy_ros.ros.time_conversion import clock_seconds, seconds_to_duration, seconds_to_stamp, stamp_to_seconds
+from savvy_ros.ros.time_conversion import seconds_to_duration, seconds_to_stamp, stamp_to_seconds
 from savvy_ros.ros.drop_counter import DropCounter
 from savvy_ros.replay.acknowledgement import create_acked_subscription  # paces flow-controlled replay
 
@@ -152,10 +152,7 @@ class DoaNode(Node):
             if math.isfinite(self.processor.gate.floor_db) else 'unknown'
         if not self.stats.counts['chunks']:
             level, message = DiagnosticStatus.WARN[0], f"no audio on {self.params['input_topic']} yet"
-        msg = DiagnosticArray()
-        msg.header.stamp = seconds_to_stamp(clock_seconds(self))
-        msg.status = [diagnostic_status(f'{self.get_name()}: bearings', level, message, values)]
-        self.diagnostics_pub.publish(msg)
+        self.diagnostics_pub.publish(node_status(self, 'bearings', level, message, values))
 
 
 NODE_CLASS = DoaNode

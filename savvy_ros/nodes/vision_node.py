@@ -12,10 +12,10 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from savvy_ros.monitoring.stream_stats import StreamStats
 from savvy_ros.msg import ObjectObservationArray
-from savvy_ros.ros.diagnostics import diagnostic_status
+from savvy_ros.ros.diagnostics import node_status
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
-from savvy_ros.ros.time_conversion import clock_seconds, seconds_to_stamp, stamp_to_seconds
+from savvy_ros.ros.time_conversion import stamp_to_seconds
 from savvy_ros.ros.vision_messages import (camera_model_from_msg, depth_from_msg, image_msg, observation_array_msg,
                                            rgb_from_msg)
 from savvy_ros.vision.camera_model import CameraInfoError
@@ -167,10 +167,7 @@ class VisionNode(Node):
             values['zoomed crops'] = str(crops)
         if not self.stats.counts['frames'] and level == DiagnosticStatus.OK[0]:
             level, message = DiagnosticStatus.WARN[0], 'no images processed yet (/camera/image_raw + camera_info)'
-        msg = DiagnosticArray()
-        msg.header.stamp = seconds_to_stamp(clock_seconds(self))
-        msg.status = [diagnostic_status(f'{self.get_name()}: objects', level, message, values)]
-        self.diagnostics_pub.publish(msg)
+        self.diagnostics_pub.publish(node_status(self, 'objects', level, message, values))
 
 
 def zoomed_crops(detector) -> int | None:
