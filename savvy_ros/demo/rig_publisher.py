@@ -40,10 +40,11 @@ class RigPublisher(Node):
         self.audio_pub = self.create_publisher(AudioChunk, '/mic_array/audio', 10)
         self.start = self._now()
         self.audio_sequence = 0
+        self.tf_period, self.tf_sequence = 1.0 / 50.0, 0
         self.tf_static_pub.publish(TFMessage(transforms=[
             transform_msg('head', 'camera_optical', self.start, HEAD_T_CAMERA_OPTICAL),
             transform_msg('head', 'mic_array', self.start, HEAD_T_MIC_ARRAY)]))
-        self.create_timer(1.0 / 50.0, self._publish_tf)
+        self.create_timer(self.tf_period, self._publish_tf)
         self.create_timer(1.0 / 15.0, self._publish_camera)
         self.create_timer(self.chunk / self.sample_rate, self._publish_audio)
 
@@ -51,9 +52,18 @@ class RigPublisher(Node):
         return clock_seconds(self)
 
     def _publish_tf(self) -> None:
-        now = self._now()
-        self.tf_pub.publish(TFMessage(transforms=[
-            transform_msg(self.world_frame, 'head', now, self.rig.head_pose(now - self.start))]))
+        # Like a head tracker: poses are sampled on a fixed 50 Hz grid; a late timer publishes
+        # every sample taken since, so a loaded machine delays poses but never widens the gaps
+        # that TF interpolates across.
+        elapsed = self._now() - self.start
+        transforms = []
+        while self.tf_sequence * self.tf_period <= elapsed:
+            offset = self.tf_sequence * self.tf_period
+            transforms.append(transform_msg(self.world_frame, 'head', self.start + offset,
+                                            self.rig.head_pose(offset)))
+            self.tf_sequence += 1
+        if transforms:
+            self.tf_pub.publish(TFMessage(transforms=transforms))
 
     def _publish_camera(self) -> None:
         now = self._now()
