@@ -18,6 +18,7 @@ from savvy_ros.cli import doa_command
 from savvy_ros.cli import synth_command
 from savvy_ros.cli import describe_command
 from savvy_ros.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from savvy_ros.ros.dds_profile import use_savvy_dds_profile
 
 # Each module has NAME, HELP, add_arguments(parser) and run(args) -> int.
 COMMANDS: list[ModuleType] = [demo_command, bringup_command, rig_check_command, tf_echo_command, answer_gt_command, convert_savvy_command,
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    use_savvy_dds_profile()   # before any command creates a DDS participant
     try:
         return int(args.run(args))
     except CliError as exc:

@@ -71,11 +71,14 @@ class PlayStats:
     published: dict[str, int] = field(default_factory=dict)
     loops: int = 0
     bag_time_s: float = 0.0              # bag time covered, all loops together
-    wall_time_s: float = 0.0
+    wall_time_s: float = 0.0             # the whole play: messages, /clock tail, final delivery wait
+    tail_wall_s: float = 0.0             # of which the /clock tail past the last message
 
     @property
     def real_time_factor(self) -> float:
-        return self.bag_time_s / self.wall_time_s if self.wall_time_s > 0 else math.inf
+        """Bag time over the wall time of playing the messages (the fixed-length tail excluded)."""
+        messages_wall_s = self.wall_time_s - self.tail_wall_s
+        return self.bag_time_s / messages_wall_s if messages_wall_s > 0 else math.inf
 
 
 def play_window(start_ns: int, end_ns: int, options: PlayOptions) -> tuple[int, int]:
@@ -110,7 +113,9 @@ class BagPlayer:
             self.stats.bag_time_s += max(0, last_sent - first) / NANOS
             if not self.options.loop:
                 break
+        tail_start = self.monotonic()
         self._run_clock_on(self._last_clock)
+        self.stats.tail_wall_s = self.monotonic() - tail_start
         self.sink.flush()
         self.stats.wall_time_s = self.monotonic() - wall_start
         return self.stats

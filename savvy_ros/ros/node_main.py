@@ -8,6 +8,8 @@ import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
+from savvy_ros.ros.dds_profile import use_savvy_dds_profile
+
 
 def spin_until_shutdown(node: Node) -> None:
     """Spin `node` until Ctrl-C or shutdown, then destroy it and shut the default context down."""
@@ -21,6 +23,7 @@ def spin_until_shutdown(node: Node) -> None:
 
 
 def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) -> int:
+    use_savvy_dds_profile()
     rclpy.init(args=args if args is not None else sys.argv)
     try:
         node = node_factory()

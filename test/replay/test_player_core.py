@@ -148,5 +148,8 @@ def test_the_clock_runs_on_past_the_last_message_for_the_tail(bag):
     last_message = T0 + 1_000_000_000
     assert clocks[-3:] == [last_message + 100_000_000, last_message + 200_000_000, last_message + 250_000_000]
     assert sink.events[-1][0] == 'clock' and stats.bag_time_s == pytest.approx(1.0)   # the tail is not bag time
+    # Nor is its wall time (3 steps of 0.05 s) part of the replay speed: the tail's length is fixed.
+    assert stats.tail_wall_s == pytest.approx(0.15) and stats.wall_time_s == pytest.approx(0.15)
+    assert stats.real_time_factor == float('inf')      # the messages themselves took no simulated wall time
     plain, _ = run(bag, PlayOptions(rate=0.0))
     assert [e[1] for e in plain.events if e[0] == 'clock'][-1] == last_message
