@@ -101,21 +101,27 @@ def consumer(topics: list[str]) -> None:
 
 def replay(bag: Path, rate: float, topics: list[str], env: dict) -> tuple[float, float, list[str]]:
     import signal
+    import threading
 
     proc = subprocess.Popen([sys.executable, __file__, '--consumer', *topics], env=env, stdout=subprocess.PIPE,
                             text=True)
     while 'READY' not in (proc.stdout.readline() or 'READY'):
         pass
+    # Drain the consumer's output while playing: a full pipe would block its prints, then its acks.
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     done = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'play', str(bag), '--rate', str(rate),
                            '--discovery', '0.5', '--wait-for', '/bench_replay_consumer'], env=env,
                           capture_output=True, text=True)
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
+    proc.wait(timeout=60)
+    reader.join(timeout=10)
     if done.returncode != 0:
         raise SystemExit(f'play failed: {done.stderr}')
     line = next(l for l in done.stdout.splitlines() if l.startswith('played'))
     bag_s, wall_s = float(line.split()[1]), float(line.split()[7])
-    return bag_s, wall_s, [l for l in out.splitlines() if l.startswith('RECV ')]
+    return bag_s, wall_s, [l.rstrip('\n') for l in lines if l.startswith('RECV ')]
 
 
 def main() -> int:
