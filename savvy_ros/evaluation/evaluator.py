@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,18 @@ def _matcher():
 
 
 _MATCHER = None
+
+
+def cpu_note(node_cpu_seconds: dict[str, float], bag_seconds: float) -> str:
+    """'; node CPU per bag second: vision 0.61, hearing 0.40, ... = 1.13 (2 cores)': what bounds the
+    replay speed (as fast as possible can reach at most cores / sum)."""
+    if not node_cpu_seconds or bag_seconds <= 0:
+        return ''
+    per = sorted(((cpu / bag_seconds, name.removesuffix('_node')) for name, cpu in node_cpu_seconds.items()),
+                 reverse=True)
+    total = sum(value for value, _ in per)
+    return (f'; node CPU per bag second: {", ".join(f"{name} {value:.2f}" for value, name in per)}'
+            f' = {total:.2f} ({os.cpu_count() or 1} cores)')
 
 
 def oracle_run(questions: Sequence[dict[str, Any]], gt: dict[str, Any], oracle_window: bool,
@@ -156,6 +169,7 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
             unpaced = sum(output.ack_timeouts.values())
             runs.append(score_answers(name, questions, output.responses,
                                       note=f'{", ".join(sorted(modalities))}; bag played at {speed:.2f}x real time'
+                                           f'{cpu_note(output.node_cpu_seconds, output.bag_seconds)}'
                                            f'{"" if options.best_guess else "; strict grounding (no best guesses)"}'
                                            f'{f"; {unpaced} message(s) played without an acknowledgement" if unpaced else ""}'))
             if output.final_map is not None:

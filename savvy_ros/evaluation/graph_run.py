@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from savvy_ros.bringup.node_table import read_executables
+from savvy_ros.monitoring.process_cpu import cpu_used, process_cpu_seconds
 from savvy_ros.ros.domain_claim import claim_free_domain_id
 
 # Which nodes each modality needs; the map and the QA service always run.
@@ -53,8 +54,9 @@ CLOCK_TAIL_S = 3.0   # [s] of /clock after the bag: sim-time flushes (hearing's 
 class RunOutput:
     responses: list[dict[str, Any]]        # one per question, savvy_ros.ros.ask_client.response_to_dict
     final_map: Any | None                  # the last GlobalMap received (savvy_ros.msg.GlobalMap)
-    play_seconds: float                    # wall time of the playback
+    play_seconds: float                    # wall time of playing the bag's messages (no discovery, no tail)
     bag_seconds: float                     # bag time played
+    node_cpu_seconds: dict[str, float] = field(default_factory=dict)   # node executable -> CPU s while playing
     logs: dict[str, str] = field(default_factory=dict)   # node executable -> its output
     ack_timeouts: dict[str, int] = field(default_factory=dict)  # node -> messages played without its ack
 
@@ -162,12 +164,13 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
             raise GraphRunError(f'{exc}; exited early: {", ".join(dead) or "none"} (logs in {log_dir})') from exc
         _wait_for_subscribers(client_node, executor, config.startup_timeout, processes, log_dir)
         progress('starting nodes', len(executables), len(executables))
-        started = time.monotonic()
+        cpu_before = {name: process_cpu_seconds(p.pid) for name, p in processes.items()}
         # Flow control: the player waits for the acknowledging nodes, so a slow node is never fed
         # faster than it can take (the rate is then an upper bound).
         result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S), context=context,
                           ack_timeout_s=ACK_TIMEOUT_S)
-        play_seconds = time.monotonic() - started
+        node_cpu = cpu_used(cpu_before, {name: process_cpu_seconds(p.pid) for name, p in processes.items()})
+        play_seconds = result.stats.wall_time_s - result.stats.tail_wall_s
         deadline = time.monotonic() + 60.0
         while time.monotonic() < deadline and (
                 latest['map'] is None or time.monotonic() - latest['changed'] < config.settle_time):
@@ -182,7 +185,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
             except TimeoutError as exc:
                 responses.append({'success': False, 'error': str(exc), 'answer': ''})
             progress('asking', k + 1, len(questions))
-        return RunOutput(responses, latest['map'], play_seconds, result.stats.bag_time_s,
+        return RunOutput(responses, latest['map'], play_seconds, result.stats.bag_time_s, node_cpu,
                          ack_timeouts=dict(result.flow.ack_timeouts))
     finally:
         executor.shutdown()

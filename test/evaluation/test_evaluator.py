@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,13 @@ def test_eval_command_runs_the_graph_and_writes_the_report(episode, tmp_path):
     assert all(r['success'] or r['error'] for r in graph_rows)
     summary = (out / 'summary.md').read_text()
     assert '| chance | all | oracle |' in summary and 'bag played at' in summary
+    # What bounds the replay speed, per node of the graph (CPU from /proc while the bag played).
+    if sys.platform.startswith('linux'):
+        cpu = re.search(r'node CPU per bag second: (.*?) = ([0-9.]+) \(\d+ cores\)', summary)
+        assert cpu, summary
+        per_node = dict(item.rsplit(' ', 1) for item in cpu.group(1).split(', '))
+        assert set(per_node) == {'doa', 'hearing', 'vision', 'map', 'qa'}
+        assert sum(map(float, per_node.values())) == pytest.approx(float(cpu.group(2)), abs=0.03)
     plot = out / 'plots' / f'{episode.name}.png'
     assert plot.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     logs = out / 'logs' / episode.name / 'all'
