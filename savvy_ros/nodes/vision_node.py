@@ -10,6 +10,7 @@ from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 
+from savvy_ros.cpu_threads import limit_cpu_threads
 from savvy_ros.monitoring.stream_stats import StreamStats
 from savvy_ros.msg import ObjectObservationArray
 from savvy_ros.ros.diagnostics import node_status
@@ -65,6 +66,8 @@ PARAMETERS = [
     ParameterSpec('track_min_iou', 0.0, 'Box overlap needed to continue a track [0..1]'),
     ParameterSpec('track_motion_sigma', 1.5, 'Object speed allowed by the 3D association gate [m/s]'),
     ParameterSpec('publish_debug_image', False, 'Also publish the image with boxes, labels and ranges'),
+    ParameterSpec('num_threads', 1, 'OpenCV and BLAS threads of the detector [count]; 0 = the libraries\' '
+                  'default (every core); one leaves a small machine\'s other cores to the other nodes'),
     ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
     ParameterSpec('input_reliability', 'best_effort',
                   "Camera inputs: 'best_effort' (matches every camera driver) or 'reliable' (replays: a large "
@@ -80,6 +83,7 @@ class VisionNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__(kwargs.pop('node_name', 'savvy_vision'), **kwargs)
         self.params = p = declare_parameters(self, PARAMETERS)
+        limit_cpu_threads(p['num_threads'])
         config = DetectorConfig(score_threshold=p['score_threshold'], classes=_names(p['classes']),
                                 input_size=p['input_size'],
                                 aruco_table=Path(p['aruco_table']) if p['aruco_table'] else None,
