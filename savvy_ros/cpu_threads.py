@@ -4,7 +4,9 @@ where the process has loaded it.
 The graph's nodes share a small machine's cores. Left at their defaults these pools take every
 core and spin while idle: on 2 cores the hearing node burnt 1.1 CPU s per second of audio in
 OpenBLAS threads for 0.2 s of work, and the detector 1.5 s for 0.7 s (`savvy-ros demo` prints
-each node's CPU per bag second). Nodes take a `num_threads` parameter and call this at start.
+each node's CPU per bag second). The vision and hearing nodes take a `num_threads` parameter;
+`run_node` applies it when the node runs alone in its process (not under `savvy-ros bringup`,
+where several nodes share one process).
 """
 from __future__ import annotations
 

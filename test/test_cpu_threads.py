@@ -1,6 +1,9 @@
 """Nodes' num_threads: the BLAS / OpenMP and OpenCV thread pools limited in-process."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import cv2
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -33,3 +36,33 @@ def test_zero_leaves_the_defaults_and_negative_is_refused(restore_thread_pools):
     assert cv2.getNumThreads() == before_cv and blas_threads() == before_blas
     with pytest.raises(ValueError, match='>= 0'):
         limit_cpu_threads(-1)
+
+
+RUN_NODE_SCRIPT = '''
+import rclpy, cv2
+from rclpy.node import Node
+from threadpoolctl import threadpool_info
+from savvy_ros.ros.node_main import run_node
+
+class Probe(Node):
+    def __init__(self):
+        super().__init__('thread_probe')
+        self.process_threads = 1
+        self.create_timer(0.05, self.report)
+
+    def report(self):
+        blas = sorted({p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'})
+        print('BLAS', blas, 'OPENCV', cv2.getNumThreads(), flush=True)
+        rclpy.try_shutdown()
+
+raise SystemExit(run_node(Probe, []))
+'''
+
+
+@pytest.mark.dds
+def test_run_node_gives_a_node_alone_in_its_process_its_thread_count():
+    """Node executables apply `process_threads` (the vision and hearing nodes' num_threads); bringup,
+    sharing one process between nodes, does not."""
+    result = subprocess.run([sys.executable, '-c', RUN_NODE_SCRIPT], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert 'BLAS [1] OPENCV 1' in result.stdout, result.stdout + result.stderr

@@ -73,7 +73,9 @@ class Bringup:
         return self.nodes
 
     def spin(self, stop_event: threading.Event | None = None) -> None:
-        executor = MultiThreadedExecutor(context=self.context)
+        # One thread per node: each node's callbacks are mutually exclusive (default group), so no
+        # node ever waits for another's long callback (ASR, the detector) to get a thread.
+        executor = MultiThreadedExecutor(num_threads=max(2, len(self.nodes)), context=self.context)
         for node in self.nodes:
             executor.add_node(node)
         try:

@@ -8,6 +8,7 @@ import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
+from savvy_ros.cpu_threads import limit_cpu_threads
 from savvy_ros.ros.dds_profile import use_savvy_dds_profile
 
 
@@ -35,5 +36,10 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
     except KeyboardInterrupt:
         rclpy.try_shutdown()
         return 0
+    # A node alone in its process sizes the process's BLAS / OpenMP / OpenCV pools (its
+    # `num_threads`); `savvy-ros bringup` shares one process between nodes and leaves them be.
+    threads = getattr(node, 'process_threads', None)
+    if threads is not None:
+        limit_cpu_threads(threads)
     spin_until_shutdown(node)
     return 0
