@@ -68,3 +68,16 @@ def test_fast_dds_loads_the_profile_and_carries_a_full_hd_image_with_it():
     # Fast DDS reports an unparsable profile or a transport it cannot create on stderr, then goes on
     # with its defaults: the test would pass without the profile, so stderr must be clean.
     assert 'Error' not in result.stderr and 'XMLPARSER' not in result.stderr, result.stderr
+
+
+def test_a_small_dev_shm_keeps_the_stock_transports(tmp_path, monkeypatch):
+    """A container's 64 MiB /dev/shm holds four 16 MiB segments: there the profile is not used."""
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple('usage', 'total used free')
+    monkeypatch.setattr(shutil, 'disk_usage', lambda path: usage(64 << 20, 8 << 20, 56 << 20))
+    environ = {}
+    assert use_savvy_dds_profile(environ, shm_dir=tmp_path) is None and environ == {}
+    monkeypatch.setattr(shutil, 'disk_usage', lambda path: usage(24 << 30, 1 << 30, 23 << 30))
+    assert use_savvy_dds_profile(environ, shm_dir=tmp_path) is not None
