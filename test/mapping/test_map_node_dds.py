@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ros_helpers import spin_until, start_peer, stop_peer, wait_for_line
+from ros_helpers import spin_until, start_peer, stock_dds_env, stop_peer, wait_for_line
 
 from savvy_ros.demo.walking_rig import HEAD_T_CAMERA_OPTICAL, HEAD_T_MIC_ARRAY, WalkingRig
 
@@ -18,8 +18,10 @@ SPEAKER = np.array([-2.5, -1.0, 1.6])  # heard only (same height as the array: p
 
 
 def start_map_node(store: Path) -> object:
+    # Stock DDS transports: this node is SIGKILLed, and a killed process's shared-memory segment
+    # stays in /dev/shm (0.5 MiB stock, 16 MiB with savvy_ros's profile).
     node = start_peer(str(NODE), '--ros-args', '-p', f'store_path:={store}', '-p', 'save_period:=0.5',
-                      '-p', 'tf_backend:=savvy_ros', '-p', 'tf_wait:=1.0')
+                      '-p', 'tf_backend:=savvy_ros', '-p', 'tf_wait:=1.0', env=stock_dds_env())
     wait_for_line(node, 'map in', timeout=60)
     return node
 

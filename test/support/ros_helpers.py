@@ -11,9 +11,17 @@ from pathlib import Path
 SUPPORT = Path(__file__).resolve().parent
 
 
-def start_peer(script: str, *args: str) -> subprocess.Popen:
+def stock_dds_env() -> dict[str, str]:
+    """The session's environment with Fast DDS's stock transports (512 KiB shared-memory segment):
+    for a peer a test SIGKILLs, whose segment nothing removes afterwards."""
+    env = {k: v for k, v in os.environ.items() if k != 'FASTDDS_DEFAULT_PROFILES_FILE'}
+    env['SAVVY_ROS_DDS_PROFILE'] = 'off'
+    return env
+
+
+def start_peer(script: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start test/support/<script> in its own process (inherits the session's DDS domain)."""
-    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    env = dict(os.environ if env is None else env, PYTHONUNBUFFERED='1')
     return subprocess.Popen([sys.executable, str(SUPPORT / script), *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
