@@ -15,12 +15,17 @@ import sys
 from threadpoolctl import threadpool_limits
 
 
+def thread_count(threads: int, name: str = 'threads') -> int:
+    """`threads` if it is a thread count for limit_cpu_threads (>= 0), else ValueError naming `name`."""
+    if threads < 0:
+        raise ValueError(f"{name} must be >= 0 (0 = the libraries' default), got {threads}")
+    return threads
+
+
 def limit_cpu_threads(threads: int) -> None:
     """At most `threads` threads in this process's BLAS, OpenMP and (if loaded) OpenCV pools;
     0 leaves the libraries' defaults (every core)."""
-    if threads < 0:
-        raise ValueError(f'threads must be >= 0, got {threads}')
-    if threads == 0:
+    if thread_count(threads) == 0:
         return
     threadpool_limits(limits=threads)      # process-wide until changed again
     cv2 = sys.modules.get('cv2')

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         print(f'{topic}: not replayed ({why})')
     tail = (f'; then {options.tail_s:g} s of /clock tail in {stats.tail_wall_s:.3f} s'
             if stats.tail_wall_s > 0 else '')
-    print(f'played {stats.bag_time_s:.3f} s of bag time in {stats.wall_time_s - stats.tail_wall_s:.3f} s '
+    print(f'played {stats.bag_time_s:.3f} s of bag time in {stats.messages_wall_s:.3f} s '
           f'({stats.real_time_factor:.2f}x real time, {stats.loops} pass(es)){tail}')
     if options.as_fast_as_possible and not result.consumers:
         print('note: no node acknowledges its inputs (savvy_ros.replay.acknowledgement), so nothing paced this '

@@ -170,7 +170,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S), context=context,
                           ack_timeout_s=ACK_TIMEOUT_S)
         node_cpu = cpu_used(cpu_before, {name: process_cpu_seconds(p.pid) for name, p in processes.items()})
-        play_seconds = result.stats.wall_time_s - result.stats.tail_wall_s
+        play_seconds = result.stats.messages_wall_s
         deadline = time.monotonic() + 60.0
         while time.monotonic() < deadline and (
                 latest['map'] is None or time.monotonic() - latest['changed'] < config.settle_time):

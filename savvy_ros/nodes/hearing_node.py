@@ -12,6 +12,7 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from savvy_ros.audio.mic_arrays import load_mic_array
+from savvy_ros.cpu_threads import thread_count
 from savvy_ros.hearing import (BearingJoiner, BearingSample, ChunkRejected, HearingEvent, HearingPipeline,
                                HearingStream, ModelPaths, PipelineConfig, StreamConfig, load_models)
 from savvy_ros.hearing.events import SPEECH
@@ -78,9 +79,8 @@ class HearingNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__(kwargs.pop('node_name', 'savvy_hearing'), **kwargs)
         p = self.params = declare_parameters(self, PARAMETERS)
-        if p['num_threads'] < 0:
-            raise ValueError(f"num_threads must be >= 0 (0 = the libraries' default), got {p['num_threads']}")
-        self.process_threads = p['num_threads']   # applied by run_node when the node has its own process
+        # Applied by run_node when the node has its own process; checked here for bringup too.
+        self.process_threads = thread_count(p['num_threads'], 'num_threads')
         paths = ModelPaths(p['vad_model_path'], p['asr_model_path'], p['yamnet_model_path'],
                            p['yamnet_class_map_path'])
         models = load_models(paths, asr=p['asr_enabled'], threads=p['num_threads'], beam_size=p['asr_beam_size'])

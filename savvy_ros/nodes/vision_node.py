@@ -10,6 +10,7 @@ from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 
+from savvy_ros.cpu_threads import thread_count
 from savvy_ros.monitoring.stream_stats import StreamStats
 from savvy_ros.msg import ObjectObservationArray
 from savvy_ros.ros.diagnostics import node_status
@@ -82,9 +83,8 @@ class VisionNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__(kwargs.pop('node_name', 'savvy_vision'), **kwargs)
         self.params = p = declare_parameters(self, PARAMETERS)
-        if p['num_threads'] < 0:
-            raise ValueError(f"num_threads must be >= 0 (0 = the libraries' default), got {p['num_threads']}")
-        self.process_threads = p['num_threads']   # applied by run_node when the node has its own process
+        # Applied by run_node when the node has its own process; checked here for bringup too.
+        self.process_threads = thread_count(p['num_threads'], 'num_threads')
         config = DetectorConfig(score_threshold=p['score_threshold'], classes=_names(p['classes']),
                                 input_size=p['input_size'],
                                 aruco_table=Path(p['aruco_table']) if p['aruco_table'] else None,

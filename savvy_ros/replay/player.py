@@ -75,10 +75,14 @@ class PlayStats:
     tail_wall_s: float = 0.0             # of which the /clock tail past the last message
 
     @property
+    def messages_wall_s(self) -> float:
+        """Wall time of playing the messages (the fixed-length /clock tail excluded)."""
+        return self.wall_time_s - self.tail_wall_s
+
+    @property
     def real_time_factor(self) -> float:
-        """Bag time over the wall time of playing the messages (the fixed-length tail excluded)."""
-        messages_wall_s = self.wall_time_s - self.tail_wall_s
-        return self.bag_time_s / messages_wall_s if messages_wall_s > 0 else math.inf
+        """Bag time over `messages_wall_s`."""
+        return self.bag_time_s / self.messages_wall_s if self.messages_wall_s > 0 else math.inf
 
 
 def play_window(start_ns: int, end_ns: int, options: PlayOptions) -> tuple[int, int]:
