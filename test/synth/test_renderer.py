@@ -126,14 +126,14 @@ def _ssd() -> cv2.dnn.Net:
 COCO_IDS = {'person': 1, 'cat': 17, 'cup': 47, 'motorcycle': 4}
 
 
-@pytest.mark.parametrize('photo, label, size, distance', [
-    ('astronaut', 'person', (0.75, 0.0, 1.0), 2.5),
-    ('camera', 'person', (0.8, 0.0, 1.0), 2.5),
-    ('chelsea', 'cat', (0.5, 0.0, 0.33), 1.3),
-    ('coffee', 'cup', (0.45, 0.0, 0.3), 0.7),   # SSD at 300 x 300 needs a cup close up
-    ('motorcycle', 'motorcycle', (1.2, 0.0, 0.8), 3.0),
+@pytest.mark.parametrize('photo, label, size, distance, height_tolerance', [
+    ('astronaut', 'person', (0.75, 0.0, 1.0), 2.5, 0.1),
+    ('camera', 'person', (0.8, 0.0, 1.0), 2.5, 0.1),
+    ('chelsea', 'cat', (0.5, 0.0, 0.33), 1.3, 0.1),
+    ('coffee', 'cup', (0.45, 0.0, 0.3), 0.7, 0.15),   # SSD at 300 x 300 needs a cup close up; saucer in part
+    ('motorcycle', 'motorcycle', (1.2, 0.0, 0.8), 3.0, 0.1),
 ])
-def test_a_real_coco_detector_finds_the_photo_billboards(photo, label, size, distance) -> None:
+def test_a_real_coco_detector_finds_the_photo_billboards(photo, label, size, distance, height_tolerance) -> None:
     """... and its box is the billboard's height: the photo is the object, cropped to it (the vision
     node ranges an object by its height, taken from the ground truth's billboard size)."""
     net = _ssd()
@@ -146,4 +146,4 @@ def test_a_real_coco_detector_finds_the_photo_billboards(photo, label, size, dis
     best = max(found, key=lambda d: float(d[2]))
     box_height_px = (best[6] - best[4]) * image.shape[0]
     k = Intrinsics.from_spec(CAMERA)
-    assert box_height_px == pytest.approx(size[2] * k.fy / distance, rel=0.12)
+    assert box_height_px == pytest.approx(size[2] * k.fy / distance, rel=height_tolerance)
