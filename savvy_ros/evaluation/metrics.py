@@ -113,6 +113,14 @@ class Summary:
     by_task_level: dict[tuple[str, str], GroupScore] = field(default_factory=dict)
     by_task_level_anchor: dict[tuple[str, str, str], GroupScore] = field(default_factory=dict)
     by_anchor: dict[str, GroupScore] = field(default_factory=dict)   # pooled over items
+    # (question kind, level) pooled over ego and exo: the figures the targets are set on
+    by_kind_level: dict[tuple[str, str], GroupScore] = field(default_factory=dict)
+
+
+def question_kind(task: str) -> str:
+    """'direction' or 'distance' for the bench's tasks (ego and exo alike), else the task itself."""
+    words = task.split('_')
+    return next((kind for kind in ('direction', 'distance') if kind in words), task)
 
 
 def _group(items: list[ItemScore]) -> GroupScore:
@@ -136,7 +144,8 @@ def summarize(items: Iterable[ItemScore]) -> Summary:
     return Summary(overall=sum(g.mean for g in by_task.values()) / len(by_task), by_task=by_task,
                    by_task_level=_grouped(items, lambda i: (i.task, i.level)),
                    by_task_level_anchor=_grouped(items, lambda i: (i.task, i.level, i.anchor)),
-                   by_anchor=_grouped(items, lambda i: i.anchor))
+                   by_anchor=_grouped(items, lambda i: i.anchor),
+                   by_kind_level=_grouped(items, lambda i: (question_kind(i.task), i.level)))
 
 
 def chance_score(question: Mapping[str, object]) -> float | None:

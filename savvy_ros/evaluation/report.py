@@ -98,6 +98,10 @@ def summary_table(runs: Sequence[RunScores]) -> str:
     for task, group in reference.by_task.items():
         cells = [_cell(r.summary, 'by_task', task) for r in runs]
         lines.append(f'| **{task.replace(SHORT_TASK, "")}** | all | all | {group.count} | ' + ' | '.join(cells) + ' |')
+    for (kind, level), group in reference.by_kind_level.items():
+        if kind in ('direction', 'distance'):
+            cells = [_cell(r.summary, 'by_kind_level', (kind, level)) for r in runs]
+            lines.append(f'| {kind} (ego + exo) | {level} | all | {group.count} | ' + ' | '.join(cells) + ' |')
     for anchor, group in reference.by_anchor.items():
         cells = [_cell(r.summary, 'by_anchor', anchor) for r in runs]
         lines.append(f'| all tasks | all | {anchor} | {group.count} | ' + ' | '.join(cells) + ' |')

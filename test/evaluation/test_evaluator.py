@@ -67,6 +67,8 @@ def test_report_rows_and_table(tmp_path, questions):
     none = score_answers('audio', questions, [{'success': False, 'error': 'no map'} for _ in questions])
     table = summary_table([none, perfect])
     assert '| **overall** (mean of task means) |' in table and '**0.0** | **100.0**' in table
+    pooled = [line for line in table.splitlines() if line.startswith('| distance (ego + exo) | hard | all |')]
+    assert len(pooled) == 1 and pooled[0].endswith('| 0.0 | 100.0 |')
     write_results(tmp_path / 'results.jsonl', [none, perfect])
     rows = [json.loads(line) for line in (tmp_path / 'results.jsonl').read_text().splitlines()]
     assert len(rows) == 2 * len(questions) and {r['run'] for r in rows} == {'audio', 'all'}

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from savvy_ros.evaluation.metrics import (ABSOLUTE_THRESHOLDS_M, RELATIVE_CONFIDENCES, mca_correct, mra_absolute,
-                                          mra_relative, parse_number, score_item, score_question, summarize)
+                                          mra_relative, parse_number, question_kind, score_item, score_question,
+                                          summarize)
 
 FIXTURES = Path(__file__).resolve().parents[3] / 'shared' / 'fixtures' / 'savvy_release'
 
@@ -73,6 +74,22 @@ def test_summary_overall_is_the_mean_of_task_means_not_of_items():
     assert summary.by_task['dist_ego'].relative_mra == pytest.approx(0.6)
     assert summary.by_task['dir_ego'].relative_mra is None
     assert summary.by_anchor['speech'].mean == pytest.approx((1 + 1 + 0.7) / 3)
+
+
+def test_direction_and_distance_are_pooled_over_ego_and_exo_per_level():
+    task = 'spatial_temporal_audio_{}_{}'.format
+    items = [score_item('q1', task('direction', 'ego'), 'hard', 'speech', 'MCA', 'A', 'A'),      # 1
+             score_item('q2', task('direction', 'exo'), 'hard', 'sound', 'MCA', 'A', 'B'),       # 0
+             score_item('q3', task('direction', 'exo'), 'hard', 'sound', 'MCA', 'C', 'C'),       # 1
+             score_item('q4', task('direction', 'ego'), 'simple', 'speech', 'MCA', 'B', 'C'),    # 0
+             score_item('q5', task('distance', 'ego'), 'hard', 'speech', 'NA', '1.65', '2.0'),   # 0.7
+             score_item('q6', task('distance', 'exo'), 'hard', 'speech', 'NA', '3.0', '3.0')]    # 1
+    pooled = summarize(items).by_kind_level
+    assert pooled[('direction', 'hard')].count == 3
+    assert pooled[('direction', 'hard')].mean == pytest.approx(2 / 3)
+    assert pooled[('direction', 'simple')].mean == 0.0
+    assert pooled[('distance', 'hard')].mean == pytest.approx(0.85)
+    assert question_kind('dir_ego') == 'dir_ego'    # not a bench task: its own group
 
 
 def test_bad_items_raise_errors_naming_the_question():
