@@ -91,6 +91,9 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
     return processes
 
 
+STOP_TIMEOUT = 15.0  # [s] a node's grace after SIGTERM before it is killed
+
+
 def stop_nodes(processes: dict[str, subprocess.Popen], log_dir: Path) -> dict[str, str]:
     for process in processes.values():
         if process.poll() is None:
@@ -98,10 +101,13 @@ def stop_nodes(processes: dict[str, subprocess.Popen], log_dir: Path) -> dict[st
     logs = {}
     for name, process in processes.items():
         try:
-            process.wait(timeout=15.0)
+            process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+            # Said in its log: a killed process cannot remove its Fast DDS segment from /dev/shm.
+            process.log_file.write(f'[savvy-ros eval] {name} did not exit within {STOP_TIMEOUT:g} s of SIGTERM: '
+                                   'killed (its /dev/shm/fastdds_* files may be left behind)\n')
         process.log_file.close()  # type: ignore[attr-defined]
         logs[name] = (log_dir / f'{name}.log').read_text(errors='replace')
     return logs
