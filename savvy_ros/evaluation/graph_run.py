@@ -8,6 +8,7 @@ executables and parameter file as the launch file) with use_sim_time; the player
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -103,6 +104,9 @@ def stop_nodes(processes: dict[str, subprocess.Popen], log_dir: Path) -> dict[st
         try:
             process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
+            if hasattr(signal, 'SIGUSR1'):   # node executables dump their threads' stacks on SIGUSR1
+                process.send_signal(signal.SIGUSR1)
+                time.sleep(1.0)
             process.kill()
             process.wait()
             # Said in its log: a killed process cannot remove its Fast DDS segment from /dev/shm.

@@ -1,6 +1,8 @@
 """The one `main()` every node executable uses: init, spin, clean shutdown."""
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 from collections.abc import Callable
 
@@ -24,6 +26,9 @@ def spin_until_shutdown(node: Node) -> None:
 
 
 def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) -> int:
+    # `kill -USR1 <pid>` prints every thread's stack to stderr: how a hung node tells where it hangs.
+    if hasattr(signal, 'SIGUSR1'):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     use_savvy_dds_profile()
     rclpy.init(args=args if args is not None else sys.argv)
     try:

@@ -1,4 +1,5 @@
-"""stop_nodes: every node gets SIGTERM; one that ignores it is killed and its log says so."""
+"""stop_nodes: every node gets SIGTERM; one that ignores it has its threads' stacks dumped (SIGUSR1,
+as run_node registers it), is killed, and its log says so."""
 from __future__ import annotations
 
 import subprocess
@@ -17,7 +18,8 @@ def _start(tmp_path, name: str, code: str) -> subprocess.Popen:
 
 def test_a_node_that_ignores_sigterm_is_killed_and_its_log_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(graph_run, 'STOP_TIMEOUT', 0.5)
-    ready = 'import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print("up", flush=True); '
+    ready = ('import faulthandler, signal, time; faulthandler.register(signal.SIGUSR1, all_threads=True); '
+             'signal.signal(signal.SIGTERM, signal.SIG_IGN); print("up", flush=True); ')
     stubborn = _start(tmp_path, 'stubborn', ready + 'time.sleep(60)')
     polite = _start(tmp_path, 'polite', 'import time; print("up", flush=True); time.sleep(60)')
     deadline = time.monotonic() + 30.0
@@ -27,4 +29,5 @@ def test_a_node_that_ignores_sigterm_is_killed_and_its_log_says_so(tmp_path, mon
     logs = graph_run.stop_nodes({'stubborn': stubborn, 'polite': polite}, tmp_path)
     assert stubborn.returncode == -9 and polite.returncode == -15
     assert 'stubborn did not exit within 0.5 s of SIGTERM: killed' in logs['stubborn']
+    assert 'Current thread' in logs['stubborn']   # where it hung, from faulthandler
     assert 'killed' not in logs['polite']
