@@ -117,10 +117,13 @@ class Summary:
     by_kind_level: dict[tuple[str, str], GroupScore] = field(default_factory=dict)
 
 
+QUESTION_KINDS = ('direction', 'distance')   # the bench's two kinds of question, asked ego and exo
+
+
 def question_kind(task: str) -> str:
-    """'direction' or 'distance' for the bench's tasks (ego and exo alike), else the task itself."""
+    """One of QUESTION_KINDS for the bench's tasks (ego and exo alike), else the task itself."""
     words = task.split('_')
-    return next((kind for kind in ('direction', 'distance') if kind in words), task)
+    return next((kind for kind in QUESTION_KINDS if kind in words), task)
 
 
 def _group(items: list[ItemScore]) -> GroupScore:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from savvy_ros.evaluation.metrics import ABSOLUTE_THRESHOLDS_M, NA, ItemScore, Summary, score_question, summarize
+from savvy_ros.evaluation.metrics import (ABSOLUTE_THRESHOLDS_M, NA, QUESTION_KINDS, ItemScore, Summary, score_question,
+                                          summarize)
 
 SHORT_TASK = 'spatial_temporal_audio_'
 
@@ -99,7 +100,7 @@ def summary_table(runs: Sequence[RunScores]) -> str:
         cells = [_cell(r.summary, 'by_task', task) for r in runs]
         lines.append(f'| **{task.replace(SHORT_TASK, "")}** | all | all | {group.count} | ' + ' | '.join(cells) + ' |')
     for (kind, level), group in reference.by_kind_level.items():
-        if kind in ('direction', 'distance'):
+        if kind in QUESTION_KINDS:
             cells = [_cell(r.summary, 'by_kind_level', (kind, level)) for r in runs]
             lines.append(f'| {kind} (ego + exo) | {level} | all | {group.count} | ' + ' | '.join(cells) + ' |')
     for anchor, group in reference.by_anchor.items():

@@ -14,7 +14,7 @@ from scipy.spatial.transform import Rotation
 
 from savvy_ros.synth.renderer import Intrinsics, RoomRenderer
 from savvy_ros.synth.scene import CameraSpec, ObjectSpec, RoomSpec
-from savvy_ros.synth.textures import aruco_side, rendered_aruco_side
+from savvy_ros.synth.textures import ARUCO_CELLS, aruco_side, rendered_aruco_side
 from savvy_ros.vision.marker_geometry import refine_marker_corners
 
 ROOM = RoomSpec(size=(8.0, 6.0, 2.7), rt60=0.3, snr_db=20.0)
@@ -106,7 +106,7 @@ def test_an_aruco_tag_is_drawn_as_large_as_the_ground_truth_declares() -> None:
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     corners, ids, _ = detector.detectMarkers(gray)
     assert ids is not None
-    quad = refine_marker_corners(gray, corners[0][0].astype(float), 6)   # sub-pixel, as the vision node
+    quad = refine_marker_corners(gray, corners[0][0].astype(float), ARUCO_CELLS)   # sub-pixel, as the vision node
     side_px = float(np.mean(np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)))
     declared = rendered_aruco_side(0.6, 0.6)
     k = Intrinsics.from_spec(CAMERA)
