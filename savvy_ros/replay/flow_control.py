@@ -6,11 +6,13 @@ Protocol (see savvy_ros/replay/acknowledgement.py for the consumer side):
 * After processing each message of a declared input it publishes on ACK_TOPIC a
   std_msgs/Header with frame_id = "<node>|<topic>" and stamp = the message's header stamp
   (zero for messages without one; informative only).
-* In flow-controlled mode the player publishes one message, waits until DDS reports it
-  delivered to every matched reader, then until every live consumer that declared the topic
-  has acknowledged it, and only then publishes the next one. One message in flight at a time:
-  no queue anywhere can overflow, whatever the consumers' queue depths and speeds, so every
-  rate gives the same inputs in the same order as 1x.
+* In flow-controlled mode the player sends a message (and /clock up to its stamp) only when every
+  live consumer that declared its topic has acknowledged the last message it was sent: each node
+  has at most one message in flight. No queue anywhere can overflow, whatever the consumers' queue
+  depths and speeds, and every node takes the same inputs in the same order at every rate as at
+  1x. Nodes that share no input work in parallel; /clock never runs further ahead of a busy node
+  than the stamp of its next message, so a downstream node that orders its inputs by stamp with a
+  delay longer than that (the map node's reorder_delay) sees the same order too.
 """
 from __future__ import annotations
 
@@ -39,11 +41,17 @@ def parse_ack_key(key: str) -> tuple[str, str]:
 
 @dataclass
 class AckTracker:
-    """Thread-safe: ROS callbacks record declarations and acks, the player's thread waits on them."""
+    """Thread-safe: ROS callbacks record declarations and acks, the player's thread waits on them.
+
+    Each consumer node has at most one message in flight: the next message for a node goes out only
+    after it acknowledged the last, so every node takes its inputs in bag order and no queue can
+    overflow. Nodes that share no topic work at the same time (the camera's frame in the vision
+    node while the audio nodes take the next chunk), which is what lets a replay use several cores.
+    """
 
     declared: dict[str, set[str]] = field(default_factory=dict)   # topic -> consumer nodes
     malformed: int = 0
-    _pending: set[str] = field(default_factory=set)               # nodes the message in flight waits for
+    _in_flight: dict[str, str] = field(default_factory=dict)      # node -> topic of its unacknowledged message
     _condition: threading.Condition = field(default_factory=threading.Condition)
 
     def declare(self, key: str) -> None:
@@ -63,32 +71,50 @@ class AckTracker:
         with self._condition:
             return set().union(*self.declared.values()) if self.declared else set()
 
-    def expect(self, nodes: set[str]) -> None:
-        """Before publishing: the message about to go out must be acknowledged by `nodes`."""
+    def expect(self, topic: str) -> set[str]:
+        """A message on `topic` is going out: each of its consumers owes an acknowledgement. Returns them."""
         with self._condition:
-            self._pending = set(nodes)
+            nodes = set(self.declared.get(topic, ()))
+            self._in_flight.update(dict.fromkeys(nodes, topic))
+            return nodes
 
-    def acknowledge(self, key: str, topic_in_flight: str | None) -> None:
+    def acknowledge(self, key: str) -> None:
         try:
             node, topic = parse_ack_key(key)
         except AckFormatError:
             self.malformed += 1
             return
         with self._condition:
-            if topic == topic_in_flight and node in self._pending:
-                self._pending.discard(node)
+            if self._in_flight.get(node) == topic:   # another topic's ack (or a late duplicate) does not count
+                del self._in_flight[node]
                 self._condition.notify_all()
 
-    def wait(self, timeout_s: float) -> set[str]:
-        """Block until every expected node acknowledged or `timeout_s` passed; returns the missing."""
+    def busy(self) -> dict[str, str]:
+        """Nodes with a message in flight -> its topic."""
         with self._condition:
-            self._condition.wait_for(lambda: not self._pending, timeout=timeout_s)
-            return set(self._pending)
+            return dict(self._in_flight)
+
+    def wait(self, nodes: set[str] | None, timeout_s: float) -> set[str]:
+        """Block until none of `nodes` (None: no node at all) has a message in flight or `timeout_s`
+        passed; returns those still busy."""
+        def still_busy() -> set[str]:
+            return set(self._in_flight) if nodes is None else set(self._in_flight).intersection(nodes)
+        with self._condition:
+            self._condition.wait_for(lambda: not still_busy(), timeout=timeout_s)
+            return still_busy()
+
+    def release(self, nodes: set[str]) -> None:
+        """Stop waiting for the messages `nodes` have in flight (they timed out)."""
+        with self._condition:
+            for node in nodes:
+                self._in_flight.pop(node, None)
+            self._condition.notify_all()
 
     def forget(self, nodes: set[str]) -> None:
         """Drop consumers that left the graph (so a dead node never stalls the replay)."""
         with self._condition:
             for consumers in self.declared.values():
                 consumers -= nodes
-            self._pending -= nodes
+            for node in nodes:
+                self._in_flight.pop(node, None)
             self._condition.notify_all()

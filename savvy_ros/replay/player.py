@@ -57,8 +57,11 @@ class PlaybackSink(Protocol):
 
     def publish_clock(self, stamp_ns: int) -> None: ...
 
-    def settle(self, topic: str) -> None:
-        """Flow control: return once the last message on `topic` was delivered and processed."""
+    def ready(self, topic: str) -> None:
+        """Flow control: return once every consumer of `topic` has processed what it was sent."""
+
+    def drain(self) -> None:
+        """Flow control: return once every consumer has processed everything sent."""
 
     def flush(self) -> None:
         """At the end of playback: return once everything published has been delivered."""
@@ -144,6 +147,8 @@ class BagPlayer:
             return
         for item in self._messages(None, first):
             if item.topic in self.latched:
+                if self.options.flow_control:
+                    self.sink.ready(item.topic)
                 self._send(item)
 
     def _play_once(self, first: int, stop: int) -> int:
@@ -157,18 +162,20 @@ class BagPlayer:
             if not self.options.as_fast_as_possible:
                 self._wait_until(wall_origin + (item.stamp_ns - first) / NANOS / self.options.rate,
                                  first, wall_origin)
+            if self.options.flow_control:   # before /clock moves on: it never runs ahead of a busy consumer
+                self.sink.ready(item.topic)
             if item.stamp_ns != self._last_clock:
                 self._last_clock = item.stamp_ns
                 self.sink.publish_clock(item.stamp_ns)
             self._send(item)
             last_sent = item.stamp_ns
+        if self.options.flow_control:   # a loop's clock jumps back, the tail runs on: both after the last message
+            self.sink.drain()
         return last_sent
 
     def _send(self, item: BagMessage) -> None:
         if not self.sink.publish(item.topic, bytes(item.message)):
             return
-        if self.options.flow_control:
-            self.sink.settle(item.topic)
         self.stats.published[item.topic] = self.stats.published.get(item.topic, 0) + 1
 
     def _wait_until(self, due: float, first: int, wall_origin: float) -> None:

@@ -57,7 +57,6 @@ class RosPlayback(Node):
             self.publishers_by_topic[topic] = self.create_publisher(
                 msg_type, topic, _LATCHED_QOS if summary.latched else _STREAM_QOS)
         self.clock_publisher = self.create_publisher(Clock, '/clock', _STREAM_QOS) if clock else None
-        self._in_flight: str | None = None
         self.create_subscription(Header, CONSUMERS_TOPIC, self._on_declaration, CONSUMERS_QOS)
         self.create_subscription(Header, ACK_TOPIC, self._on_ack, ACK_QOS)
         self._executor = SingleThreadedExecutor(context=self.context)
@@ -70,7 +69,7 @@ class RosPlayback(Node):
         self._warn_malformed(message)
 
     def _on_ack(self, message: Header) -> None:
-        self.tracker.acknowledge(message.frame_id, self._in_flight)
+        self.tracker.acknowledge(message.frame_id)
         self._warn_malformed(message)
 
     def _warn_malformed(self, message: Header) -> None:
@@ -105,8 +104,7 @@ class RosPlayback(Node):
         publisher = self.publishers_by_topic.get(topic)
         if publisher is None:
             return False
-        self._in_flight = topic
-        self.tracker.expect(self.tracker.consumers(topic))
+        self.tracker.expect(topic)
         return self._publish(publisher, data)
 
     def _publish(self, publisher: Publisher, message: object) -> bool:
@@ -121,27 +119,37 @@ class RosPlayback(Node):
             return False
         return True
 
-    def settle(self, topic: str) -> None:
-        """Processed by every consumer that declared `topic` (their acknowledgement implies delivery).
+    def ready(self, topic: str) -> None:
+        """Every consumer of `topic` has acknowledged the last message it was sent (or timed out, or left).
 
         DDS delivery acknowledgements (wait_for_all_acked) are not waited for per message: Fast DDS
-        sends them on its heartbeat period (seconds), which would cap replay at a few messages a second.
+        sends them on its heartbeat period (seconds), which would cap replay at a few messages a second;
+        a consumer's acknowledgement comes after processing, which implies delivery.
         """
-        if topic not in self.publishers_by_topic:
+        if topic in self.publishers_by_topic:
+            self._wait(self.tracker.consumers(topic))
+
+    def drain(self) -> None:
+        """Every consumer has acknowledged everything it was sent."""
+        self._wait(None)
+
+    def _wait(self, nodes: set[str] | None) -> None:
+        busy = self.tracker.busy()
+        missing = self.tracker.wait(nodes, self.ack_timeout_s)
+        if not missing:
             return
-        missing = self.tracker.wait(self.ack_timeout_s)
-        if missing:
-            alive = set(self.get_fully_qualified_node_names())
-            gone = missing - alive
-            if gone:
-                self.flow.consumers_gone |= gone
-                self.tracker.forget(gone)
-                self.get_logger().warning(f'consumers left the graph, no longer waited for: {sorted(gone)}')
-            for node in missing & alive:
-                self.flow.ack_timeouts[node] = self.flow.ack_timeouts.get(node, 0) + 1
-                self.get_logger().warning(f'{node} did not acknowledge a {topic} message within '
-                                          f'{self.ack_timeout_s} s; going on', throttle_duration_sec=10.0)
-        self._in_flight = None
+        alive = set(self.get_fully_qualified_node_names())
+        gone = missing - alive
+        if gone:
+            self.flow.consumers_gone |= gone
+            self.tracker.forget(gone)
+            self.get_logger().warning(f'consumers left the graph, no longer waited for: {sorted(gone)}')
+        late = missing & alive
+        for node in sorted(late):
+            self.flow.ack_timeouts[node] = self.flow.ack_timeouts.get(node, 0) + 1
+            self.get_logger().warning(f'{node} did not acknowledge its {busy.get(node, "?")} message within '
+                                      f'{self.ack_timeout_s} s; going on', throttle_duration_sec=10.0)
+        self.tracker.release(late)
 
     def flush(self) -> None:
         """At the end: wait until every reader acknowledged the delivery of everything published.

@@ -21,7 +21,6 @@ class RecordingSink:
         self.events: list[tuple[str, object, float]] = []
         self.wall = wall
         self.stop_after = stop_after
-        self.settled = 0
         self.flushed = 0
 
     def publish(self, topic: str, data: bytes) -> bool:
@@ -31,8 +30,11 @@ class RecordingSink:
     def publish_clock(self, stamp_ns: int) -> None:
         self.events.append(('clock', stamp_ns, self.wall[0]))
 
-    def settle(self, topic: str) -> None:
-        self.settled += 1
+    def ready(self, topic: str) -> None:
+        self.events.append(('ready', topic, self.wall[0]))
+
+    def drain(self) -> None:
+        self.events.append(('drain', None, self.wall[0]))
 
     def flush(self) -> None:
         self.flushed += 1
@@ -78,10 +80,33 @@ def test_fast_mode_sends_everything_in_log_order_with_clock_before_each_new_time
     assert messages == ['/s', '/a'] + ['/a'] * 5 + ['/b'] + ['/a'] * 5
     clocks = [e[1] for e in sink.events if e[0] == 'clock']
     assert clocks == sorted(set(clocks)) and clocks[0] == T0 and len(clocks) == 12
-    assert sink.events[0] == ('clock', T0, 100.0)              # /clock leads the messages stamped with it
+    assert sink.events[:3] == [('ready', '/s', 100.0), ('clock', T0, 100.0), ('msg', '/s', 100.0)]
     assert {e[2] for e in sink.events} == {100.0}              # no pacing at all
-    assert sink.settled == 13 and sink.flushed == 1
+    assert sink.flushed == 1 and sink.events[-1] == ('drain', None, 100.0)
     assert stats.published == {'/s': 1, '/a': 11, '/b': 1} and stats.bag_time_s == pytest.approx(1.0)
+
+
+def test_flow_control_waits_for_the_consumers_of_each_message_before_its_clock(bag):
+    """ready(topic) comes before /clock moves to a message's stamp and before the message itself: a busy
+    consumer never sees the clock run past the stamp of the next message it is owed."""
+    sink, _ = run(bag, PlayOptions(rate=0.0))
+    for k, (kind, value, _) in enumerate(sink.events):
+        if kind == 'msg':
+            previous = [e for e in sink.events[:k] if e[0] != 'clock']
+            assert previous[-1][:2] == ('ready', value)
+        if kind == 'clock':
+            assert sink.events[k - 1][0] == 'ready'
+    assert [e[0] for e in sink.events].count('drain') == 1
+    looped, _ = run(bag, PlayOptions(rate=0.0, loop=True), stop_after=30)
+    # Each pass ends drained: /clock jumps back to the start only once everything sent was processed.
+    clock_at = [(k, e[1]) for k, e in enumerate(looped.events) if e[0] == 'clock']
+    jumps_back = [k for (_, before), (k, value) in zip(clock_at, clock_at[1:]) if value < before]
+    assert len(jumps_back) == 2
+    for k in jumps_back:
+        since_last_message = looped.events[max(i for i in range(k) if looped.events[i][0] == 'msg'):k]
+        assert ('drain', None, 100.0) in since_last_message
+    unpaced = run(bag, PlayOptions(rate=2.0, flow_control=False))[0]
+    assert not {'ready', 'drain'} & {e[0] for e in unpaced.events}
 
 
 def test_paced_mode_sends_each_message_at_its_scaled_time_with_clock_in_between(bag):
@@ -122,21 +147,28 @@ def test_bad_options_and_windows_are_refused(bag):
     assert play_window(T0, T0 + 1_000, PlayOptions()) == (T0, T0 + 1_001)
 
 
-def test_ack_tracker_waits_for_expected_consumers_only():
+def test_ack_tracker_keeps_one_message_in_flight_per_consumer():
     tracker = AckTracker()
     tracker.declare('/map|/savvy/bearings')
     tracker.declare('/qa|/savvy/bearings')
+    tracker.declare('/vision|/camera/image_raw')
     tracker.declare('garbage')
     assert tracker.malformed == 1 and tracker.consumers('/savvy/bearings') == {'/map', '/qa'}
-    tracker.expect(tracker.consumers('/savvy/bearings'))
-    tracker.acknowledge('/map|/savvy/bearings', '/savvy/bearings')
-    tracker.acknowledge('/qa|/tf', '/savvy/bearings')           # another topic's ack does not count
-    assert tracker.wait(0.01) == {'/qa'}
-    threading.Timer(0.05, tracker.acknowledge, ('/qa|/savvy/bearings', '/savvy/bearings')).start()
-    assert tracker.wait(5.0) == set()
-    tracker.expect({'/map', '/qa'})
+    assert tracker.expect('/savvy/bearings') == {'/map', '/qa'}
+    assert tracker.expect('/camera/image_raw') == {'/vision'}    # another node's input goes out meanwhile
+    assert tracker.busy() == {'/map': '/savvy/bearings', '/qa': '/savvy/bearings', '/vision': '/camera/image_raw'}
+    tracker.acknowledge('/map|/savvy/bearings')
+    tracker.acknowledge('/qa|/tf')                               # another topic's ack does not count
+    assert tracker.wait(tracker.consumers('/savvy/bearings'), 0.01) == {'/qa'}
+    assert tracker.wait({'/map'}, 0.01) == set()                 # only the nodes asked about are waited for
+    threading.Timer(0.05, tracker.acknowledge, ('/qa|/savvy/bearings',)).start()
+    assert tracker.wait(tracker.consumers('/savvy/bearings'), 5.0) == set()
+    assert tracker.wait(None, 0.01) == {'/vision'}               # None: everything sent
+    tracker.release({'/vision'})                                 # timed out: no longer waited for
+    assert tracker.wait(None, 0.01) == set() and tracker.busy() == {}
+    tracker.expect('/savvy/bearings')
     tracker.forget({'/qa'})
-    assert tracker.consumers('/savvy/bearings') == {'/map'} and tracker.wait(0.01) == {'/map'}
+    assert tracker.consumers('/savvy/bearings') == {'/map'} and tracker.wait(None, 0.01) == {'/map'}
     with pytest.raises(AckFormatError, match='not "<node>'):
         parse_ack_key('/map/savvy/bearings')
 
