@@ -25,6 +25,7 @@ from savvy_ros.vision.detector import (DetectorConfig, DetectorUnavailableError,
                                       parse_class_thresholds)
 from savvy_ros.ros.drop_counter import DropCounter
 from savvy_ros.vision.image_encoding import ImageDataError, UnsupportedEncodingError
+from savvy_ros.vision.frame_rate import FrameRateLimiter
 from savvy_ros.vision.pipeline import FrameError, build_pipeline
 from savvy_ros.vision.stamp_sync import MatchedFrame, StampSynchronizer
 from savvy_ros.vision.tracker import ObjectTracker
@@ -62,6 +63,8 @@ PARAMETERS = [
     ParameterSpec('use_depth', False, 'Subscribe to the depth image and use it for range when it matches the image'),
     ParameterSpec('sync_tolerance', 0.002, 'Image, CameraInfo and depth stamps closer than this match [s]'),
     ParameterSpec('sync_queue_size', 5, 'Images waiting for their CameraInfo / depth [frames]'),
+    ParameterSpec('max_frame_rate', 0.0, 'Frames looked at per second of capture time, chosen by stamp (the same '
+                  'frames live and in every replay); the rest are skipped and counted [Hz]; 0 = every frame'),
     ParameterSpec('track_max_age', 1.0, 'A track unseen for this long is removed [s]'),
     ParameterSpec('track_min_iou', 0.0, 'Box overlap needed to continue a track [0..1]'),
     ParameterSpec('track_motion_sigma', 1.5, 'Object speed allowed by the 3D association gate [m/s]'),
@@ -101,6 +104,7 @@ class VisionNode(Node):
             raise FileNotFoundError(str(exc)) from exc  # run_node reports it in one line
         self.stats = StreamStats()
         self.drops = DropCounter(self.get_logger().warning, counts=self.stats.dropped)
+        self.frame_rate = FrameRateLimiter(p['max_frame_rate'])
         self.sync = StampSynchronizer(p['sync_tolerance'], p['sync_queue_size'], p['use_depth'], self.drops.drop)
         self.objects_pub = self.create_publisher(ObjectObservationArray, '/savvy/objects', 10)
         self.debug_pub = (self.create_publisher(Image, '/savvy/objects/debug_image', qos_profile_sensor_data)
@@ -132,6 +136,8 @@ class VisionNode(Node):
             self._process_frame(frame)
 
     def _process_frame(self, frame: MatchedFrame) -> None:
+        if not self.frame_rate.take(frame.stamp):
+            return
         started = time.perf_counter()
         image = frame.image
         if not image.header.frame_id:
@@ -167,6 +173,8 @@ class VisionNode(Node):
     def _publish_diagnostics(self) -> None:
         level, message, values = self.stats.report(time.monotonic())
         values['detector'] = self.params['detector']
+        if self.frame_rate.max_rate > 0.0:
+            values['frames skipped (max_frame_rate)'] = str(self.frame_rate.skipped)
         crops = zoomed_crops(self.pipeline.detector)
         if crops is not None:
             values['zoomed crops'] = str(crops)

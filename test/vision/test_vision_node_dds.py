@@ -205,3 +205,32 @@ def test_diagnostics_report_frames_objects_drops_and_zoomed_looks(vision):
     assert values['detector'] == 'coco' and int(values['objects']) >= 1
     assert values['dropped image without frame_id'] == '1'
     assert int(values['zoomed crops']) >= 0 and float(values['latency median [ms]']) > 0
+
+
+def test_max_frame_rate_takes_frames_by_stamp_and_reports_the_skipped(vision):
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    from savvy_ros.msg import ObjectObservationArray
+    from savvy_ros.ros.time_conversion import stamp_to_seconds
+
+    make, executor, listener = vision
+    node = make(max_frame_rate=5.0, diagnostics_period=0.2, classes='person')
+    add_test_publishers(listener)
+    objects = collect(listener, ObjectObservationArray, '/savvy/objects')
+    arrays = collect(listener, DiagnosticArray, '/diagnostics')
+    assert spin_until(executor, lambda: listener.test_image_pub.get_subscription_count() > 0, timeout=10)
+    scene = background()
+    paste(scene, 'person', (40, 150), 220)
+    for k in range(6):   # 10 fps of capture time, sent one at a time (sensor-data QoS keeps 5)
+        publish_frame(listener, scene, 20.0 + 0.1 * k)
+        spin_until(executor, lambda: False, timeout=0.2)
+    assert spin_until(executor, lambda: len(objects) >= 3, timeout=20), dict(node.drops.counts)
+    spin_until(executor, lambda: False, timeout=0.5)
+    assert [round(stamp_to_seconds(a.header.stamp), 3) for a in objects] == [20.0, 20.2, 20.4]
+    assert not node.drops.counts   # skipped by choice, not dropped
+
+    def skipped() -> list[str]:
+        return [v.value for a in arrays for s in a.status if s.name == f'{node.get_name()}: objects'
+                for v in s.values if v.key == 'frames skipped (max_frame_rate)']
+
+    assert spin_until(executor, lambda: '3' in skipped(), timeout=5), skipped()
