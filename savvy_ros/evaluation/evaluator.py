@@ -200,7 +200,8 @@ def write_map_summary(path: Path, view) -> None:
         'objects': [{'id': o.id, 'label': o.label, 'aliases': o.aliases, 'static': o.is_static,
                      'sound_source': o.is_sound_source, 'position': xyz(o.position),
                      'modalities': sorted(o.modalities), 'observations': o.observation_count} for o in view.objects],
-        'events': [{'id': e.id, 'kind': e.kind, 'start': e.start, 'end': e.end, 'text': e.text, 'labels': e.labels,
+        'events': [{'id': e.id, 'kind': e.kind, 'start': e.start, 'end': e.end, 'text': e.text,
+                    'alternatives': e.alternatives, 'labels': e.labels,
                     'object_id': e.object_id, 'link_score': e.link_score, 'source_position': xyz(e.source_position)}
                    for e in view.events]}, indent=1) + '\n')
 

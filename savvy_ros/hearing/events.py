@@ -26,9 +26,10 @@ class HearingEvent:
     scores: list[float] = field(default_factory=list)  # [0, 1] one per label
     confidence: float = 0.0       # [0, 1]
     bearing: BearingSummary | None = None
+    alternatives: list[str] = field(default_factory=list)   # speech: next-best distinct transcripts, best first
 
     def to_json_dict(self, origin: float = 0.0) -> dict:
         """The CLI's JSON form; times in seconds after `origin`."""
         labels = [[label, round(score, 3)] for label, score in zip(self.labels, self.scores)]
         return {'kind': self.kind, 'start': round(self.start - origin, 3), 'end': round(self.end - origin, 3),
-                'text': self.text, 'labels': labels}
+                'text': self.text, 'alternatives': list(self.alternatives), 'labels': labels}

@@ -96,6 +96,7 @@ class HearingPipeline:
             lo = max(span.start_sample - context - self._audio0, 0)
             transcript = self.models.transcriber(self._audio[lo:max(span.end_sample + context - self._audio0, lo)])
             event.text, event.confidence = transcript.text, transcript.confidence
+            event.alternatives = list(transcript.alternatives)
         return event
 
     def _trim_audio(self) -> None:

@@ -50,6 +50,7 @@ class MapEventView:
     bearing_origin: np.ndarray | None = None     # (3,) [m] world-frame array centre while it was heard
     bearing_direction: np.ndarray | None = None  # (3,) world-frame unit vector towards it, None = no bearing
     bearing_spread: float = 0.0                  # [rad] circular spread of that bearing
+    alternatives: list[str] = field(default_factory=list)   # speech: next-best transcripts, best first
 
 
 def wrap_angle(angle: np.ndarray | float) -> np.ndarray | float:

@@ -1,7 +1,7 @@
 """World-frame inputs of the map model (the node moves every egocentric input with TF first)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,6 +49,7 @@ class HeardEvent:
     origin: np.ndarray | None = None     # (3,) world-frame array centre during the event
     direction: np.ndarray | None = None  # (3,) world-frame unit bearing, None when unknown
     spread: float = 0.0                  # [rad] circular spread of that bearing
+    alternatives: list[str] = field(default_factory=list)   # speech: next-best transcripts, best first
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ PARAMETERS = [
                   '-1 = channel average'),
     ParameterSpec('asr_enabled', True, 'Transcribe speech segments with Whisper tiny.en'),
     ParameterSpec('asr_beam_size', 5, 'Whisper beam width (1 = greedy, faster) [count]'),
+    ParameterSpec('asr_alternatives', 2, 'Next-best distinct transcripts kept per speech segment (AudioEvent.'
+                  'alternatives, n-best; the QA matches topics against them too) [count]; 0 = the best only'),
     ParameterSpec('num_threads', 1, 'CPU threads per model, and of the BLAS / OpenMP pools [count]; 0 = the '
                   'libraries\' default (every core)'),
     ParameterSpec('vad_model_path', '', "silero VAD ONNX file; '' = the one in the silero-vad package"),
@@ -65,8 +67,8 @@ PARAMETERS = [
 def event_to_msg(event: HearingEvent, event_id: int) -> AudioEvent:
     msg = AudioEvent(id=event_id, kind=AudioEvent.KIND_SPEECH if event.kind == SPEECH else AudioEvent.KIND_SOUND,
                      start=seconds_to_stamp(event.start), end=seconds_to_stamp(max(event.end, event.start)),
-                     text=event.text, labels=list(event.labels), scores=[float(s) for s in event.scores],
-                     confidence=float(event.confidence))
+                     text=event.text, alternatives=list(event.alternatives), labels=list(event.labels),
+                     scores=[float(s) for s in event.scores], confidence=float(event.confidence))
     if event.bearing is not None:
         msg.has_bearing = True
         msg.bearing_frame_id = event.bearing.frame_id
@@ -83,7 +85,8 @@ class HearingNode(Node):
         self.process_threads = thread_count(p['num_threads'], 'num_threads')
         paths = ModelPaths(p['vad_model_path'], p['asr_model_path'], p['yamnet_model_path'],
                            p['yamnet_class_map_path'])
-        models = load_models(paths, asr=p['asr_enabled'], threads=p['num_threads'], beam_size=p['asr_beam_size'])
+        models = load_models(paths, asr=p['asr_enabled'], threads=p['num_threads'], beam_size=p['asr_beam_size'],
+                             alternatives=p['asr_alternatives'])
         config = PipelineConfig(
             speech=SegmenterConfig(threshold=p['speech_threshold'], neg_threshold=p['speech_end_threshold'],
                                    min_speech=p['speech_min_duration'], min_silence=p['speech_min_silence'],

@@ -1,7 +1,7 @@
 """Ground a parsed question in the map: which time window, which map objects.
 
-Events: a quoted speech topic is matched to speech transcripts (by meaning, and by words that sound
-alike, as misheard words do), a sound phrase to the sound tags of sound events (and to the label
+Events: a quoted speech topic is matched to speech transcripts and their n-best alternatives (by
+meaning, and by words that sound alike, as misheard words do), a sound phrase to the sound tags of sound events (and to the label
 of the object the event is linked to) or, more weakly, to where it was heard from: an event not
 linked to anything whose heard bearing points at an object the phrase names (a "knocking door" the
 tagger called music, heard from the door). An event the map linked to another object than the one
@@ -79,8 +79,8 @@ class GroundedObject:
 
 
 def _event_texts(event: MapEventView, view: MapView) -> list[str]:
-    if event.kind == 'speech':
-        return [event.text] if event.text.strip() else []
+    if event.kind == 'speech':   # the transcript and the recogniser's next-best ones: a misheard word is often right in one
+        return [t for t in [event.text, *event.alternatives] if t.strip()] if event.text.strip() else []
     texts = [label for label in event.labels if label]
     if texts:
         texts.append(', '.join(texts[:3]))

@@ -77,7 +77,7 @@ def event_to_heard(event, world_T_array: Transform | None) -> HeardEvent:
     spread = float(event.azimuth_spread) if math.isfinite(event.azimuth_spread) else 0.0
     return HeardEvent(event.id, EVENT_KINDS.get(event.kind, 'unknown'), stamp_to_seconds(event.start),
                       stamp_to_seconds(event.end), event.text, list(event.labels),
-                      [float(s) for s in event.scores], origin, direction, spread)
+                      [float(s) for s in event.scores], origin, direction, spread, list(event.alternatives))
 
 
 def keyframe_to_candidate(obj, keyframe, world_T_body: Transform) -> SnapshotCandidate | None:
@@ -117,8 +117,8 @@ def object_to_msg(obj: MapObjectView) -> MapObject:
 def event_to_msg(event: MapEventView) -> MapEvent:
     kind = AudioEvent.KIND_SPEECH if event.kind == 'speech' else AudioEvent.KIND_SOUND
     heard = AudioEvent(id=event.id, kind=kind, start=_stamp(event.start), end=_stamp(event.end),
-                       text=event.text, labels=list(event.labels), scores=[float(s) for s in event.scores],
-                       confidence=float(max(event.scores, default=0.0)))
+                       text=event.text, alternatives=list(event.alternatives), labels=list(event.labels),
+                       scores=[float(s) for s in event.scores], confidence=float(max(event.scores, default=0.0)))
     msg = MapEvent(event=heard, object_id=event.object_id, link_score=float(event.link_score),
                    has_source_position=event.source_position is not None)
     if event.source_position is not None:
@@ -175,7 +175,8 @@ def event_from_msg(msg: MapEvent) -> MapEventView:
                         bearing_origin=point_array(msg.bearing_origin) if msg.has_bearing else None,
                         bearing_direction=np.array([msg.bearing_direction.x, msg.bearing_direction.y,
                                                     msg.bearing_direction.z]) if msg.has_bearing else None,
-                        bearing_spread=float(msg.bearing_spread) if msg.has_bearing else 0.0)
+                        bearing_spread=float(msg.bearing_spread) if msg.has_bearing else 0.0,
+                        alternatives=list(e.alternatives))
 
 
 def global_map_to_view(msg: GlobalMap, max_extrapolation: float = 2.0) -> MapView:

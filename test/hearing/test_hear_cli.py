@@ -21,7 +21,11 @@ def test_hear_prints_one_json_object_per_event(scene_wav, capsys):
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r['kind'] for r in records] == ['speech', 'sound']
     said, heard = records
-    assert set(said) == {'kind', 'start', 'end', 'text', 'labels'}
+    assert set(said) == {'kind', 'start', 'end', 'text', 'alternatives', 'labels'}
+    # n-best: other readings than the transcript itself, each distinct in its words
+    words = [' '.join(t.lower().replace(',', ' ').replace('.', ' ').split()) for t in [said['text'], *said['alternatives']]]
+    assert len(said['alternatives']) <= 2 and len(set(words)) == len(words)
+    assert heard['alternatives'] == []
     assert abs(said['start'] - speech.start) < 0.3 and abs(said['end'] - speech.end) < 0.3
     assert 'living room' in said['text'].lower() and said['labels'][0][0] == 'Speech'
     assert abs(heard['start'] - sound.start) < 0.3 and heard['text'] == ''

@@ -26,6 +26,7 @@ def view() -> MapView:
     knock = MapEventView(id=7, kind='sound', start=11.0, end=11.5, text='', labels=['Knock', 'Door'],
                          scores=[0.75, 0.5], object_id=1, link_score=0.875, source_position=np.array([3.0, 1.0, 1.0]))
     talk = MapEventView(id=8, kind='speech', start=14.0, end=16.0, text='offering a drink', labels=['Speech'],
+                        alternatives=['offering a trink', 'often a drink'],
                         scores=[0.875], object_id=0, link_score=0.0, source_position=None,
                         bearing_origin=np.array([1.0, 2.0, 1.5]), bearing_direction=np.array([0.6, 0.8, 0.0]),
                         bearing_spread=0.125)

@@ -22,7 +22,8 @@ def test_round_trip_keeps_every_field(view):
         np.testing.assert_allclose(b.trajectory_positions.reshape(-1, 3), a.trajectory_positions.reshape(-1, 3))
         assert abs(b.first_seen - a.first_seen) < 1e-9 and abs(b.last_seen - a.last_seen) < 1e-9
     for a, b in zip(view.events, back.events):
-        assert (a.id, a.kind, a.text, a.labels, a.object_id) == (b.id, b.kind, b.text, b.labels, b.object_id)
+        assert (a.id, a.kind, a.text, a.alternatives, a.labels, a.object_id) == \
+               (b.id, b.kind, b.text, b.alternatives, b.labels, b.object_id)
         np.testing.assert_allclose(b.scores, a.scores)
         assert abs(b.link_score - a.link_score) < 1e-6
         assert (a.source_position is None) == (b.source_position is None)
@@ -87,7 +88,9 @@ def test_inputs_move_into_the_world_frame():
     heard = event_to_heard(event, turned)
     np.testing.assert_allclose(heard.direction, [-1.0, 0.0, 0.0], atol=1e-12)
     assert (heard.kind, heard.start, heard.end, heard.spread) == ('sound', 1.0, 2.0, pytest.approx(0.1))
-    assert event_to_heard(event, None).direction is None
+    assert event_to_heard(event, None).direction is None and heard.alternatives == []
+    event.kind, event.text, event.alternatives = AudioEvent.KIND_SPEECH, 'before lunch', ['before launch']
+    assert (event_to_heard(event, None).text, event_to_heard(event, None).alternatives) == ('before lunch', ['before launch'])
 
     obj = SnapshotObject(role=SnapshotObject.ROLE_SOUNDING, description='the dog', is_static=SnapshotObject.STATIC_NO)
     keyframe = SnapshotKeyframe(stamp=seconds_to_stamp(1.5), distance=2.0, azimuth=math.pi / 2)  # to the left

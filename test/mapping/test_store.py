@@ -20,7 +20,7 @@ def busy_model() -> GlobalMapModel:
         see(model, t, ['cup', 'person'], np.vstack([[1.0, -1.0, 0.8], person]) + rng.normal(0, 0.05, (2, 3)))
         hear(model, t, walk(t), [-1.0, -3.0, 1.6])
         model.add_body_pose(t, walk(t), 0.1 * t)
-    model.ingest_event(HeardEvent(4, 'speech', 2.0, 3.0, 'hello there', ['Speech'], [0.9]))
+    model.ingest_event(HeardEvent(4, 'speech', 2.0, 3.0, 'hello there', ['Speech'], [0.9], alternatives=['hello dare']))
     return model
 
 
@@ -30,7 +30,8 @@ def assert_same_views(a, b) -> None:
     for x, y in zip(a.objects, b.objects):
         np.testing.assert_allclose(y.position, x.position, atol=1e-9)
         np.testing.assert_allclose(y.trajectory_positions, x.trajectory_positions, atol=1e-9)
-    assert [(e.id, e.object_id, e.text) for e in a.events] == [(e.id, e.object_id, e.text) for e in b.events]
+    assert [(e.id, e.object_id, e.text, e.alternatives) for e in a.events] == \
+           [(e.id, e.object_id, e.text, e.alternatives) for e in b.events]
     np.testing.assert_array_equal(a.body_times, b.body_times)
     np.testing.assert_array_equal(a.body_yaws, b.body_yaws)
 
@@ -73,3 +74,14 @@ def test_an_empty_store_loads_nothing_and_a_corrupt_one_is_named(tmp_path):
     bad.write_bytes(b'this is not sqlite' * 100)
     with pytest.raises(MapStoreError, match='bad.db'):
         MapStore(bad)
+
+
+def test_an_event_saved_before_n_best_transcripts_loads_without_alternatives():
+    import json
+
+    from savvy_ros.mapping.store import event_from_json
+    old = {'id': 3, 'kind': 'speech', 'start': 1.0, 'end': 2.0, 'text': 'hello', 'labels': ['Speech'], 'scores': [0.9],
+           'origin': None, 'direction': None, 'spread': 0.0, 'object_id': 0, 'link_score': 0.0,
+           'source_position': None, 'final': True}
+    record = event_from_json(json.dumps(old))
+    assert (record.event.text, record.event.alternatives, record.final) == ('hello', [], True)

@@ -40,3 +40,21 @@ def test_a_misheard_transcript_wins_over_an_unrelated_one(phrase_matcher):
     top = ground_event(EventAnchor('speech', 'inviting someone to lunch'), view, phrase_matcher)
     assert top.event is exact and 0.0 < top.score <= 1.0
     assert np.isfinite(top.score)
+
+
+def test_a_word_only_the_next_best_transcript_kept_grounds_the_topic(phrase_matcher):
+    # Seen on the synthetic bench (b02): Whisper's best reading of "Great, send it to me before lunch."
+    # was "trade and it will be on launch."; its second, "... written on lunch.", kept the word.
+    view = example_view()
+    lunch = MapEventView(31, 'speech', 5.5, 7.8, 'trade and it will be on launch.', ['Speech'], [0.9], 4, 0.8, None,
+                         alternatives=['trade and it can be written on lunch.', 'trade and it will be on learnge.'])
+    thursday = MapEventView(32, 'speech', 20.0, 22.8, 'Tell them we can beat on Thursday afternoon.', ['Speech'],
+                            [0.9], 4, 0.8, None, alternatives=['Tell them we can meet on Thursday afternoon.'])
+    anchor = EventAnchor('speech', 'requesting the report before lunch')
+    grounded = ground_event(anchor, dataclasses.replace(view, events=[lunch, thursday]), phrase_matcher,
+                            best_guess=True)
+    assert grounded.event is lunch and grounded.description == 'speech "trade and it will be on launch."'
+    # Without the n-best list the best readings alone point elsewhere.
+    best_only = [dataclasses.replace(e, alternatives=[]) for e in (lunch, thursday)]
+    assert ground_event(anchor, dataclasses.replace(view, events=best_only), phrase_matcher,
+                        best_guess=True).event.id == thursday.id

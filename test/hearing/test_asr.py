@@ -1,0 +1,78 @@
+"""Whisper transcripts with n-best alternatives: the best one is what faster-whisper's transcribe() gives."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from savvy_ros.hearing.asr import Transcript, WhisperTranscriber
+from savvy_ros.hearing.model_files import whisper_model_dir
+from savvy_ros.hearing.resample import MODEL_RATE
+from savvy_ros.hearing.synthetic import espeak, espeak_available
+
+pytestmark = pytest.mark.skipif(not espeak_available(), reason='espeak-ng is not installed')
+
+
+@pytest.fixture(scope='module')
+def transcribers():
+    return (WhisperTranscriber(whisper_model_dir(), alternatives=2),
+            WhisperTranscriber(whisper_model_dir(), alternatives=0))
+
+
+def noisy_sentence(text: str, snr_db: float, seed: int) -> np.ndarray:
+    """Speech in white noise: hard enough for tiny.en that its beam holds different readings."""
+    rng = np.random.default_rng(seed)
+    speech = espeak(text, MODEL_RATE)
+    clip = np.zeros(len(speech) + MODEL_RATE // 2)
+    clip[MODEL_RATE // 4:MODEL_RATE // 4 + len(speech)] = speech
+    noise = rng.standard_normal(len(clip)) * np.sqrt(np.mean(speech ** 2) / 10 ** (snr_db / 10))
+    return (clip + noise).astype(np.float32)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+@pytest.mark.parametrize('text, snr_db, seed', [
+    ('Great, send it to me before lunch.', 0.0, 1),
+    ('The water is boiling, time to make the pasta.', -3.0, 2),
+    ('Could you open the door for him, please?', 20.0, 3),
+])
+def test_the_best_transcript_is_transcribes_and_the_alternatives_are_other_readings(transcribers, text, snr_db, seed):
+    n_best, best_only = transcribers
+    clip = noisy_sentence(text, snr_db, seed)
+    heard = n_best(clip)
+    assert (heard.text, round(heard.confidence, 6)) == (best_only(clip).text, round(best_only(clip).confidence, 6))
+    assert best_only(clip).alternatives == ()
+    assert len(heard.alternatives) <= 2
+    readings = [tuple(words(t)) for t in [heard.text, *heard.alternatives]]
+    assert len(set(readings)) == len(readings) and all(readings)   # distinct in their words, none empty
+    assert n_best(clip) == heard                                   # the same audio, the same list
+
+
+def test_noisy_speech_keeps_readings_the_best_one_lost(transcribers):
+    n_best, _ = transcribers
+    heard = n_best(noisy_sentence('Great, send it to me before lunch.', 0.0, 1))
+    assert heard.alternatives   # a hard clip: the beam holds more than one reading
+    assert set(words(' '.join(heard.alternatives))) - set(words(heard.text))
+
+
+def test_no_speech_is_an_empty_transcript(transcribers):
+    n_best, _ = transcribers
+    silence = (1e-4 * np.random.default_rng(0).standard_normal(2 * MODEL_RATE)).astype(np.float32)
+    assert n_best(silence) == Transcript('', 0.0)
+
+
+def test_a_segment_longer_than_whispers_window_gets_the_best_transcript_only(transcribers):
+    n_best, best_only = transcribers
+    speech = espeak('Please close the window in the living room.', MODEL_RATE)
+    clip = np.zeros(31 * MODEL_RATE, np.float32)
+    clip[MODEL_RATE:MODEL_RATE + len(speech)] = speech
+    heard = n_best(clip)
+    assert 'living room' in heard.text.lower() and heard.alternatives == () and heard == best_only(clip)
+
+
+def test_a_negative_count_of_alternatives_is_refused():
+    with pytest.raises(ValueError, match='alternatives'):
+        WhisperTranscriber(whisper_model_dir(), alternatives=-1)
