@@ -229,7 +229,11 @@ def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
 
     names = [n for n in index.names if usable(n)]
     if not names:
-        raise UnknownObjectError(f'no object in the map to match "{ref.text}" (the map holds no objects yet)')
+        if not view.objects:
+            raise UnknownObjectError(f'no object in the map to match "{ref.text}" (the map holds no objects yet)')
+        used = ', '.join(f'"{o.label}" (object {o.id})' for o in view.objects if o.id in exclude)
+        raise UnknownObjectError(f'no object in the map to match "{ref.text}": the only ones mapped, {used}, '
+                                 f'already stand for other objects of the question')
     wanted = ref.text.strip().casefold()
     if wanted in names:
         score, name = 1.0, wanted

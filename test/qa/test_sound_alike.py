@@ -58,3 +58,4 @@ def test_a_word_only_the_next_best_transcript_kept_grounds_the_topic(phrase_matc
     best_only = [dataclasses.replace(e, alternatives=[]) for e in (lunch, thursday)]
     assert ground_event(anchor, dataclasses.replace(view, events=best_only), phrase_matcher,
                         best_guess=True).event.id == thursday.id
+
