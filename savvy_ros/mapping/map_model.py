@@ -322,7 +322,8 @@ class GlobalMapModel:
         cfg = self.config
         views = self._object_views()
         lookup = MapView(self.frame_id, self.newest, views, [], max_extrapolation=cfg.max_extrapolation)
-        for keep, drop in find_duplicates(lookup, cfg):
+        seen = {v.id: self.objects[v.id].point_arrays()[0] for v in views if v.is_static}
+        for keep, drop in find_duplicates(lookup, cfg, seen):
             self._merge(self.objects[keep], self.objects[drop])
         # A 'static' object whose points all lie on a same-label walker's track is made of that
         # walker's detections (taken while its track was lost or its prediction off).

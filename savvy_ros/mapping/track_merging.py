@@ -4,6 +4,7 @@ got a wrong range), and audio-only sources whose bearings point at a seen object
 making the sound)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,19 +17,25 @@ MAX_GAP = 5.0          # [s] a track lost longer than this is not continued by a
 MATCH_FRACTION = 0.6   # of the switches between the tracks that must be walkable
 
 
-def _samples(obj: MapObjectView) -> tuple[np.ndarray, np.ndarray]:
+def _samples(obj: MapObjectView, seen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A moving object's trajectory; a static one at its position, at the times it was seen (`seen`)
+    or, without them, at its last sighting."""
     if obj.trajectory_times.shape[0]:
         return obj.trajectory_times, obj.trajectory_positions
-    return np.array([obj.last_seen]), np.asarray(obj.position).reshape(1, 3)
+    times = np.array([obj.last_seen]) if seen is None or not len(seen) else np.unique(np.asarray(seen, np.float64))
+    return times, np.repeat(np.asarray(obj.position, np.float64).reshape(1, 3), times.shape[0], axis=0)
 
 
-def _same_track(a: MapObjectView, b: MapObjectView, config: MapConfig) -> bool:
+def _same_track(a: MapObjectView, b: MapObjectView, config: MapConfig,
+                seen: Mapping[int, np.ndarray] | None = None) -> bool:
     """Walk both tracks' samples in time order: wherever the next sample comes from the other
     track, the step must be walkable (gate + walking speed x time between them). Interleaved
     tracks of one object and a track that continues a lost one pass; two objects side by side
-    fail at every switch."""
-    ta, pa = _samples(a)
-    tb, pb = _samples(b)
+    fail at every switch. A static object takes part with every time it was seen: one person
+    standing still while another walks is seen between the walker's samples, far from them."""
+    seen = seen or {}
+    ta, pa = _samples(a, seen.get(a.id))
+    tb, pb = _samples(b, seen.get(b.id))
     times = np.concatenate([ta, tb])
     order = np.argsort(times, kind='stable')
     source = np.concatenate([np.zeros(ta.shape[0], bool), np.ones(tb.shape[0], bool)])[order]
@@ -43,8 +50,11 @@ def _same_track(a: MapObjectView, b: MapObjectView, config: MapConfig) -> bool:
     return float(np.mean(walkable)) >= MATCH_FRACTION
 
 
-def find_duplicates(view: MapView, config: MapConfig) -> list[tuple[int, int]]:
-    """(keep, drop) pairs of same-label objects; the better-supported one is kept."""
+def find_duplicates(view: MapView, config: MapConfig,
+                    seen: Mapping[int, np.ndarray] | None = None) -> list[tuple[int, int]]:
+    """(keep, drop) pairs of same-label objects; the better-supported one is kept. `seen`: object id ->
+    the times its observations were taken (static objects; without them a static one counts as seen
+    only at its last sighting)."""
     by_label: dict[str, list[MapObjectView]] = {}
     for obj in view.objects:
         if 'vision' in obj.modalities:
@@ -61,7 +71,7 @@ def find_duplicates(view: MapView, config: MapConfig) -> list[tuple[int, int]]:
                 if keep.is_static and other.is_static:
                     same = np.linalg.norm(keep.position - other.position) < 0.5 * config.association_gate
                 else:
-                    same = _same_track(keep, other, config)
+                    same = _same_track(keep, other, config, seen)
                 if same:
                     pairs.append((keep.id, other.id))
                     dropped.add(other.id)

@@ -29,6 +29,27 @@ def test_two_people_walking_side_by_side_stay_apart():
     assert find_duplicates(view, MapConfig()) == []
 
 
+def test_a_person_standing_still_while_another_walks_is_not_the_walker_picked_up_again():
+    # Seen on the synthetic bench (b10): a walker's track ends at 24 s, 4.8 m from a friend standing
+    # still, who was seen on and off from 0 s to 28 s. Counted only at his last sighting (28 s) he looked
+    # like the walker's track going on (5 m in 4 s is a walk), and the two became one moving person.
+    t = np.arange(2.0, 24.0, 0.1)
+    path = np.column_stack([9.0 - 0.35 * (t - 2.0), np.full_like(t, 8.0), np.full_like(t, 1.7)])   # ends at (1.3, 8)
+    walker = MapObjectView(1, 'person', [], False, False, path[-1], np.eye(3) * 0.01, t, path, 2.0, float(t[-1]),
+                           frozenset({'vision'}), 150)
+    seen = np.concatenate([np.arange(0.0, 2.0, 0.1), np.arange(9.0, 11.0, 0.1), np.arange(27.0, 28.05, 0.1)])
+    friend = MapObjectView(2, 'person', [], True, False, np.array([5.0, 4.5, 1.7]), np.eye(3) * 0.01, np.zeros(0),
+                           np.zeros((0, 3)), 0.0, 28.0, frozenset({'vision'}), 40)
+    view = MapView('map', 28.0, [walker, friend], [])
+    assert find_duplicates(view, MapConfig(), {2: seen}) == []
+    assert find_duplicates(view, MapConfig()) == [(1, 2)]   # what happened without the sighting times
+    # Where the walker stood still and was taken for a static object meanwhile, the two are still one.
+    stop = MapObjectView(3, 'person', [], True, False, path[-1] + [0.1, 0.0, 0.0], np.eye(3) * 0.01,
+                         np.zeros(0), np.zeros((0, 3)), 24.2, 26.0, frozenset({'vision'}), 12)
+    view = MapView('map', 26.0, [walker, stop], [])
+    assert find_duplicates(view, MapConfig(), {3: np.arange(24.2, 26.0, 0.2)}) == [(1, 3)]
+
+
 def test_bearings_and_points_explained_by_a_track():
     walker = track(1, np.arange(0.0, 10.0, 0.2), 2.0)
     times = np.arange(0.5, 9.5, 0.5)
