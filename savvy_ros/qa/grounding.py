@@ -48,6 +48,9 @@ MIN_HEARD_FROM_FIT = 0.5                 # an unlinked event's named object coun
 # A transcript gains this times the share of the topic's words it has as sound-alikes ("before lunch"
 # in "it will be on launch"): misheard words keep their sound, rarely their meaning.
 SOUND_ALIKE_WEIGHT = 0.3
+# A transcript's n-best alternatives keep this share of their match: a word only the next-best reading
+# has is evidence, but the beam adds readings, and with them chance matches (a short "I'm ready!").
+ALTERNATIVE_WEIGHT = 0.7
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,12 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
     # One similarity call over every candidate text (the matcher batches and caches them).
     texts = list(dict.fromkeys(t for e in candidates for t in index.event_texts[e.id]))
     score_of = dict(zip(texts, matcher.similarity(anchor.phrase, texts))) if texts else {}
-    scored = [(max(float(score_of[t]) for t in index.event_texts[e.id]), e) for e in candidates]
-    if anchor.kind == 'speech':
-        scored = [(min(1.0, score + SOUND_ALIKE_WEIGHT * max(sound_alike_share(anchor.phrase, t)
-                                                              for t in index.event_texts[e.id])), e)
-                  for score, e in scored]
+    if anchor.kind == 'speech':   # the transcript first, then its alternatives (which count for less)
+        scored = [(max((1.0 if k == 0 else ALTERNATIVE_WEIGHT) *
+                       min(1.0, float(score_of[t]) + SOUND_ALIKE_WEIGHT * sound_alike_share(anchor.phrase, t))
+                       for k, t in enumerate(index.event_texts[e.id])), e) for e in candidates]
+    else:
+        scored = [(max(float(score_of[t]) for t in index.event_texts[e.id]), e) for e in candidates]
     if anchor.kind == 'sound':   # AudioSet tags rarely share words or embeddings with how people say it
         makers = _named_objects(anchor.phrase, index)
         fits = {e.id: heard_from(e, makers, view) for _, e in scored}
