@@ -48,6 +48,9 @@ class RunConfig:
 # [s] A consumer this slow is still working (Whisper on a loaded CPU takes seconds per segment);
 # only a node that left the graph is stopped being waited for sooner.
 ACK_TIMEOUT_S = 60.0
+# Every node of the graph queues at least 10 inputs (the vision node reliably in replay): two in flight
+# keep the next one waiting in its queue while it works, hiding the player's hand-over latency.
+IN_FLIGHT = 2
 CLOCK_TAIL_S = 3.0   # [s] of /clock after the bag: sim-time flushes (hearing's last segment) happen
 
 
@@ -178,7 +181,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         # Flow control: the player waits for the acknowledging nodes, so a slow node is never fed
         # faster than it can take (the rate is then an upper bound).
         result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S), context=context,
-                          ack_timeout_s=ACK_TIMEOUT_S)
+                          ack_timeout_s=ACK_TIMEOUT_S, in_flight=IN_FLIGHT)
         node_cpu = cpu_used(cpu_before, {name: process_cpu_seconds(p.pid) for name, p in processes.items()})
         play_seconds = result.stats.messages_wall_s
         deadline = time.monotonic() + 60.0

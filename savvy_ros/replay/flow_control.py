@@ -43,16 +43,24 @@ def parse_ack_key(key: str) -> tuple[str, str]:
 class AckTracker:
     """Thread-safe: ROS callbacks record declarations and acks, the player's thread waits on them.
 
-    Each consumer node has at most one message in flight: the next message for a node goes out only
-    after it acknowledged the last, so every node takes its inputs in bag order and no queue can
-    overflow. Nodes that share no topic work at the same time (the camera's frame in the vision
+    Each consumer node has at most `depth` messages in flight (1 by default: the next message for a
+    node goes out only after it acknowledged the last, so it takes its inputs in bag order; 2 keeps
+    the next one waiting in the node's queue while it works, which hides the hand-over latency, for
+    nodes whose input queues hold 2: each topic still in bag order, two topics' messages in the order
+    the node's executor picks), and no queue can overflow. Nodes that share no topic work at the same time (the camera's frame in the vision
     node while the audio nodes take the next chunk), which is what lets a replay use several cores.
     """
 
     declared: dict[str, set[str]] = field(default_factory=dict)   # topic -> consumer nodes
     malformed: int = 0
-    _in_flight: dict[str, str] = field(default_factory=dict)      # node -> topic of its unacknowledged message
+    depth: int = 1                                                 # messages a node may have in flight
+    _in_flight: dict[str, list[str]] = field(default_factory=dict)  # node -> topics of its unacknowledged messages
+    _changes: int = 0                                              # counts acks, releases, departures
     _condition: threading.Condition = field(default_factory=threading.Condition)
+
+    def __post_init__(self) -> None:
+        if self.depth < 1:
+            raise ValueError(f'messages in flight per consumer must be >= 1, got {self.depth}')
 
     def declare(self, key: str) -> None:
         try:
@@ -75,7 +83,8 @@ class AckTracker:
         """A message on `topic` is going out: each of its consumers owes an acknowledgement. Returns them."""
         with self._condition:
             nodes = set(self.declared.get(topic, ()))
-            self._in_flight.update(dict.fromkeys(nodes, topic))
+            for node in nodes:
+                self._in_flight.setdefault(node, []).append(topic)
             return nodes
 
     def acknowledge(self, key: str) -> None:
@@ -85,29 +94,48 @@ class AckTracker:
             self.malformed += 1
             return
         with self._condition:
-            if self._in_flight.get(node) == topic:   # another topic's ack (or a late duplicate) does not count
-                del self._in_flight[node]
+            owed = self._in_flight.get(node)
+            # One topic's acks come in the order sent; across topics a node's executor picks its own order.
+            if owed and topic in owed:   # a topic with nothing in flight (a late ack) does not count
+                owed.remove(topic)
+                if not owed:
+                    del self._in_flight[node]
+                self._changes += 1
                 self._condition.notify_all()
 
+    def _full(self) -> set[str]:
+        return {node for node, owed in self._in_flight.items() if len(owed) >= self.depth}
+
     def busy(self) -> dict[str, str]:
-        """Nodes with a message in flight -> its topic."""
+        """Nodes with a message in flight -> the topic of the oldest."""
         with self._condition:
-            return dict(self._in_flight)
+            return {node: owed[0] for node, owed in self._in_flight.items()}
+
+    def state(self) -> tuple[int, set[str]]:
+        """(a change counter, the nodes that cannot take another message yet), for wait_for_change."""
+        with self._condition:
+            return self._changes, self._full()
+
+    def wait_for_change(self, since: int, timeout_s: float) -> bool:
+        """Block until an acknowledgement (or a release) after the state() that returned `since`; False on timeout."""
+        with self._condition:
+            return self._condition.wait_for(lambda: self._changes != since, timeout=timeout_s)
 
     def wait(self, nodes: set[str] | None, timeout_s: float) -> set[str]:
-        """Block until none of `nodes` (None: no node at all) has a message in flight or `timeout_s`
-        passed; returns those still busy."""
-        def still_busy() -> set[str]:
-            return set(self._in_flight) if nodes is None else set(self._in_flight).intersection(nodes)
+        """Block until each of `nodes` can take another message (None: until no node has anything in
+        flight) or `timeout_s` passed; returns the nodes still waited for."""
+        def waited_for() -> set[str]:
+            return set(self._in_flight) if nodes is None else self._full().intersection(nodes)
         with self._condition:
-            self._condition.wait_for(lambda: not still_busy(), timeout=timeout_s)
-            return still_busy()
+            self._condition.wait_for(lambda: not waited_for(), timeout=timeout_s)
+            return waited_for()
 
     def release(self, nodes: set[str]) -> None:
         """Stop waiting for the messages `nodes` have in flight (they timed out)."""
         with self._condition:
             for node in nodes:
                 self._in_flight.pop(node, None)
+            self._changes += 1
             self._condition.notify_all()
 
     def forget(self, nodes: set[str]) -> None:
@@ -117,4 +145,5 @@ class AckTracker:
                 consumers -= nodes
             for node in nodes:
                 self._in_flight.pop(node, None)
+            self._changes += 1
             self._condition.notify_all()

@@ -33,9 +33,12 @@ class PlayOptions:
     flow_control: bool = True            # wait for delivery + consumers' acks after every message
     tail_s: float = 0.0                  # [s] /clock keeps running this far past the last message, so
                                          # sim-time timers (end-of-input flushes) fire after the bag ends
+    lookahead_s: float = 1.0             # [s] as fast as possible: a free consumer may take messages up to
+                                         # this far past the oldest one not sent yet (each consumer still in
+                                         # bag order; /clock waits at that oldest one); 0 = strictly in order
 
     def __post_init__(self) -> None:
-        for name in ('rate', 'start_s', 'tail_s'):
+        for name in ('rate', 'start_s', 'tail_s', 'lookahead_s'):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0.0):
                 raise PlayOptionsError(f'{name} must be finite and >= 0, got {value}')
@@ -62,6 +65,15 @@ class PlaybackSink(Protocol):
 
     def drain(self) -> None:
         """Flow control: return once every consumer has processed everything sent."""
+
+    def consumers(self, topic: str) -> set[str]:
+        """The nodes that acknowledge `topic` (empty: nobody is waited for)."""
+
+    def busy(self) -> set[str]:
+        """The consumers that cannot take another message yet (all they may have in flight is unacknowledged)."""
+
+    def wait_for_progress(self) -> None:
+        """Return once one of the consumers busy at the last busy() call is free again."""
 
     def flush(self) -> None:
         """At the end of playback: return once everything published has been delivered."""
@@ -155,6 +167,8 @@ class BagPlayer:
         """One pass over [first, stop); returns the log time of the last message sent."""
         wall_origin = self.monotonic()
         self._last_clock = None  # a loop starts /clock over (consumers see a jump back, as with ros2 bag play)
+        if self.options.as_fast_as_possible and self.options.lookahead_s > 0.0:
+            return self._play_ahead(first, stop)
         last_sent = first
         for item in self._messages(first, stop):
             if not self.sink.ok():
@@ -171,6 +185,53 @@ class BagPlayer:
             last_sent = item.stamp_ns
         if self.options.flow_control:   # a loop's clock jumps back, the tail runs on: both after the last message
             self.sink.drain()
+        return last_sent
+
+    def _play_ahead(self, first: int, stop: int) -> int:
+        """As fast as possible with look-ahead: messages go out of bag order only across consumers.
+
+        A message goes out once none of its consumers has a message in flight or owed by an earlier
+        unsent one, and it is at most lookahead_s past the oldest unsent message, whose stamp /clock
+        waits at. So every node takes its inputs in bag order, one at a time, while a node that is free
+        need not wait for another's long job (a transcript) to end; nothing a node receives is ever
+        stamped before /clock, so a node that orders by stamp against the clock (the map) sees the
+        same order as at 1x.
+        """
+        horizon = round(self.options.lookahead_s * NANOS)
+        messages = self._messages(first, stop)
+        pending: list[BagMessage] = []
+        upcoming = next(messages, None)
+        last_sent = first
+        while self.sink.ok():
+            while upcoming is not None and (not pending or upcoming.stamp_ns <= pending[0].stamp_ns + horizon):
+                pending.append(upcoming)
+                upcoming = next(messages, None)
+            if not pending:
+                break
+            if pending[0].stamp_ns != self._last_clock:   # /clock waits at the oldest message not sent yet
+                self._last_clock = pending[0].stamp_ns
+                self.sink.publish_clock(pending[0].stamp_ns)
+            taken = self.sink.busy()       # free consumers may take a message; owed ones wait their turn
+            remaining = []
+            for item in pending:
+                nodes = self.sink.consumers(item.topic)
+                if nodes & taken:
+                    taken |= nodes
+                    remaining.append(item)
+                    continue
+                if not remaining and item.stamp_ns != self._last_clock:   # the oldest one not sent yet
+                    self._last_clock = item.stamp_ns
+                    self.sink.publish_clock(item.stamp_ns)
+                self._send(item)
+                taken |= nodes
+                last_sent = max(last_sent, item.stamp_ns)
+            if len(remaining) == len(pending):
+                self.sink.wait_for_progress()
+            pending = remaining
+        self.sink.drain()
+        if self._last_clock is not None and last_sent > self._last_clock:   # the last message went out ahead
+            self._last_clock = last_sent
+            self.sink.publish_clock(last_sent)
         return last_sent
 
     def _send(self, item: BagMessage) -> None:

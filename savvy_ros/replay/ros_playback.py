@@ -39,13 +39,14 @@ class RosPlayback(Node):
     """The `savvy_player` node. Publishing happens on the caller's thread; acks arrive on a spinner thread."""
 
     def __init__(self, topics: dict[str, TopicSummary], ack_timeout_s: float = 5.0, clock: bool = True,
-                 node_name: str = 'savvy_player', context: Context | None = None) -> None:
+                 node_name: str = 'savvy_player', context: Context | None = None, in_flight: int = 1) -> None:
         super().__init__(node_name, context=context)
         self._stopping = False
         self.ack_timeout_s = ack_timeout_s
-        self.tracker = AckTracker()
+        self.tracker = AckTracker(depth=in_flight)
         self.flow = FlowStats()
         self.skipped: dict[str, str] = {}                 # topic -> why it cannot be published
+        self._seen_changes = 0                             # the tracker's change count at the last busy()
         self.publishers_by_topic: dict[str, Publisher] = {}
         for topic, summary in sorted(topics.items()):
             try:
@@ -132,6 +133,18 @@ class RosPlayback(Node):
     def drain(self) -> None:
         """Every consumer has acknowledged everything it was sent."""
         self._wait(None)
+
+    def consumers(self, topic: str) -> set[str]:
+        return self.tracker.consumers(topic) if topic in self.publishers_by_topic else set()
+
+    def busy(self) -> set[str]:
+        self._seen_changes, full = self.tracker.state()
+        return full
+
+    def wait_for_progress(self) -> None:
+        """Until a consumer busy at the last busy() call is free (or timed out, or left the graph)."""
+        if not self.tracker.wait_for_change(self._seen_changes, self.ack_timeout_s):
+            self._wait(None)   # nothing came within the timeout: every late consumer is counted and let go
 
     def _wait(self, nodes: set[str] | None) -> None:
         busy = self.tracker.busy()

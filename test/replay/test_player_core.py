@@ -36,6 +36,15 @@ class RecordingSink:
     def drain(self) -> None:
         self.events.append(('drain', None, self.wall[0]))
 
+    def consumers(self, topic: str) -> set[str]:
+        return set()   # nobody acknowledges: look-ahead sends everything in bag order
+
+    def busy(self) -> set[str]:
+        return set()
+
+    def wait_for_progress(self) -> None:
+        raise AssertionError('nothing is ever busy here')
+
     def flush(self) -> None:
         self.flushed += 1
 
@@ -80,7 +89,7 @@ def test_fast_mode_sends_everything_in_log_order_with_clock_before_each_new_time
     assert messages == ['/s', '/a'] + ['/a'] * 5 + ['/b'] + ['/a'] * 5
     clocks = [e[1] for e in sink.events if e[0] == 'clock']
     assert clocks == sorted(set(clocks)) and clocks[0] == T0 and len(clocks) == 12
-    assert sink.events[:3] == [('ready', '/s', 100.0), ('clock', T0, 100.0), ('msg', '/s', 100.0)]
+    assert sink.events[:2] == [('clock', T0, 100.0), ('msg', '/s', 100.0)]
     assert {e[2] for e in sink.events} == {100.0}              # no pacing at all
     assert sink.flushed == 1 and sink.events[-1] == ('drain', None, 100.0)
     assert stats.published == {'/s': 1, '/a': 11, '/b': 1} and stats.bag_time_s == pytest.approx(1.0)
@@ -89,7 +98,7 @@ def test_fast_mode_sends_everything_in_log_order_with_clock_before_each_new_time
 def test_flow_control_waits_for_the_consumers_of_each_message_before_its_clock(bag):
     """ready(topic) comes before /clock moves to a message's stamp and before the message itself: a busy
     consumer never sees the clock run past the stamp of the next message it is owed."""
-    sink, _ = run(bag, PlayOptions(rate=0.0))
+    sink, _ = run(bag, PlayOptions(rate=0.0, lookahead_s=0.0))
     for k, (kind, value, _) in enumerate(sink.events):
         if kind == 'msg':
             previous = [e for e in sink.events[:k] if e[0] != 'clock']
@@ -97,7 +106,7 @@ def test_flow_control_waits_for_the_consumers_of_each_message_before_its_clock(b
         if kind == 'clock':
             assert sink.events[k - 1][0] == 'ready'
     assert [e[0] for e in sink.events].count('drain') == 1
-    looped, _ = run(bag, PlayOptions(rate=0.0, loop=True), stop_after=30)
+    looped, _ = run(bag, PlayOptions(rate=0.0, loop=True, lookahead_s=0.0), stop_after=30)
     # Each pass ends drained: /clock jumps back to the start only once everything sent was processed.
     clock_at = [(k, e[1]) for k, e in enumerate(looped.events) if e[0] == 'clock']
     jumps_back = [k for (_, before), (k, value) in zip(clock_at, clock_at[1:]) if value < before]
@@ -185,3 +194,122 @@ def test_the_clock_runs_on_past_the_last_message_for_the_tail(bag):
     assert stats.real_time_factor == float('inf')      # the messages themselves took no simulated wall time
     plain, _ = run(bag, PlayOptions(rate=0.0))
     assert [e[1] for e in plain.events if e[0] == 'clock'][-1] == last_message
+
+
+class SimulatedGraph(RecordingSink):
+    """Acknowledging consumers with fixed processing times on the simulated wall clock."""
+
+    def __init__(self, wall: list[float], consumers: dict[str, str], seconds: dict[str, float]) -> None:
+        super().__init__(wall)
+        self.node_of = consumers            # topic -> the node that acknowledges it
+        self.seconds = seconds              # node -> processing time per message
+        self.done_at: dict[str, float] = {} # node -> when its message in flight is processed
+        self.received: dict[str, list[int]] = {}
+        self.clock = None
+
+    def publish(self, topic: str, data: bytes) -> bool:
+        node = self.node_of.get(topic)
+        if node is not None:
+            assert node not in self.done_at, f'{node} got a second message in flight'
+            self.done_at[node] = self.wall[0] + self.seconds[node]
+        return super().publish(topic, data)
+
+    def publish_clock(self, stamp_ns: int) -> None:
+        assert self.clock is None or stamp_ns >= self.clock
+        self.clock = stamp_ns
+        super().publish_clock(stamp_ns)
+
+    def consumers(self, topic: str) -> set[str]:
+        return {self.node_of[topic]} if topic in self.node_of else set()
+
+    def busy(self) -> set[str]:
+        for node in [n for n, t in self.done_at.items() if t <= self.wall[0]]:
+            del self.done_at[node]
+        return set(self.done_at)
+
+    def wait_for_progress(self) -> None:
+        self.wall[0] = min(self.done_at.values())
+
+    def ready(self, topic: str) -> None:
+        node = self.node_of.get(topic)
+        if node in self.done_at:
+            self.wall[0] = max(self.wall[0], self.done_at.pop(node))
+        super().ready(topic)
+
+    def drain(self) -> None:
+        self.wall[0] = max([self.wall[0], *self.done_at.values()])
+        self.done_at.clear()
+        super().drain()
+
+
+def two_stream_bag(path: Path) -> Path:
+    """/fast and /slow every 100 ms for 1 s, and /tf (nobody acknowledges it) every 50 ms."""
+    build = MessageBuilder()
+    with BagWriter(path) as writer:
+        for topic in ('/fast', '/slow', '/tf'):
+            writer.add_topic(topic, 'rosgraph_msgs/msg/Clock')
+        for i in range(21):
+            stamp = T0 + i * 50_000_000
+            if i % 2 == 0:
+                writer.write('/fast', stamp, build.clock(stamp))
+                writer.write('/slow', stamp, build.clock(stamp))
+            writer.write('/tf', stamp, build.clock(stamp))
+    return path
+
+
+def play_two_streams(path: Path, lookahead_s: float) -> tuple[SimulatedGraph, float]:
+    wall = [0.0]
+    graph = SimulatedGraph(wall, {'/fast': 'F', '/slow': 'S'}, {'F': 0.01, 'S': 0.3})
+    with BagReader(path) as reader:
+        stats = BagPlayer(reader, PlayOptions(rate=0.0, lookahead_s=lookahead_s), graph,
+                          monotonic=lambda: wall[0], sleep=lambda s: None).play()
+    return graph, stats.wall_time_s
+
+
+def test_look_ahead_lets_a_free_consumer_go_on_while_another_is_busy_without_reordering_anyones_inputs(tmp_path):
+    path = two_stream_bag(tmp_path / 'bag')
+    ahead, ahead_wall = play_two_streams(path, 0.3)
+    strict, strict_wall = play_two_streams(path, 0.0)
+    for graph in (ahead, strict):
+        sent = [e for e in graph.events if e[0] == 'msg']
+        for topic in ('/fast', '/slow', '/tf'):   # each topic (each consumer) in bag order, none lost
+            assert sum(1 for e in sent if e[1] == topic) == (21 if topic == '/tf' else 11)
+    # Strictly in order the slow consumer holds everyone up: 11 x 0.3 s. Ahead, the fast one and /tf run
+    # up to 0.3 s of bag time past the slow one's oldest unsent message, and /clock waits there.
+    assert strict_wall == pytest.approx(11 * 0.3 + 0.01, abs=0.02)
+    assert ahead_wall == pytest.approx(11 * 0.3, abs=0.02)
+    order = [e[1] for e in ahead.events if e[0] == 'msg']
+    second_slow = [k for k, topic in enumerate(order) if topic == '/slow'][1]
+    # While the slow one works on its first (0 s) the fast one takes 0 s, then 0.1 s and what lies within
+    # 0.3 s past the slow one's oldest unsent message (0.1 s): 0.2, 0.3 and 0.4 s.
+    assert order[:second_slow].count('/fast') == 5
+    stamps = {'/fast': 0, '/slow': 0}
+    position = {'/fast': 0, '/slow': 0}
+    clock = T0
+    for kind, value, _ in ahead.events:
+        if kind == 'clock':
+            clock = value
+        elif kind == 'msg' and value in stamps:
+            stamp = T0 + position[value] * 100_000_000
+            position[value] += 1
+            assert clock <= stamp <= clock + 300_000_000   # never before /clock, at most the look-ahead past it
+
+
+def test_with_two_in_flight_a_consumer_is_full_at_two_and_acks_retire_them_in_order():
+    tracker = AckTracker(depth=2)
+    tracker.declare('/vision|/camera/image_raw')
+    tracker.declare('/vision|/camera/camera_info')
+    tracker.expect('/camera/image_raw')
+    assert tracker.state()[1] == set() and tracker.wait({'/vision'}, 0.01) == set()   # room for one more
+    tracker.expect('/camera/camera_info')
+    changes, full = tracker.state()
+    assert full == {'/vision'} and tracker.wait({'/vision'}, 0.01) == {'/vision'}
+    tracker.acknowledge('/vision|/tf')                        # nothing in flight on it: does not count
+    assert tracker.state() == (changes, {'/vision'})
+    tracker.acknowledge('/vision|/camera/camera_info')        # the executor took the later topic first
+    assert tracker.wait_for_change(changes, 0.01) and tracker.state()[1] == set()
+    assert tracker.busy() == {'/vision': '/camera/image_raw'} and tracker.wait(None, 0.01) == {'/vision'}
+    tracker.acknowledge('/vision|/camera/image_raw')
+    assert tracker.wait(None, 0.01) == set()
+    with pytest.raises(ValueError, match='in flight'):
+        AckTracker(depth=0)
