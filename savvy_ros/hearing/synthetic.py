@@ -1,7 +1,11 @@
 """Synthetic hearing scenes with known truth: espeak-ng speech and synthesised sounds placed at
-known times (used by the benchmark and the tests; seeded, so the same seed gives the same clip)."""
+known times (used by the benchmark and the tests; seeded, so the same seed gives the same clip).
+
+The sounds are the synthetic-scene generator's recipes (savvy_ros.synth.sounds), and the AudioSet
+classes that count as right for each are its AUDIOSET_CLASSES: one source of truth for both."""
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import tempfile
@@ -9,16 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly, sawtooth
+from scipy.signal import resample_poly
 
-# Each sound: the AudioSet classes that count as right for it.
-SOUND_CLASSES = {
-    'beep': ('Beep, bleep',),
-    'siren': ('Siren', 'Civil defense siren', 'Police car (siren)', 'Ambulance (siren)',
-              'Fire engine, fire truck (siren)', 'Emergency vehicle'),
-    'knock': ('Knock',),
-    'music': ('Music',),
-}
+from savvy_ros.synth.sounds import AUDIOSET_CLASSES, RECIPES, synthesise_sound
+
+# Each sound kind: the AudioSet classes that count as right for it.
+SOUND_CLASSES = AUDIOSET_CLASSES
+SOUND_SECONDS = 3.0   # default length of a sound in a scene
 
 
 @dataclass(frozen=True)
@@ -46,54 +47,28 @@ def espeak(text: str, rate: int, voice: str = 'en-us', words_per_minute: int = 1
     return 0.5 * samples[loud[0]:loud[-1] + 1] / np.abs(samples).max()
 
 
+def make_sound(kind: str, rate: int, rng: np.random.Generator, duration: float = SOUND_SECONDS) -> np.ndarray:
+    """A dry sound of `kind` (a key of SOUND_CLASSES), peak 0.5, float64."""
+    return synthesise_sound(kind, duration, rate, rng).astype(np.float64)
+
+
 def beep(rate: int, rng: np.random.Generator, duration: float = 2.0) -> np.ndarray:
-    t = np.arange(int(duration * rate)) / rate
-    freq = rng.uniform(800, 1500)
-    return 0.3 * np.sin(2 * np.pi * freq * t) * ((t % 0.5) < 0.25)
+    return make_sound('beep', rate, rng, duration)
 
 
-def siren(rate: int, rng: np.random.Generator, duration: float = 3.0) -> np.ndarray:
-    """Wailing or yelping sawtooth siren."""
-    t = np.arange(int(duration * rate)) / rate
-    if rng.random() < 0.5:
-        freq = 900 + 500 * np.sin(2 * np.pi * rng.uniform(0.25, 0.4) * t)
-    else:
-        freq = 700 + 600 * ((t * rng.uniform(2.5, 3.5)) % 1)
-    return 0.2 * sawtooth(2 * np.pi * np.cumsum(freq) / rate)
+def siren(rate: int, rng: np.random.Generator, duration: float = SOUND_SECONDS) -> np.ndarray:
+    return make_sound('siren', rate, rng, duration)
 
 
-def knock(rate: int, rng: np.random.Generator, duration: float = 3.0) -> np.ndarray:
-    """Two groups of 3-4 knocks on wood (modal synthesis: inharmonic decaying modes + a click)."""
-    out = np.zeros(int(duration * rate))
-    f0, decay = rng.uniform(250, 330), rng.uniform(80, 110)
-    modes = [(f0 * m, decay * d, a) for m, d, a in ((1, 1, 1), (2.4, 1.3, .7), (4.3, 1.7, .5), (7.7, 2, .3),
-                                                     (11.8, 2.5, .2))]
-    tt = np.arange(int(0.2 * rate)) / rate
-    spacing = rng.uniform(0.15, 0.25)
-    for group in (0.0, duration / 2):  # "knock knock knock ... knock knock knock"
-        for i in range(int(rng.integers(3, 5))):
-            n = int((group + i * spacing) * rate)
-            hit = sum(a * np.exp(-tt * d) * np.sin(2 * np.pi * f * tt + rng.uniform(0, 6)) for f, d, a in modes)
-            hit = hit + 0.1 * rng.standard_normal(tt.size) * np.exp(-tt * 800)
-            stop = min(n + tt.size, out.size)
-            out[n:stop] += hit[:stop - n]
-    return 0.5 * out / np.abs(out).max()
+def knock(rate: int, rng: np.random.Generator, duration: float = SOUND_SECONDS) -> np.ndarray:
+    return make_sound('knock', rate, rng, duration)
 
 
-def music(rate: int, rng: np.random.Generator, duration: float = 3.0) -> np.ndarray:
-    """An arpeggio of harmonic-rich plucked notes."""
-    out = np.zeros(int(duration * rate))
-    root = rng.choice([220.0, 261.6, 293.7])
-    steps = [0, 4, 7, 12, 7, 4]
-    note = int(0.25 * rate)
-    tt = np.arange(note) / rate
-    for i, start in enumerate(range(0, out.size - note, note)):
-        freq = root * 2 ** (steps[i % len(steps)] / 12)
-        out[start:start + note] += np.exp(-tt * 4) * sum(np.sin(2 * np.pi * freq * h * tt) / h for h in (1, 2, 3, 4))
-    return 0.25 * out / np.abs(out).max()
+def music(rate: int, rng: np.random.Generator, duration: float = SOUND_SECONDS) -> np.ndarray:
+    return make_sound('music', rate, rng, duration)
 
 
-SYNTHESISERS = {'beep': beep, 'siren': siren, 'knock': knock, 'music': music}
+SYNTHESISERS = {kind: functools.partial(make_sound, kind) for kind in RECIPES}
 
 
 def place(clip: np.ndarray, sound: np.ndarray, start: float, rate: int) -> Truth | None:
