@@ -190,9 +190,9 @@ class BagPlayer:
     def _play_ahead(self, first: int, stop: int) -> int:
         """As fast as possible with look-ahead: messages go out of bag order only across consumers.
 
-        A message goes out once none of its consumers has a message in flight or owed by an earlier
-        unsent one, and it is at most lookahead_s past the oldest unsent message, whose stamp /clock
-        waits at. So every node takes its inputs in bag order, one at a time, while a node that is free
+        A message goes out once each of its consumers can take one (see AckTracker.depth) and is owed
+        no earlier unsent one, and it is at most lookahead_s past the oldest unsent message, whose stamp
+        /clock waits at. So every node takes each input topic in bag order, while a node that is free
         need not wait for another's long job (a transcript) to end; nothing a node receives is ever
         stamped before /clock, so a node that orders by stamp against the clock (the map) sees the
         same order as at 1x.
