@@ -24,9 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from savvy_ros.audio.mic_arrays import load_mic_array  # noqa: E402
 from savvy_ros.hearing import HearingPipeline, HearingStream, load_models  # noqa: E402
 from savvy_ros.hearing.files import hear_array  # noqa: E402
-from savvy_ros.hearing.synthetic import SOUND_CLASSES, make_sound, scene  # noqa: E402
+from savvy_ros.hearing.synthetic import make_sound, scene  # noqa: E402
 from savvy_ros.synth.acoustics import AcousticSettings, RoomSimulator, Source  # noqa: E402
 from savvy_ros.synth.diffuse_noise import diffuse_noise  # noqa: E402
+from savvy_ros.synth.sounds import AUDIOSET_CLASSES as SOUND_CLASSES  # noqa: E402
 
 SENTENCES = [
     'Would you like a cup of tea before we leave the kitchen',

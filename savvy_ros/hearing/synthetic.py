@@ -5,7 +5,6 @@ The sounds are the synthetic-scene generator's recipes (savvy_ros.synth.sounds),
 classes that count as right for each are its AUDIOSET_CLASSES: one source of truth for both."""
 from __future__ import annotations
 
-import functools
 import shutil
 import subprocess
 import tempfile
@@ -15,16 +14,14 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import resample_poly
 
-from savvy_ros.synth.sounds import AUDIOSET_CLASSES, RECIPES, synthesise_sound
+from savvy_ros.synth.sounds import synthesise_sound
 
-# Each sound kind: the AudioSet classes that count as right for it.
-SOUND_CLASSES = AUDIOSET_CLASSES
 SOUND_SECONDS = 3.0   # default length of a sound in a scene
 
 
 @dataclass(frozen=True)
 class Truth:
-    kind: str          # 'speech' or a SOUND_CLASSES key
+    kind: str          # 'speech' or a sound kind (savvy_ros.synth.sounds.AUDIOSET_CLASSES)
     start: float       # [s] first non-silent sample
     end: float         # [s] last non-silent sample
     text: str = ''
@@ -48,27 +45,8 @@ def espeak(text: str, rate: int, voice: str = 'en-us', words_per_minute: int = 1
 
 
 def make_sound(kind: str, rate: int, rng: np.random.Generator, duration: float = SOUND_SECONDS) -> np.ndarray:
-    """A dry sound of `kind` (a key of SOUND_CLASSES), peak 0.5, float64."""
+    """A dry sound of `kind` (a key of savvy_ros.synth.sounds.AUDIOSET_CLASSES), peak 0.5, float64."""
     return synthesise_sound(kind, duration, rate, rng).astype(np.float64)
-
-
-def beep(rate: int, rng: np.random.Generator, duration: float = 2.0) -> np.ndarray:
-    return make_sound('beep', rate, rng, duration)
-
-
-def siren(rate: int, rng: np.random.Generator, duration: float = SOUND_SECONDS) -> np.ndarray:
-    return make_sound('siren', rate, rng, duration)
-
-
-def knock(rate: int, rng: np.random.Generator, duration: float = SOUND_SECONDS) -> np.ndarray:
-    return make_sound('knock', rate, rng, duration)
-
-
-def music(rate: int, rng: np.random.Generator, duration: float = SOUND_SECONDS) -> np.ndarray:
-    return make_sound('music', rate, rng, duration)
-
-
-SYNTHESISERS = {kind: functools.partial(make_sound, kind) for kind in RECIPES}
 
 
 def place(clip: np.ndarray, sound: np.ndarray, start: float, rate: int) -> Truth | None:
@@ -85,7 +63,7 @@ def scene(sentences: list[str], sounds: list[str], rate: int, seed: int, gap: fl
     """Speech and sounds one after another with `gap` seconds of (noisy) silence between them."""
     rng = np.random.default_rng(seed)
     parts = [('speech', espeak(s, rate), s) for s in sentences]
-    parts += [(name, SYNTHESISERS[name](rate, rng), '') for name in sounds]
+    parts += [(name, make_sound(name, rate, rng), '') for name in sounds]
     order = rng.permutation(len(parts))
     total = gap + sum(parts[i][1].size / rate + gap for i in order)
     clip = noise * rng.standard_normal(int(total * rate) + 1)

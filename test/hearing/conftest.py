@@ -24,10 +24,10 @@ def speech_and_siren():
     """48 kHz mono: speech from 1.0 s, a siren from `siren_start`; plus the truth."""
     if not espeak_available():
         pytest.skip('espeak-ng is not installed')
-    from savvy_ros.hearing.synthetic import espeak, place, siren
+    from savvy_ros.hearing.synthetic import espeak, make_sound, place
     rate = 48000
     rng = np.random.default_rng(7)
     clip = 1e-4 * rng.standard_normal(9 * rate)
     speech = place(clip, espeak('Please close the window in the living room', rate), 1.0, rate)
-    sound = place(clip, siren(rate, rng, 2.0), 5.5, rate)
+    sound = place(clip, make_sound('siren', rate, rng, 2.0), 5.5, rate)
     return clip.astype(np.float32), rate, speech, sound
