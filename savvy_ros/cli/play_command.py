@@ -34,8 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='consumer nodes (e.g. /savvy_map) that must have joined before playing starts')
     parser.add_argument('--discovery', type=float, default=1.0, help='[s] to wait for DDS discovery before playing')
     parser.add_argument('--lookahead', type=float, default=1.0,
-                        help='[s] with --fast: a free consumer may take messages this far past the oldest one not '
-                             'sent yet (each consumer still in bag order; /clock waits there) (default 1; 0 = in order)')
+                        help='[s] with --fast: a free consumer may take messages this far past the oldest one '
+                             'not sent yet (each consumer still in bag order; /clock waits there) '
+                             '(default 1; 0 = in order)')
     parser.add_argument('--in-flight', type=int, default=1,
                         help='messages an acknowledging consumer may have unacknowledged (default 1; 2 hides the '
                              'hand-over latency for consumers whose input queues hold 2)')
@@ -52,15 +53,13 @@ def run(args: argparse.Namespace) -> int:
         options = PlayOptions(rate=0.0 if args.fast else args.rate, start_s=args.start, duration_s=args.duration,
                               loop=args.loop, topics=tuple(args.topics) if args.topics else None,
                               flow_control=not args.no_flow_control, tail_s=0.0 if args.no_clock else args.tail,
-                              lookahead_s=args.lookahead)
-        if args.in_flight < 1:
-            raise PlayOptionsError(f'--in-flight must be >= 1, got {args.in_flight}')
+                              lookahead_s=args.lookahead, in_flight=args.in_flight)
     except PlayOptionsError as exc:
         raise CliError(str(exc)) from exc
     rclpy.init()
     try:
         result = play_bag(args.bag, options, discovery_s=args.discovery, ack_timeout_s=args.ack_timeout,
-                          clock=not args.no_clock, wait_for=tuple(args.wait_for), in_flight=args.in_flight)
+                          clock=not args.no_clock, wait_for=tuple(args.wait_for))
     except (BagReadError, PlayOptionsError) as exc:
         raise CliError(str(exc)) from exc
     finally:

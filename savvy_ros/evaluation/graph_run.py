@@ -180,8 +180,8 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         cpu_before = {name: process_cpu_seconds(p.pid) for name, p in processes.items()}
         # Flow control: the player waits for the acknowledging nodes, so a slow node is never fed
         # faster than it can take (the rate is then an upper bound).
-        result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S), context=context,
-                          ack_timeout_s=ACK_TIMEOUT_S, in_flight=IN_FLIGHT)
+        result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S,
+                                           in_flight=IN_FLIGHT), context=context, ack_timeout_s=ACK_TIMEOUT_S)
         node_cpu = cpu_used(cpu_before, {name: process_cpu_seconds(p.pid) for name, p in processes.items()})
         play_seconds = result.stats.messages_wall_s
         deadline = time.monotonic() + 60.0

@@ -7,8 +7,8 @@ Protocol (see savvy_ros/replay/acknowledgement.py for the consumer side):
   std_msgs/Header with frame_id = "<node>|<topic>" and stamp = the message's header stamp
   (zero for messages without one; informative only).
 * In flow-controlled mode the player sends a message (and /clock up to its stamp) only when every
-  live consumer that declared its topic has acknowledged the last message it was sent: each node
-  has at most one message in flight. No queue anywhere can overflow, whatever the consumers' queue
+  live consumer that declared its topic can take another: each node has at most AckTracker.depth
+  messages in flight (one by default: the last must be acknowledged first). No queue anywhere can overflow, whatever the consumers' queue
   depths and speeds, and every node takes the same inputs in the same order at every rate as at
   1x. Nodes that share no input work in parallel; /clock never runs further ahead of a busy node
   than the stamp of its next message, so a downstream node that orders its inputs by stamp with a
@@ -47,8 +47,9 @@ class AckTracker:
     node goes out only after it acknowledged the last, so it takes its inputs in bag order; 2 keeps
     the next one waiting in the node's queue while it works, which hides the hand-over latency, for
     nodes whose input queues hold 2: each topic still in bag order, two topics' messages in the order
-    the node's executor picks), and no queue can overflow. Nodes that share no topic work at the same time (the camera's frame in the vision
-    node while the audio nodes take the next chunk), which is what lets a replay use several cores.
+    the node's executor picks), and no queue can overflow. Nodes that share no topic work at the same
+    time (the camera's frame in the vision node while the audio nodes take the next chunk), which is
+    what lets a replay use several cores.
     """
 
     declared: dict[str, set[str]] = field(default_factory=dict)   # topic -> consumer nodes

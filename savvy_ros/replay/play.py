@@ -22,13 +22,10 @@ class PlayResult:
 
 
 def play_bag(path: str | Path, options: PlayOptions, *, discovery_s: float = 1.0, ack_timeout_s: float = 5.0,
-             clock: bool = True, wait_for: tuple[str, ...] = (), context: Context | None = None,
-             in_flight: int = 1) -> PlayResult:
+             clock: bool = True, wait_for: tuple[str, ...] = (), context: Context | None = None) -> PlayResult:
     """Replay `path`; rclpy must be initialised (in `context`, or the default one).
 
     `wait_for`: consumer nodes (fully qualified names) that must have joined before playing.
-    `in_flight`: messages an acknowledging consumer may have unacknowledged (flow control); more than
-    one only for consumers whose input queues hold that many.
     """
     with BagReader(path) as reader:
         topics = reader.topics()
@@ -37,7 +34,8 @@ def play_bag(path: str | Path, options: PlayOptions, *, discovery_s: float = 1.0
             if unknown:
                 raise PlayOptionsError(f'bag {path} has no topic(s) {unknown}')
             topics = {t: s for t, s in topics.items() if t in options.topics}
-        playback = RosPlayback(topics, ack_timeout_s=ack_timeout_s, clock=clock, context=context, in_flight=in_flight)
+        playback = RosPlayback(topics, ack_timeout_s=ack_timeout_s, clock=clock, context=context,
+                               in_flight=options.in_flight)
         try:
             time.sleep(discovery_s)  # let DDS discovery match the graph's subscriptions first
             unmatched = (playback.wait_for_consumers(ack_timeout_s, set(wait_for))

@@ -36,6 +36,8 @@ class PlayOptions:
     lookahead_s: float = 1.0             # [s] as fast as possible: a free consumer may take messages up to
                                          # this far past the oldest one not sent yet (each consumer still in
                                          # bag order; /clock waits at that oldest one); 0 = strictly in order
+    in_flight: int = 1                   # messages an acknowledging consumer may hold unacknowledged; more than
+                                         # one only for consumers whose input queues hold that many
 
     def __post_init__(self) -> None:
         for name in ('rate', 'start_s', 'tail_s', 'lookahead_s'):
@@ -44,6 +46,8 @@ class PlayOptions:
                 raise PlayOptionsError(f'{name} must be finite and >= 0, got {value}')
         if self.duration_s is not None and not (math.isfinite(self.duration_s) and self.duration_s > 0.0):
             raise PlayOptionsError(f'duration must be finite and > 0, got {self.duration_s}')
+        if self.in_flight < 1:
+            raise PlayOptionsError(f'in_flight must be >= 1, got {self.in_flight}')
         if self.rate == 0.0 and not self.flow_control:
             raise PlayOptionsError('as fast as possible (rate 0) needs flow control, or messages would be dropped')
 

@@ -46,7 +46,7 @@ class RosPlayback(Node):
         self.tracker = AckTracker(depth=in_flight)
         self.flow = FlowStats()
         self.skipped: dict[str, str] = {}                 # topic -> why it cannot be published
-        self._seen_changes = 0                             # the tracker's change count at the last busy()
+        self._seen_changes, self._seen_busy = 0, set()    # the tracker's change count and full nodes at busy()
         self.publishers_by_topic: dict[str, Publisher] = {}
         for topic, summary in sorted(topics.items()):
             try:
@@ -138,17 +138,17 @@ class RosPlayback(Node):
         return self.tracker.consumers(topic) if topic in self.publishers_by_topic else set()
 
     def busy(self) -> set[str]:
-        self._seen_changes, full = self.tracker.state()
-        return full
+        self._seen_changes, self._seen_busy = self.tracker.state()
+        return set(self._seen_busy)
 
     def wait_for_progress(self) -> None:
         """Until a consumer busy at the last busy() call is free (or timed out, or left the graph)."""
         if not self.tracker.wait_for_change(self._seen_changes, self.ack_timeout_s):
-            self._wait(None)   # nothing came within the timeout: every late consumer is counted and let go
+            self._wait(self._seen_busy, 0.0)   # the timeout has passed: the late consumers are counted and let go
 
-    def _wait(self, nodes: set[str] | None) -> None:
+    def _wait(self, nodes: set[str] | None, timeout_s: float | None = None) -> None:
         busy = self.tracker.busy()
-        missing = self.tracker.wait(nodes, self.ack_timeout_s)
+        missing = self.tracker.wait(nodes, self.ack_timeout_s if timeout_s is None else timeout_s)
         if not missing:
             return
         alive = set(self.get_fully_qualified_node_names())

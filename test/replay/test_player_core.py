@@ -149,6 +149,8 @@ def test_bad_options_and_windows_are_refused(bag):
         PlayOptions(rate=-1.0)
     with pytest.raises(PlayOptionsError, match='duration'):
         PlayOptions(duration_s=0.0)
+    with pytest.raises(PlayOptionsError, match='in_flight'):
+        PlayOptions(in_flight=0)
     with pytest.raises(PlayOptionsError, match='flow control'):
         PlayOptions(rate=0.0, flow_control=False)
     with pytest.raises(PlayOptionsError, match='past the bag'):
