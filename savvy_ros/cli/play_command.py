@@ -33,10 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--wait-for', nargs='+', default=[], metavar='NODE',
                         help='consumer nodes (e.g. /savvy_map) that must have joined before playing starts')
     parser.add_argument('--discovery', type=float, default=1.0, help='[s] to wait for DDS discovery before playing')
-    parser.add_argument('--lookahead', type=float, default=1.0,
+    parser.add_argument('--lookahead', type=float, default=0.0,
                         help='[s] with --fast: a free consumer may take messages this far past the oldest one '
                              'not sent yet (each consumer still in bag order; /clock waits there) '
-                             '(default 1; 0 = in order)')
+                             '(default 0 = in order; not yet bit-for-bit repeatable through a whole graph)')
     parser.add_argument('--in-flight', type=int, default=1,
                         help='messages an acknowledging consumer may have unacknowledged (default 1; 2 hides the '
                              'hand-over latency for consumers whose input queues hold 2)')

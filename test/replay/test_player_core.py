@@ -89,7 +89,9 @@ def test_fast_mode_sends_everything_in_log_order_with_clock_before_each_new_time
     assert messages == ['/s', '/a'] + ['/a'] * 5 + ['/b'] + ['/a'] * 5
     clocks = [e[1] for e in sink.events if e[0] == 'clock']
     assert clocks == sorted(set(clocks)) and clocks[0] == T0 and len(clocks) == 12
-    assert sink.events[:2] == [('clock', T0, 100.0), ('msg', '/s', 100.0)]
+    assert sink.events[:3] == [('ready', '/s', 100.0), ('clock', T0, 100.0), ('msg', '/s', 100.0)]
+    ahead, _ = run(bag, PlayOptions(rate=0.0, lookahead_s=1.0))   # nobody acknowledges: the same order
+    assert [e for e in ahead.events if e[0] != 'ready'] == [e for e in sink.events if e[0] != 'ready']
     assert {e[2] for e in sink.events} == {100.0}              # no pacing at all
     assert sink.flushed == 1 and sink.events[-1] == ('drain', None, 100.0)
     assert stats.published == {'/s': 1, '/a': 11, '/b': 1} and stats.bag_time_s == pytest.approx(1.0)
