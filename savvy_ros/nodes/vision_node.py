@@ -178,7 +178,12 @@ class VisionNode(Node):
         crops = zoomed_crops(self.pipeline.detector)
         if crops is not None:
             values['zoomed crops'] = str(crops)
-        if not self.stats.counts['frames'] and level == DiagnosticStatus.OK[0]:
+        if self.sync.skipped_at_start:
+            values['images before the first CameraInfo match'] = str(self.sync.skipped_at_start)
+        if not self.sync.matched and self.sync.skipped_at_start and level == DiagnosticStatus.OK[0]:
+            level, message = DiagnosticStatus.WARN[0], (
+                f'{self.sync.skipped_at_start} image(s) but no CameraInfo stamped like them on /camera/camera_info')
+        elif not self.stats.counts['frames'] and level == DiagnosticStatus.OK[0]:
             level, message = DiagnosticStatus.WARN[0], 'no images processed yet (/camera/image_raw + camera_info)'
         self.diagnostics_pub.publish(node_status(self, 'objects', level, message, values))
 

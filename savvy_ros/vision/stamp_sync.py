@@ -3,6 +3,9 @@
 Messages may arrive in any order; an image waits in a short queue until its partners come.
 Images whose CameraInfo never comes are dropped when the queue overflows (counted); an image
 whose depth does not come while newer images are already complete goes on without depth.
+Before the first image has matched, overflowing images are counted apart (`skipped_at_start`), not
+reported as drops: the CameraInfo subscription may be matched by discovery a little later than the
+image one, and those first images' infos were never delivered to us.
 """
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ class StampSynchronizer:
     use_depth: bool = False
     on_drop: Callable[[str, str], None] | None = None   # (kind, detail), e.g. DropCounter.drop
     dropped: Counter = field(default_factory=Counter)
+    skipped_at_start: int = 0       # images that overflowed before any image had matched
+    matched: int = 0                # frames handed out
     _images: deque = field(default_factory=deque)
     _infos: deque = field(default_factory=deque)
     _depths: deque = field(default_factory=deque)
@@ -58,6 +63,9 @@ class StampSynchronizer:
         self._images.append((stamp, image))
         while len(self._images) > self.queue_size:
             stamp, _ = self._images.popleft()
+            if not self.matched:
+                self.skipped_at_start += 1
+                continue
             self._drop('image without CameraInfo', f'no CameraInfo stamped within {self.tolerance} s of {stamp:.6f} s')
         return self._ready()
 
@@ -76,4 +84,5 @@ class StampSynchronizer:
                                     'using size priors for this frame')
             self._images.popleft()
             out.append(MatchedFrame(stamp, image, info, depth))
+        self.matched += len(out)
         return out
