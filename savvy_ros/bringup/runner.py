@@ -16,20 +16,7 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 
 from savvy_ros.bringup.node_table import NodeEntry, read_executables
-
-
-def drain_and_shutdown(executor: MultiThreadedExecutor) -> None:
-    """Shut the executor down after its in-flight callbacks finish.
-
-    rclpy 9's MultiThreadedExecutor.shutdown destroys its guard condition before it joins its
-    worker threads, so a callback still running then fails to trigger it and rclpy prints "The
-    following exception was never retrieved: cannot use Destroyable" at exit. Joining the pool
-    first (its only handle is the private `_executor`) makes the order safe.
-    """
-    pool = getattr(executor, '_executor', None)
-    if pool is not None:
-        pool.shutdown(wait=True)
-    executor.shutdown()
+from savvy_ros.ros.node_main import drain_and_shutdown
 
 
 @dataclass

@@ -3,11 +3,20 @@
 Besides the best transcript the beam search's next-best distinct ones are kept (an n-best list, as
 speech_recognition_msgs/SpeechRecognitionCandidates carries): far, reverberant speech is often
 misheard, and a word the best hypothesis lost ("launch" for "lunch") is often in the second.
+
+A transcript can also be biased toward words the speech may hold (Whisper's "previous text" prompt,
+as faster-whisper's initial_prompt): told to expect "asking for the salt", the recogniser hears
+"the salt of the pan" where unbiased it wrote "have the power of the pen", and where nothing like
+those words was said it rarely writes them anyway (see savvy_ros/hearing/speech_audio.py). The
+encoder's output (Whisper's cost: it always encodes a 30 s window) is kept for the newest segments,
+so that reading one again with a prompt costs only the decoding.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,13 +48,14 @@ class WhisperTranscriber:
     """Transcribes one 16 kHz speech segment at a time; deterministic (beam search, temperature 0 only)."""
 
     def __init__(self, model_dir: Path, threads: int = 1, beam_size: int = 5, language: str = 'en',
-                 alternatives: int = 2) -> None:
+                 alternatives: int = 2, encoder_cache: int = 32) -> None:
+        """`encoder_cache`: encoder outputs kept for the newest segments (2.3 MB each for tiny)."""
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_suppressed_tokens
 
-        if alternatives < 0:
-            raise ValueError(f'alternatives must be >= 0, got {alternatives}')
+        if alternatives < 0 or encoder_cache < 0:
+            raise ValueError(f'alternatives and encoder_cache must be >= 0, got {alternatives}, {encoder_cache}')
         try:
             self.model = WhisperModel(str(model_dir), device='cpu', compute_type='int8', cpu_threads=int(threads),
                                       num_workers=1, local_files_only=True)
@@ -59,22 +69,45 @@ class WhisperTranscriber:
         self._tokenizer = tokenizer
         self._prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         self._suppressed = list(get_suppressed_tokens(tokenizer, [-1]))
+        self.encoder_cache = int(encoder_cache)
+        self._encoded: OrderedDict[bytes, object] = OrderedDict()
 
-    def __call__(self, samples: np.ndarray) -> Transcript:
+    def __call__(self, samples: np.ndarray, prompt: str = '') -> Transcript:
+        """The transcript of `samples` (16 kHz mono); `prompt`: words to bias it toward ('' = none)."""
         samples = np.asarray(samples, dtype=np.float32)
-        if self.alternatives == 0 or samples.size > self.model.feature_extractor.n_samples:
-            return self._transcribe(samples)   # longer than Whisper's 30 s window: its own windowing, 1-best
-        return self._n_best(samples)
+        if samples.size > self.model.feature_extractor.n_samples:
+            return self._transcribe(samples, prompt)   # longer than Whisper's 30 s window: its own windowing, 1-best
+        # A biased reading verifies words: its next-best add nothing.
+        return self._n_best(samples, 0 if prompt.strip() else self.alternatives, prompt)
 
-    def _n_best(self, samples: np.ndarray) -> Transcript:
-        """One 30 s window decoded as transcribe() would (same prompt, suppression, beam), keeping more hypotheses."""
+    def _encode(self, samples: np.ndarray):
+        """The encoder's output for one 30 s window, from the cache when these samples were encoded lately."""
         from faster_whisper.audio import pad_or_trim
 
+        key = hashlib.blake2b(samples.tobytes(), digest_size=16).digest()
+        if key in self._encoded:
+            self._encoded.move_to_end(key)
+            return self._encoded[key]
         features = self.model.feature_extractor(samples)
         encoded = self.model.encode(pad_or_trim(features[:, :features.shape[-1] - 1]))
+        if self.encoder_cache:
+            self._encoded[key] = encoded
+            while len(self._encoded) > self.encoder_cache:
+                self._encoded.popitem(last=False)
+        return encoded
+
+    def _decoder_prompt(self, prompt: str) -> list[int]:
+        """The task tokens, after Whisper's "previous text" (at most half its context) when prompted."""
+        if not prompt.strip():
+            return self._prompt
+        previous = self._tokenizer.encode(' ' + prompt.strip())[-(self.model.max_length // 2 - 1):]
+        return [self._tokenizer.sot_prev, *previous, *self._prompt]
+
+    def _n_best(self, samples: np.ndarray, alternatives: int, prompt: str = '') -> Transcript:
+        """One 30 s window decoded as transcribe() would (same prompt, suppression, beam), keeping more hypotheses."""
         result = self.model.model.generate(
-            encoded, [self._prompt], beam_size=max(self.beam_size, 1 + self.alternatives), patience=1,
-            num_hypotheses=1 + self.alternatives, length_penalty=1, repetition_penalty=1, no_repeat_ngram_size=0,
+            self._encode(samples), [self._decoder_prompt(prompt)], beam_size=max(self.beam_size, 1 + alternatives),
+            patience=1, num_hypotheses=1 + alternatives, length_penalty=1, repetition_penalty=1, no_repeat_ngram_size=0,
             max_length=self.model.max_length, return_scores=True, return_no_speech_prob=True, suppress_blank=True,
             suppress_tokens=self._suppressed,
             max_initial_timestamp_index=int(round(MAX_INITIAL_TIMESTAMP / self.model.time_precision)))[0]
@@ -89,9 +122,9 @@ class WhisperTranscriber:
                 distinct.append(text)
         return Transcript(texts[0], float(min(1.0, math.exp(mean_logprob))), tuple(distinct))
 
-    def _transcribe(self, samples: np.ndarray) -> Transcript:
+    def _transcribe(self, samples: np.ndarray, prompt: str = '') -> Transcript:
         segments, _ = self.model.transcribe(
-            samples, language=self.language, beam_size=self.beam_size,
+            samples, language=self.language, beam_size=self.beam_size, initial_prompt=prompt.strip() or None,
             temperature=[0.0],  # no sampling fallback: same audio, same text
             condition_on_previous_text=False, vad_filter=False, without_timestamps=True)
         texts, weights, logprobs = [], [], []

@@ -11,6 +11,7 @@ from savvy_ros.hearing.log_mel import PatchStream
 from savvy_ros.hearing.models import HearingModels
 from savvy_ros.hearing.resample import MODEL_RATE
 from savvy_ros.hearing.sound_events import SoundConfig, SoundEventBuilder, SoundSpan
+from savvy_ros.hearing.speech_audio import SpeechAudioStore
 from savvy_ros.hearing.vad import SegmenterConfig, SileroVad, SpeechSegmenter, SpeechSpan
 
 SPEECH_LABEL = 'Speech'
@@ -25,8 +26,11 @@ class PipelineConfig:
 
 
 class HearingPipeline:
-    def __init__(self, models: HearingModels, config: PipelineConfig = PipelineConfig()) -> None:
+    def __init__(self, models: HearingModels, config: PipelineConfig = PipelineConfig(),
+                 speech_audio: SpeechAudioStore | None = None) -> None:
+        """`speech_audio`: where each transcribed speech segment's audio is kept (to transcribe it again)."""
         self.models, self.config = models, config
+        self.speech_audio = speech_audio
         self.vad = SileroVad(models.vad_session)
         self.segmenter = SpeechSegmenter(config.speech)
         self.patches = PatchStream()
@@ -94,9 +98,12 @@ class HearingPipeline:
         if self.models.transcriber is not None:
             context = int(self.config.asr_context * MODEL_RATE)
             lo = max(span.start_sample - context - self._audio0, 0)
-            transcript = self.models.transcriber(self._audio[lo:max(span.end_sample + context - self._audio0, lo)])
+            heard = self._audio[lo:max(span.end_sample + context - self._audio0, lo)]
+            transcript = self.models.transcriber(heard)
             event.text, event.confidence = transcript.text, transcript.confidence
             event.alternatives = list(transcript.alternatives)
+            if self.speech_audio is not None and heard.size:
+                self.speech_audio.add(event.start, event.end, heard)
         return event
 
     def _trim_audio(self) -> None:

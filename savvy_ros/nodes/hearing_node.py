@@ -1,5 +1,6 @@
 """Hearing: AudioChunk in -> speech segments (with transcripts) and tagged sounds as AudioEventArray,
-each joined with the DoA bearings heard during it."""
+each joined with the DoA bearings heard during it. The audio of recent speech is kept and transcribed
+again on request, biased toward a prompt (TranscribeSpeech; the QA asks it with a question's topic)."""
 from __future__ import annotations
 
 import math
@@ -17,11 +18,13 @@ from savvy_ros.hearing import (BearingJoiner, BearingSample, ChunkRejected, Hear
                                HearingStream, ModelPaths, PipelineConfig, StreamConfig, load_models)
 from savvy_ros.hearing.events import SPEECH
 from savvy_ros.hearing.sound_events import SoundConfig
+from savvy_ros.hearing.speech_audio import SpeechAudioStore, SpeechRetranscriber
 from savvy_ros.hearing.vad import SegmenterConfig
 from savvy_ros.msg import AudioBearingArray, AudioChunk, AudioEvent, AudioEventArray
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
+from savvy_ros.srv import TranscribeSpeech
 from savvy_ros.replay.acknowledgement import create_acked_subscription  # paces flow-controlled replay
 
 PARAMETERS = [
@@ -61,6 +64,10 @@ PARAMETERS = [
     ParameterSpec('bearing_margin', 0.15, 'Bearings this far outside an event still count for it [s]'),
     ParameterSpec('bearing_cluster_width', 0.52, 'Half-width of the dominant bearing cluster [rad]'),
     ParameterSpec('bearing_history', 60.0, 'Bearings kept for joining [s]'),
+    ParameterSpec('speech_audio_seconds', 600.0, 'Audio of recent speech events kept to transcribe them again '
+                  'when asked (TranscribeSpeech service) [s of speech]; 0 = keep none, no service'),
+    ParameterSpec('transcribe_service', '/savvy/hearing/transcribe',
+                  'TranscribeSpeech service: kept speech transcribed again, biased toward a prompt'),
 ]
 
 
@@ -75,6 +82,17 @@ def event_to_msg(event: HearingEvent, event_id: int) -> AudioEvent:
         msg.azimuth = float(event.bearing.azimuth)
         msg.azimuth_spread = float(event.bearing.spread)
     return msg
+
+
+def transcription_windows(request: TranscribeSpeech.Request) -> list[tuple[float, float]]:
+    """The request's windows in seconds; ValueError naming what is wrong with them."""
+    if len(request.window_starts) != len(request.window_ends):
+        raise ValueError(f'{len(request.window_starts)} window start(s) but {len(request.window_ends)} end(s)')
+    windows = [(stamp_to_seconds(a), stamp_to_seconds(b)) for a, b in zip(request.window_starts, request.window_ends)]
+    for k, (start, end) in enumerate(windows):
+        if end < start:
+            raise ValueError(f'window {k} ends ({end:.3f} s) before it starts ({start:.3f} s)')
+    return windows
 
 
 class HearingNode(Node):
@@ -94,7 +112,11 @@ class HearingNode(Node):
             sound=SoundConfig(threshold=p['sound_threshold'], num_labels=p['sound_labels'],
                               max_duration=p['max_event_duration']))
         steering = load_mic_array(p['mic_array']) if p['mic_array'].strip() else None
-        self.stream = HearingStream(HearingPipeline(models, config),
+        keep_speech = models.transcriber is not None and p['speech_audio_seconds'] > 0.0
+        self.speech_audio = SpeechAudioStore(p['speech_audio_seconds']) if keep_speech else None
+        self.retranscriber = (SpeechRetranscriber(self.speech_audio, models.transcriber)
+                              if self.speech_audio is not None else None)
+        self.stream = HearingStream(HearingPipeline(models, config, self.speech_audio),
                                     StreamConfig(p['reference_channel'], p['stamp_tolerance'], p['max_gap_fill']),
                                     steering)
         self.joiner = BearingJoiner(keep_seconds=p['bearing_history'], wait=p['bearing_wait'],
@@ -111,6 +133,8 @@ class HearingNode(Node):
                                history=HistoryPolicy.KEEP_LAST)
         create_acked_subscription(self, AudioChunk, p['audio_topic'], self._on_chunk, audio_qos)
         self.create_subscription(AudioBearingArray, p['bearings_topic'], self._on_bearings, QoSProfile(depth=100))
+        if self.retranscriber is not None:
+            self.create_service(TranscribeSpeech, p['transcribe_service'], self._on_transcribe)
         # Checked on the steady clock (a replay's /clock stops when the bag does), judged on the node's
         # clock: flow-controlled pauses stop /clock too, so they never split an utterance.
         self.create_timer(0.25, self._check_stall, clock=Clock(clock_type=ClockType.STEADY_TIME))
@@ -162,6 +186,20 @@ class HearingNode(Node):
             self._last_chunk_wall = None
             self.joiner.add_events(self.stream.flush())
             self._publish(self.joiner.release(self.stream.time, force=True))
+
+    def _on_transcribe(self, request: TranscribeSpeech.Request,
+                       response: TranscribeSpeech.Response) -> TranscribeSpeech.Response:
+        try:
+            windows = transcription_windows(request)
+        except ValueError as exc:
+            response.success, response.error = False, str(exc)
+            return response
+        transcripts = self.retranscriber(request.prompt, windows)
+        response.success = True
+        response.transcripts = [t.text if t is not None else '' for t in transcripts]
+        response.confidences = [float(t.confidence) if t is not None else 0.0 for t in transcripts]
+        response.kept = [t is not None for t in transcripts]
+        return response
 
     def _publish(self, events: list[HearingEvent]) -> None:
         if not events:

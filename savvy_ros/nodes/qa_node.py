@@ -1,8 +1,16 @@
-"""Spatial question service: answers AskSpatial on /savvy/ask from the latest /savvy/map."""
+"""Spatial question service: answers AskSpatial on /savvy/ask from the latest /savvy/map.
+
+A question about speech asks the hearing node (TranscribeSpeech) to listen to the heard speech again
+for its topic; the node spins two threads so that the answer to that call can come in while the
+question's callback waits for it.
+"""
 from __future__ import annotations
 
+import threading
 from collections import deque
+from collections.abc import Sequence
 
+from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
@@ -14,7 +22,7 @@ from savvy_ros.ros.map_messages import global_map_to_view
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
-from savvy_ros.srv import AskSpatial
+from savvy_ros.srv import AskSpatial, TranscribeSpeech
 
 PARAMETERS = [
     ParameterSpec('service_name', '/savvy/ask', 'Name of the AskSpatial service'),
@@ -30,6 +38,9 @@ PARAMETERS = [
     ParameterSpec('object_threshold', 0.45, 'Minimum similarity of a map label to an object description [0-1]'),
     ParameterSpec('max_extrapolation', 2.0, 'How far moving objects may be extrapolated past their track [s]'),
     ParameterSpec('max_snapshots', 256, 'Snapshot descriptors kept for grounding (oldest dropped first)'),
+    ParameterSpec('retranscribe_service', '/savvy/hearing/transcribe',
+                  "TranscribeSpeech service: heard speech transcribed again toward a question's topic; '' = not used"),
+    ParameterSpec('retranscribe_timeout', 30.0, 'Longest wait for those transcripts before answering without them [s]'),
 ]
 
 MAP_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -58,7 +69,46 @@ def fill_response(result: AskResult, response: AskSpatial.Response) -> AskSpatia
     return response
 
 
+class HearingRetranscriber:
+    """grounding.Retranscribe over the hearing node's TranscribeSpeech service.
+
+    Without the service (no hearing node, ASR off) or when it fails, every window gets None and the
+    first-pass transcripts decide alone; the reason is logged.
+    """
+
+    def __init__(self, node: Node, service_name: str, timeout: float) -> None:
+        self.node, self.timeout = node, float(timeout)
+        # Reentrant: the response is taken on another executor thread while the asking callback waits.
+        self.client = node.create_client(TranscribeSpeech, service_name, callback_group=ReentrantCallbackGroup())
+        self.failures = 0
+
+    def __call__(self, prompt: str, windows: Sequence[tuple[float, float]]) -> list[str | None]:
+        nothing: list[str | None] = [None] * len(windows)
+        if not windows or not self.client.service_is_ready():
+            return nothing
+        request = TranscribeSpeech.Request(prompt=prompt, window_starts=[seconds_to_stamp(a) for a, _ in windows],
+                                           window_ends=[seconds_to_stamp(b) for _, b in windows])
+        done = threading.Event()
+        future = self.client.call_async(request)
+        future.add_done_callback(lambda _: done.set())
+        if not done.wait(self.timeout):
+            self.client.remove_pending_request(future)
+            return self._failed(f'no answer within {self.timeout:g} s', len(windows))
+        response = future.result()
+        if response is None or not response.success:
+            return self._failed(response.error if response is not None else 'the call failed', len(windows))
+        return [text if kept else None for text, kept in zip(response.transcripts, response.kept)]
+
+    def _failed(self, why: str, count: int) -> list[str | None]:
+        self.failures += 1
+        self.node.get_logger().warning(f'speech not transcribed again ({why}; {self.failures} so far): '
+                                       'answering from the first-pass transcripts', throttle_duration_sec=10.0)
+        return [None] * count
+
+
 class SpatialQaNode(Node):
+    executor_threads = 2   # run_node spins a MultiThreadedExecutor: see HearingRetranscriber
+
     def __init__(self, **kwargs) -> None:
         super().__init__(kwargs.pop('node_name', 'savvy_qa'), **kwargs)
         self.params = declare_parameters(self, PARAMETERS)
@@ -69,7 +119,10 @@ class SpatialQaNode(Node):
             matcher = create_phrase_matcher(self.params['phrase_matcher'], self.params['phrase_model_path'])
         except PhraseModelError as exc:
             raise ValueError(str(exc)) from exc
-        self.qa = SpatialQA(matcher, thresholds)
+        service = self.params['retranscribe_service'].strip()
+        self.retranscriber = (HearingRetranscriber(self, service, self.params['retranscribe_timeout'])
+                              if service else None)
+        self.qa = SpatialQA(matcher, thresholds, self.retranscriber)
         self.view = None
         self.snapshots: deque[SnapshotWindow] = deque(maxlen=max(1, self.params['max_snapshots']))
         self.dropped_maps = 0

@@ -20,8 +20,8 @@ from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import (EmptyMapError, MalformedOptionsError, SourceNotLocatedError,
                                  TimeOutsideRecordingError, UnknownObjectError)
-from savvy_ros.qa.grounding import (GroundedEvent, GroundingThresholds, MapIndex, SnapshotWindow, ground_event,
-                                    ground_object)
+from savvy_ros.qa.grounding import (GroundedEvent, GroundingThresholds, MapIndex, Retranscribe, SnapshotWindow,
+                                    ground_event, ground_object)
 from savvy_ros.qa.phrase_matcher import PhraseMatcher
 from savvy_ros.qa.question import ObjectRef, ParsedQuestion, RefKind
 from savvy_ros.qa.savvy_conventions import (FRONT_THRESHOLD_DEG, OptionsError, Viewpoint, direction_letter,
@@ -66,8 +66,9 @@ class QuestionAnswerer:
 
     def __init__(self, view: MapView, matcher: PhraseMatcher, *,
                  thresholds: GroundingThresholds = GroundingThresholds(), best_guess: bool = False,
-                 index: MapIndex | None = None) -> None:
+                 index: MapIndex | None = None, retranscribe: Retranscribe | None = None) -> None:
         self.view, self.matcher, self.thresholds, self.best_guess = view, matcher, thresholds, best_guess
+        self.retranscribe = retranscribe   # speech heard again toward a topic (the hearing node's service)
         self.index = index if index is not None and index.view is view else MapIndex(view)
         self._anchor_kind: str | None = None   # of the question being answered
         self._question: ParsedQuestion | None = None
@@ -91,7 +92,8 @@ class QuestionAnswerer:
         if question.anchor is None:
             return None
         return ground_event(question.anchor, self.view, self.matcher, thresholds=self.thresholds,
-                            best_guess=self.best_guess, snapshots=snapshots, question=text, index=self.index)
+                            best_guess=self.best_guess, snapshots=snapshots, question=text, index=self.index,
+                            retranscribe=self.retranscribe)
 
     def _now_window(self) -> tuple[float, float]:
         last = self.view.time_span()[1]

@@ -1,7 +1,8 @@
 """Ground a parsed question in the map: which time window, which map objects.
 
 Events: a quoted speech topic is matched to speech transcripts and their n-best alternatives (by
-meaning, and by words that sound alike, as misheard words do), a sound phrase to the sound tags of sound events (and to the label
+meaning, and by words that sound alike, as misheard words do) and, where the hearing node keeps the
+audio, to the speech transcribed again by a recogniser told to expect the topic; a sound phrase to the sound tags of sound events (and to the label
 of the object the event is linked to) or, more weakly, to where it was heard from: an event not
 linked to anything whose heard bearing points at an object the phrase names (a "knocking door" the
 tagger called music, heard from the door). An event the map linked to another object than the one
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +53,16 @@ SOUND_ALIKE_WEIGHT = 0.3
 # A transcript's n-best alternatives keep this share of their match: a word only the next-best reading
 # has is evidence, but the beam adds readings, and with them chance matches (a short "I'm ready!").
 ALTERNATIVE_WEIGHT = 0.7
+# Speech events transcribed again, toward the topic, per question: the best first-pass matches (each
+# costs the hearing node about a real-time fraction of its length once; then it is cached).
+MAX_RETRANSCRIBED = 12
+# A transcript heard when expecting the topic keeps this share of its match: expecting words, the
+# recogniser sometimes writes them into unclear speech.
+RETRANSCRIBED_WEIGHT = 0.85
+
+# (topic, speech windows [s]) -> per window the transcript heard when expecting the topic, None
+# where the audio is not kept (the hearing node's TranscribeSpeech service, or a local transcriber).
+Retranscribe = Callable[[str, Sequence[tuple[float, float]]], Sequence['str | None']]
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,7 @@ class GroundedEvent:
     description: str              # what was matched, for explanations
     heard_from: MapObjectView | None = None   # an unlinked event's source: a named object its bearing points at
     named_source: MapObjectView | None = None  # best guess for an unplaced event heard without a bearing
+    reheard: str = ''             # speech: the transcript heard when expecting the topic, when it matched better
 
 
 @dataclass(frozen=True)
@@ -108,17 +121,22 @@ class MapIndex:
         self.event_texts = {e.id: _event_texts(e, view) for e in view.events}
 
 
-def _describe(event: MapEventView) -> str:
+def _describe(event: MapEventView, reheard: str = '') -> str:
     if event.kind == 'speech':
-        return f'speech "{event.text.strip()}"'
+        again = f', heard as "{reheard.strip()}" when listened to for the topic' if reheard else ''
+        return f'speech "{event.text.strip()}"{again}'
     return 'sound "' + ', '.join(event.labels[:3]) + '"'
 
 
 def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
                  thresholds: GroundingThresholds = GroundingThresholds(), best_guess: bool = False,
                  snapshots: list[SnapshotWindow] | None = None, question: str = '',
-                 index: MapIndex | None = None) -> GroundedEvent:
-    """The window of the event `anchor` names; EventNotHeardError when nothing heard matches."""
+                 index: MapIndex | None = None, retranscribe: Retranscribe | None = None) -> GroundedEvent:
+    """The window of the event `anchor` names; EventNotHeardError when nothing heard matches.
+
+    `retranscribe`: speech heard again when expecting the topic; an event matches by the better of
+    its first-pass transcripts and that one.
+    """
     wanted = normalise(question)
     for snapshot in snapshots or []:
         if wanted and normalise(snapshot.question) == wanted:
@@ -127,11 +145,15 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
     candidates = [e for e in view.events if e.kind == anchor.kind and index.event_texts[e.id]]
     # One similarity call over every candidate text (the matcher batches and caches them).
     texts = list(dict.fromkeys(t for e in candidates for t in index.event_texts[e.id]))
-    score_of = dict(zip(texts, matcher.similarity(anchor.phrase, texts))) if texts else {}
+    # A transcript is scored by how much of the topic it says, not by being a part of it ("ready").
+    speech = anchor.kind == 'speech'
+    score_of = dict(zip(texts, matcher.similarity(anchor.phrase, texts, query_coverage=speech))) if texts else {}
+    reheard: dict[int, str] = {}
     if anchor.kind == 'speech':   # the transcript first, then its alternatives (which count for less)
-        scored = [(max((1.0 if k == 0 else ALTERNATIVE_WEIGHT) *
-                       min(1.0, float(score_of[t]) + SOUND_ALIKE_WEIGHT * sound_alike_share(anchor.phrase, t))
+        scored = [(max((1.0 if k == 0 else ALTERNATIVE_WEIGHT) * _speech_match(anchor.phrase, t, score_of[t])
                        for k, t in enumerate(index.event_texts[e.id])), e) for e in candidates]
+        if retranscribe is not None and scored:
+            scored, reheard = _with_retranscribed(anchor.phrase, scored, matcher, retranscribe)
     else:
         scored = [(max(float(score_of[t]) for t in index.event_texts[e.id]), e) for e in candidates]
     if anchor.kind == 'sound':   # AudioSet tags rarely share words or embeddings with how people say it
@@ -155,7 +177,7 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
     score, event = min(scored, key=lambda se: (-round(se[0], 6), se[1].start, se[1].id))
     if score < threshold and not best_guess:
         raise EventNotHeardError(
-            f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is {_describe(event)} at '
+            f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is {_describe(event, reheard.get(event.id, ""))} at '
             f'{event.start:.2f} s with similarity {score:.2f} (< {threshold:.2f}); ask with best_guess to use it')
     # An unlinked event heard from where a named object is: that object is its source.
     source = named_source = None
@@ -165,7 +187,32 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
         if best_guess and makers and event.bearing_direction is None and event.source_position is None:
             # Nothing says where it was heard from: the object the phrase names ("kettle beeping").
             named_source = best_supported(makers)
-    return GroundedEvent(event.start, event.end, event, score, 'hearing', _describe(event), source, named_source)
+    return GroundedEvent(event.start, event.end, event, score, 'hearing', _describe(event, reheard.get(event.id, '')),
+                         source, named_source, reheard.get(event.id, ''))
+
+
+def _speech_match(topic: str, transcript: str, similarity: float) -> float:
+    """A transcript's match to a topic: its similarity, raised by the topic's words it has as sound-alikes."""
+    return min(1.0, float(similarity) + SOUND_ALIKE_WEIGHT * sound_alike_share(topic, transcript))
+
+
+def _with_retranscribed(topic: str, scored: list[tuple[float, MapEventView]], matcher: PhraseMatcher,
+                        retranscribe: Retranscribe) -> tuple[list[tuple[float, MapEventView]], dict[int, str]]:
+    """Scores raised where the speech, transcribed again toward `topic`, matches it better; and those transcripts."""
+    # The best first-pass matches, in a fixed order (score, then time): the same requests every run.
+    chosen = sorted(scored, key=lambda se: (-round(se[0], 6), se[1].start, se[1].id))[:MAX_RETRANSCRIBED]
+    texts = list(retranscribe(topic, [(e.start, e.end) for _, e in chosen]))
+    heard = {e.id: t.strip() for (_, e), t in zip(chosen, texts) if t and t.strip()}
+    similarity = (dict(zip(heard.values(), matcher.similarity(topic, list(heard.values()), query_coverage=True)))
+                  if heard else {})
+    rescored, reheard = [], {}
+    for score, event in scored:
+        if event.id in heard:
+            again = RETRANSCRIBED_WEIGHT * _speech_match(topic, heard[event.id], similarity[heard[event.id]])
+            if again > score:
+                score, reheard[event.id] = again, heard[event.id]
+        rescored.append((score, event))
+    return rescored, reheard
 
 
 def best_supported(objects: list[MapObjectView]) -> MapObjectView:

@@ -33,8 +33,10 @@ class PhraseModelError(RuntimeError):
 class PhraseMatcher(Protocol):
     name: str
 
-    def similarity(self, query: str, candidates: Sequence[str]) -> np.ndarray:
-        """Scores in [0, 1], one per candidate (1 = same meaning)."""
+    def similarity(self, query: str, candidates: Sequence[str], query_coverage: bool = False) -> np.ndarray:
+        """Scores in [0, 1], one per candidate (1 = same meaning). `query_coverage`: shared words
+        count as the share of the query's words a candidate has (a transcript saying one word of a
+        topic is not the topic), else of the shorter phrase's (a name within a longer name)."""
 
 
 def content_words(text: str) -> set[str]:
@@ -57,12 +59,13 @@ def sound_alike_share(query: str, candidate: str) -> float:
     return len(keys & _sound_keys(candidate)) / len(keys) if keys else 0.0
 
 
-def word_overlap(query: str, candidate: str) -> float:
-    """Share of the shorter phrase's content words found in the other (1.0: one names the other)."""
+def word_overlap(query: str, candidate: str, query_coverage: bool = False) -> float:
+    """Share of the shorter phrase's content words found in the other (1.0: one names the other);
+    with `query_coverage`, of the query's content words found in the candidate."""
     q, c = content_words(query), content_words(candidate)
     if not q or not c:
         return 0.0
-    return len(q & c) / min(len(q), len(c))
+    return len(q & c) / (len(q) if query_coverage else min(len(q), len(c)))
 
 
 class LexicalPhraseMatcher:
@@ -70,8 +73,8 @@ class LexicalPhraseMatcher:
 
     name = 'lexical'
 
-    def similarity(self, query: str, candidates: Sequence[str]) -> np.ndarray:
-        return np.array([word_overlap(query, c) for c in candidates], dtype=np.float64)
+    def similarity(self, query: str, candidates: Sequence[str], query_coverage: bool = False) -> np.ndarray:
+        return np.array([word_overlap(query, c, query_coverage) for c in candidates], dtype=np.float64)
 
 
 def default_model_dir() -> Path:
@@ -120,12 +123,12 @@ class EmbeddingPhraseMatcher:
                 self._cache.popitem(last=False)
         return out
 
-    def similarity(self, query: str, candidates: Sequence[str]) -> np.ndarray:
+    def similarity(self, query: str, candidates: Sequence[str], query_coverage: bool = False) -> np.ndarray:
         if not candidates:
             return np.zeros(0)
         vectors = self.embed([query, *candidates])
         cosine = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0).astype(np.float64)
-        overlap = np.array([word_overlap(query, c) for c in candidates])
+        overlap = np.array([word_overlap(query, c, query_coverage) for c in candidates])
         return np.maximum(cosine, 0.9 * overlap)
 
 

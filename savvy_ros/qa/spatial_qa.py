@@ -17,7 +17,7 @@ from savvy_ros.mapping.errors import MapQueryError
 from savvy_ros.mapping.map_view import MapView
 from savvy_ros.qa.answering import QuestionAnswerer, SpatialAnswer
 from savvy_ros.qa.errors import EmptyMapError, QuestionError, UnparseableQuestionError
-from savvy_ros.qa.grounding import GroundingThresholds, MapIndex, SnapshotWindow
+from savvy_ros.qa.grounding import GroundingThresholds, MapIndex, Retranscribe, SnapshotWindow
 from savvy_ros.qa.phrase_matcher import PhraseMatcher
 from savvy_ros.qa.question import WEARER, ObjectRef, ParsedQuestion, RefKind
 from savvy_ros.qa.question_parser import normalise, object_ref, parse_question
@@ -87,8 +87,10 @@ def apply_hints(parsed: ParsedQuestion | None, request: AskRequest) -> ParsedQue
 class SpatialQA:
     """Answers AskRequests against the latest map view."""
 
-    def __init__(self, matcher: PhraseMatcher, thresholds: GroundingThresholds = GroundingThresholds()) -> None:
-        self.matcher, self.thresholds = matcher, thresholds
+    def __init__(self, matcher: PhraseMatcher, thresholds: GroundingThresholds = GroundingThresholds(),
+                 retranscribe: Retranscribe | None = None) -> None:
+        """`retranscribe`: kept speech transcribed again toward a question's topic (None: first-pass transcripts only)."""
+        self.matcher, self.thresholds, self.retranscribe = matcher, thresholds, retranscribe
         self._index: MapIndex | None = None   # of the last view asked about: maps change less than questions
 
     def ask(self, request: AskRequest, view: MapView | None,
@@ -120,7 +122,7 @@ class SpatialQA:
         if self._index is None or self._index.view is not view:
             self._index = MapIndex(view)
         answerer = QuestionAnswerer(view, self.matcher, thresholds=self.thresholds, best_guess=request.best_guess,
-                                    index=self._index)
+                                    index=self._index, retranscribe=self.retranscribe)
         answer = answerer.answer(parsed, options if parsed.task == 'direction' else (), request.question,
                                  window, snapshots)
         return AskResult(True, answer=answer, parsed=parsed)

@@ -7,20 +7,46 @@ import sys
 from collections.abc import Callable
 
 import rclpy
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 
 from savvy_ros.cpu_threads import limit_cpu_threads
 from savvy_ros.ros.dds_profile import use_savvy_dds_profile
 
 
+def drain_and_shutdown(executor: MultiThreadedExecutor) -> None:
+    """Shut the executor down after its in-flight callbacks finish.
+
+    rclpy 9's MultiThreadedExecutor.shutdown destroys its guard condition before it joins its
+    worker threads, so a callback still running then fails to trigger it and rclpy prints "The
+    following exception was never retrieved: cannot use Destroyable" at exit. Joining the pool
+    first (its only handle is the private `_executor`) makes the order safe.
+    """
+    pool = getattr(executor, '_executor', None)
+    if pool is not None:
+        pool.shutdown(wait=True)
+    executor.shutdown()
+
+
 def spin_until_shutdown(node: Node) -> None:
-    """Spin `node` until Ctrl-C or shutdown, then destroy it and shut the default context down."""
+    """Spin `node` until Ctrl-C or shutdown, then destroy it and shut the default context down.
+
+    A node with `executor_threads` > 1 (one that waits in a callback for a service it calls) is
+    spun by a MultiThreadedExecutor with that many threads.
+    """
+    threads = int(getattr(node, 'executor_threads', 1))
+    executor = MultiThreadedExecutor(num_threads=threads) if threads > 1 else None
     try:
-        rclpy.spin(node)
+        if executor is not None:
+            executor.add_node(node)
+            executor.spin()
+        else:
+            rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        if executor is not None:
+            drain_and_shutdown(executor)
         node.destroy_node()
         rclpy.try_shutdown()
 

@@ -1,4 +1,5 @@
-"""Whisper transcripts with n-best alternatives: the best one is what faster-whisper's transcribe() gives."""
+"""Whisper transcripts with n-best alternatives (the best one is what faster-whisper's transcribe()
+gives), biased toward a prompt, and the encoder's output kept for reading a segment again."""
 from __future__ import annotations
 
 import re
@@ -43,7 +44,9 @@ def test_the_best_transcript_is_transcribes_and_the_alternatives_are_other_readi
     n_best, best_only = transcribers
     clip = noisy_sentence(text, snr_db, seed)
     heard = n_best(clip)
-    assert (heard.text, round(heard.confidence, 6)) == (best_only(clip).text, round(best_only(clip).confidence, 6))
+    transcribed = best_only._transcribe(clip)   # faster-whisper's own transcribe()
+    assert (heard.text, round(heard.confidence, 6)) == (transcribed.text, round(transcribed.confidence, 6))
+    assert best_only(clip) == transcribed
     assert best_only(clip).alternatives == ()
     assert len(heard.alternatives) <= 2
     readings = [tuple(words(t)) for t in [heard.text, *heard.alternatives]]
@@ -76,3 +79,31 @@ def test_a_segment_longer_than_whispers_window_gets_the_best_transcript_only(tra
 def test_a_negative_count_of_alternatives_is_refused():
     with pytest.raises(ValueError, match='alternatives'):
         WhisperTranscriber(whisper_model_dir(), alternatives=-1)
+
+
+@pytest.mark.parametrize('snr_db, seed', [(0.0, 0), (0.0, 2), (-2.0, 2)])
+def test_expecting_the_topic_the_recogniser_hears_its_word_and_no_other_topics(transcribers, snr_db, seed):
+    n_best, _ = transcribers
+    clip = noisy_sentence('Can you pass me the salt from the shelf?', snr_db, seed)
+    first = n_best(clip)
+    assert 'salt' not in words(' '.join([first.text, *first.alternatives]))   # misheard unbiased
+    expecting = n_best(clip, prompt='asking for the salt')
+    assert 'salt' in words(expecting.text) and expecting.alternatives == ()
+    # Told to expect something that was not said, it does not write that in.
+    assert 'thursday' not in words(n_best(clip, prompt='proposing a thursday meeting').text)
+    assert n_best(clip, prompt='asking for the salt') == expecting   # deterministic
+
+
+def test_the_encoder_output_is_kept_for_reading_a_segment_again():
+    cached = WhisperTranscriber(whisper_model_dir(), alternatives=2, encoder_cache=2)
+    uncached = WhisperTranscriber(whisper_model_dir(), alternatives=2, encoder_cache=0)
+    clips = [noisy_sentence('Dinner will be ready in ten minutes.', 0.0, seed) for seed in range(3)]
+    encoded = cached._encode(clips[0])
+    assert cached._encode(clips[0].copy()) is encoded          # the same samples: no second encoding
+    for clip in clips:
+        assert cached(clip) == uncached(clip)
+        assert cached(clip, prompt='estimating dinner time') == uncached(clip, prompt='estimating dinner time')
+    assert len(cached._encoded) == 2 and cached._encode(clips[0]) is not encoded   # the oldest went first
+    assert uncached._encoded == {}
+    with pytest.raises(ValueError, match='encoder_cache'):
+        WhisperTranscriber(whisper_model_dir(), encoder_cache=-1)

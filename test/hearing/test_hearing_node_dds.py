@@ -1,4 +1,5 @@
-"""The hearing node over Fast DDS: chunks and bearings from a peer process in, events out."""
+"""The hearing node over Fast DDS: chunks and bearings from a peer process in, events out; the kept
+speech transcribed again on request (TranscribeSpeech)."""
 from __future__ import annotations
 
 import math
@@ -18,7 +19,8 @@ T0 = 500.0
 def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speech_and_siren, tmp_path):
     from savvy_ros.msg import AudioEvent, AudioEventArray
     from savvy_ros.nodes.hearing_node import HearingNode
-    from savvy_ros.ros.time_conversion import stamp_to_seconds
+    from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
+    from savvy_ros.srv import TranscribeSpeech
 
     clip, rate, speech, sound = speech_and_siren
     wav = tmp_path / 'scene.wav'
@@ -31,6 +33,15 @@ def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speec
         return [e for msg in received for e in msg.events]
 
     listener.create_subscription(AudioEventArray, '/savvy/events', received.append, 50)
+    transcribe = listener.create_client(TranscribeSpeech, '/savvy/hearing/transcribe')
+
+    def heard_again(prompt: str, starts: list[float], ends: list[float]) -> TranscribeSpeech.Response:
+        future = transcribe.call_async(TranscribeSpeech.Request(
+            prompt=prompt, window_starts=[seconds_to_stamp(t) for t in starts],
+            window_ends=[seconds_to_stamp(t) for t in ends]))
+        assert spin_until(executor, future.done, timeout=30.0)
+        return future.result()
+
     executor = SingleThreadedExecutor(context=ros_context)
     executor.add_node(node)
     executor.add_node(listener)
@@ -40,6 +51,10 @@ def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speec
         wait_for_line(peer, 'PEER MATCHED')
         assert spin_until(executor, lambda: len(events()) >= 2, timeout=60.0), events()
         spin_until(executor, lambda: False, timeout=0.5)  # nothing else should follow
+        speech_window = (T0 + speech.start, T0 + speech.end)
+        again = heard_again('closing the window', [speech_window[0], T0 + 8.5], [speech_window[1], T0 + 8.9])
+        mismatched = heard_again('closing the window', [speech_window[0]], [])
+        backwards = heard_again('', [speech_window[1]], [speech_window[0]])
     finally:
         output = stop_peer(peer)
         executor.shutdown()
@@ -64,6 +79,12 @@ def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speec
         assert msg.header.frame_id == 'mic_array'
         assert stamp_to_seconds(msg.header.stamp) >= max(stamp_to_seconds(e.end) for e in msg.events) - 1e-6
     assert node.dropped['channel_mismatch'] == 1 and node.dropped['bad_bearing'] == 1
+    # The speech's audio was kept: heard again toward a prompt; nothing kept where nobody spoke.
+    assert again.success and list(again.kept) == [True, False]
+    assert 'window' in again.transcripts[0].lower() and again.transcripts[1] == ''
+    assert 0.0 < again.confidences[0] <= 1.0 and again.confidences[1] == 0.0
+    assert not mismatched.success and '1 window start(s) but 0 end(s)' in mismatched.error
+    assert not backwards.success and 'ends' in backwards.error and 'before it starts' in backwards.error
 
 
 def test_a_missing_model_file_is_a_configuration_error_naming_it(ros_context, tmp_path):
