@@ -3,6 +3,7 @@ speech transcribed again on request (TranscribeSpeech)."""
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 import soundfile as sf
@@ -55,6 +56,23 @@ def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speec
         again = heard_again('closing the window', [speech_window[0], T0 + 8.5], [speech_window[1], T0 + 8.9])
         mismatched = heard_again('closing the window', [speech_window[0]], [])
         backwards = heard_again('', [speech_window[1]], [speech_window[0]])
+        # The QA node's client: it waits in a callback while another executor thread takes the answer.
+        from savvy_ros.nodes.qa_node import HearingRetranscriber
+        asked, absent = HearingRetranscriber(listener, '/savvy/hearing/transcribe', 30.0), \
+            HearingRetranscriber(listener, '/no/such/service', 30.0)
+        stop = threading.Event()
+
+        def spin() -> None:
+            while not stop.is_set():
+                executor.spin_once(timeout_sec=0.05)
+        spinner = threading.Thread(target=spin)
+        spinner.start()
+        try:
+            via_client = asked('closing the window', [speech_window, (T0 + 8.5, T0 + 8.9)])
+            without_service = absent('closing the window', [speech_window])
+        finally:
+            stop.set()
+            spinner.join()
     finally:
         output = stop_peer(peer)
         executor.shutdown()
@@ -85,6 +103,7 @@ def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speec
     assert 0.0 < again.confidences[0] <= 1.0 and again.confidences[1] == 0.0
     assert not mismatched.success and '1 window start(s) but 0 end(s)' in mismatched.error
     assert not backwards.success and 'ends' in backwards.error and 'before it starts' in backwards.error
+    assert via_client == [again.transcripts[0], None] and without_service == [None]
 
 
 def test_a_missing_model_file_is_a_configuration_error_naming_it(ros_context, tmp_path):
