@@ -29,11 +29,11 @@ class HearingModels:
 
 
 def load_models(paths: ModelPaths = ModelPaths(), *, asr: bool = True, threads: int = 1,
-                beam_size: int = 5, alternatives: int = 2) -> HearingModels:
+                beam_size: int = 5, alternatives: int = 2, encoder_cache: int = 32) -> HearingModels:
     """Raises ModelPackageMissingError / ModelFileError naming the package or file at fault."""
     vad = silero_vad_model(paths.vad_model or None)
     tagger = YamnetTagger(yamnet_files(paths.yamnet_model or None, paths.yamnet_class_map or None), threads)
     transcriber = (WhisperTranscriber(whisper_model_dir(paths.asr_model or None), threads, beam_size,
-                                      alternatives=alternatives)
+                                      alternatives=alternatives, encoder_cache=encoder_cache)
                    if asr else None)
     return HearingModels(vad, open_session(vad, threads), tagger, transcriber)

@@ -64,6 +64,8 @@ PARAMETERS = [
     ParameterSpec('bearing_margin', 0.15, 'Bearings this far outside an event still count for it [s]'),
     ParameterSpec('bearing_cluster_width', 0.52, 'Half-width of the dominant bearing cluster [rad]'),
     ParameterSpec('bearing_history', 60.0, 'Bearings kept for joining [s]'),
+    ParameterSpec('asr_encoder_cache', 32, "Whisper encoder outputs kept for the newest speech segments (2.3 MB "
+                  'each with tiny.en): hearing one again costs only its decoding [count]; 0 = none'),
     ParameterSpec('speech_audio_seconds', 600.0, 'Audio of recent speech events kept to transcribe them again '
                   'when asked (TranscribeSpeech service) [s of speech]; 0 = keep none, no service'),
     ParameterSpec('transcribe_service', '/savvy/hearing/transcribe',
@@ -104,7 +106,7 @@ class HearingNode(Node):
         paths = ModelPaths(p['vad_model_path'], p['asr_model_path'], p['yamnet_model_path'],
                            p['yamnet_class_map_path'])
         models = load_models(paths, asr=p['asr_enabled'], threads=p['num_threads'], beam_size=p['asr_beam_size'],
-                             alternatives=p['asr_alternatives'])
+                             alternatives=p['asr_alternatives'], encoder_cache=p['asr_encoder_cache'])
         config = PipelineConfig(
             speech=SegmenterConfig(threshold=p['speech_threshold'], neg_threshold=p['speech_end_threshold'],
                                    min_speech=p['speech_min_duration'], min_silence=p['speech_min_silence'],
