@@ -2,7 +2,9 @@
 
 With --json, one JSON object per event, in start order:
   {"kind": "speech"|"sound", "start": s, "end": s, "text": "...", "labels": [[label, score], ...]}
-(times in seconds from the start of the file)."""
+(times in seconds from the start of the file). With --expect TOPIC each speech event also carries
+"expecting": what Whisper heard in it when told to expect TOPIC, as the hearing node's
+TranscribeSpeech service answers the QA node (why a question's topic did or did not find its line)."""
 from __future__ import annotations
 
 import argparse
@@ -22,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the file's microphone geometry (a name in config/mic_arrays/ or a YAML path): "
                              'transcribe a beam steered to the loudest direction')
     parser.add_argument('--no-asr', action='store_true', help='speech segments without transcripts (faster)')
+    parser.add_argument('--expect', default='', metavar='TOPIC',
+                        help='also transcribe each speech segment again, expecting these words (a question\'s topic)')
     parser.add_argument('--threads', type=int, default=1, help='CPU threads per model')
     parser.add_argument('--vad-model', default='', help='silero VAD ONNX file (default: the silero-vad package)')
     parser.add_argument('--asr-model', default='',
@@ -35,8 +39,12 @@ def run(args: argparse.Namespace) -> int:
     from savvy_ros.hearing import HearingError, HearingPipeline, HearingStream, ModelPaths, StreamConfig, hear_file
     from savvy_ros.hearing.models import load_models
 
+    from savvy_ros.hearing.speech_audio import SpeechAudioStore, SpeechRetranscriber
+
     if args.threads < 1:
         raise CliError('--threads must be >= 1')
+    if args.expect.strip() and args.no_asr:
+        raise CliError('--expect needs the transcriber: drop --no-asr')
     try:
         steering = load_mic_array(args.mic_array) if args.mic_array else None
     except (MicArrayError, FileNotFoundError) as exc:
@@ -44,15 +52,23 @@ def run(args: argparse.Namespace) -> int:
     paths = ModelPaths(args.vad_model, args.asr_model, args.yamnet_model, args.yamnet_class_map)
     try:
         models = load_models(paths, asr=not args.no_asr, threads=args.threads)
-        stream = HearingStream(HearingPipeline(models), StreamConfig(reference_channel=args.channel), steering)
+        kept = SpeechAudioStore(24 * 3600.0) if args.expect.strip() else None
+        stream = HearingStream(HearingPipeline(models, speech_audio=kept), StreamConfig(reference_channel=args.channel),
+                               steering)
         events = hear_file(args.file, stream)
     except HearingError as exc:
         raise CliError(str(exc)) from exc
+    again = SpeechRetranscriber(kept, models.transcriber) if kept is not None else None
     for event in events:
         record = event.to_json_dict()
+        if again is not None and event.kind == 'speech':
+            [heard] = again(args.expect, [(event.start, event.end)])
+            record['expecting'] = heard.text if heard is not None else ''
         if args.json:
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
             labels = ', '.join(f'{label} {score:.2f}' for label, score in record['labels'])
             print(f"{record['start']:8.2f} {record['end']:8.2f}  {record['kind']:<6}  {event.text or labels}")
+            if 'expecting' in record:
+                print(f"{'':17s}  {'':<6}  expecting {args.expect!r}: {record['expecting']}")
     return EXIT_OK

@@ -82,3 +82,15 @@ def test_hear_a_seven_microphone_recording_through_the_steered_beam(tmp_path, sp
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r['kind'] for r in records] == ['speech', 'sound']
     assert 'living room' in records[0]['text'].lower() and abs(records[0]['start'] - speech.start) < 0.3
+
+
+def test_expecting_a_topic_each_speech_segment_is_heard_again(scene_wav, capsys):
+    path, _, _ = scene_wav
+    assert main(['hear', str(path), '--json', '--expect', 'closing the living room window']) == 0
+    said, heard = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert 'window' in said['expecting'].lower() and 'expecting' not in heard   # sounds are not transcribed
+    assert main(['hear', str(path), '--expect', 'closing the window']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and "expecting 'closing the window':" in lines[1]
+    assert main(['hear', str(path), '--no-asr', '--expect', 'closing the window']) == 2
+    assert 'drop --no-asr' in capsys.readouterr().err
