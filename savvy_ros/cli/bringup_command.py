@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import faulthandler
+    import signal
     import threading
 
     from savvy_ros.bringup.node_table import read_executables
@@ -35,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.duration is not None and args.duration <= 0:
         raise CliError('--duration must be > 0')
+    if hasattr(signal, 'SIGUSR1'):   # `kill -USR1 <pid>`: every thread's stack to stderr (where it hangs)
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     wanted = [n.strip() for n in args.nodes.split(',') if n.strip()] if args.nodes else None
     bringup = Bringup(params_file=args.params_file or config_file(), nodes_wanted=wanted,
                       use_sim_time=args.sim_time)

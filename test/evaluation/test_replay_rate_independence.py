@@ -5,6 +5,12 @@ The stage-1 nodes acknowledge every input, so they see the same messages in the 
 rate; the map node merges their outputs in stamp order and runs its estimation at data times
 (savvy_ros/mapping/input_order.py, savvy_ros/nodes/map_node.py), so the map, and every answer, must
 not depend on how fast the bag went. No timing is asserted: the machine may be slow or busy.
+
+Letters, errors and explanations (which print 2 decimals) must be equal; values and positions agree
+to 1e-4 (deg, m). Once in a clean-clone run (2026-11-28) they differed in the 6th decimal (5e-6 deg,
+2e-6 m) with identical inputs and no input taken out of order: bit-level float noise whose source
+was not found (candidates: BLAS / ONNX Runtime reductions in the stage-1 nodes), not an ordering
+change, which moves answers by millimetres or more.
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ from savvy_ros.synth.scene import load_scene
 TINY_SCENE = Path(__file__).resolve().parents[1] / 'synth' / 'scenes' / 'tiny.yaml'
 
 pytestmark = [pytest.mark.dds, pytest.mark.slow]
+SAME = 1e-4   # [deg, m, link score] agreement of values across rates (see the module docstring)
 
 
 @pytest.fixture(scope='module')
@@ -69,7 +76,7 @@ def test_answers_and_map_are_the_same_at_1x_and_as_fast_as_possible(episode, tmp
         assert (one['success'], one['answer'], one.get('error', '')) == \
             (other['success'], other['answer'], other.get('error', '')), f'{one}\n{other}\n{logs}'
         if one['success']:
-            assert other['value'] == pytest.approx(one['value'], abs=1e-6), f'{one}\n{other}\n{logs}'
+            assert other['value'] == pytest.approx(one['value'], abs=SAME), f'{one}\n{other}\n{logs}'
             assert one['explanation'] == other['explanation'], logs
 
     assert paced.final_map is not None and fast.final_map is not None, logs
@@ -78,9 +85,9 @@ def test_answers_and_map_are_the_same_at_1x_and_as_fast_as_possible(episode, tmp
     assert objects and body_samples > 0
     assert [o[:-1] for o in objects] == [o[:-1] for o in fast_objects], f'{objects}\n{fast_objects}\n{logs}'
     for one, other in zip(objects, fast_objects):
-        np.testing.assert_allclose(other[-1], one[-1], atol=1e-6, err_msg=f'object {one[0]} {one[1]} {logs}')
+        np.testing.assert_allclose(other[-1], one[-1], atol=SAME, err_msg=f'object {one[0]} {one[1]} {logs}')
     assert [e[:-1] for e in events] == [e[:-1] for e in fast_events], f'{events}\n{fast_events}\n{logs}'
-    assert [e[-1] for e in fast_events] == pytest.approx([e[-1] for e in events], abs=1e-6)
+    assert [e[-1] for e in fast_events] == pytest.approx([e[-1] for e in events], abs=SAME)
     assert body_samples == fast_body_samples
     # The map node never had to ingest an input out of stamp order (its reorder delay held them all).
     for run in ('rate1', 'rate0'):
