@@ -14,6 +14,7 @@ import rclpy
 from rclpy.context import Context
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 from savvy_ros.bringup.node_table import NodeEntry, read_executables
 from savvy_ros.ros.node_main import drain_and_shutdown
@@ -50,7 +51,10 @@ class Bringup:
         if not self.params_file.is_file():
             raise FileNotFoundError(f'parameter file not found: {self.params_file}')
         entries = self.selected()
-        rclpy.init(args=['savvy-ros-bringup', *self.ros_args()], context=self.context)
+        # No rclpy signal handlers: `savvy-ros bringup` installs its own (savvy_ros.ros.stop_signals);
+        # in-process, Ctrl-C is Python's KeyboardInterrupt, caught by spin().
+        rclpy.init(args=['savvy-ros-bringup', *self.ros_args()], context=self.context,
+                   signal_handler_options=SignalHandlerOptions.NO)
         try:
             for entry in entries:
                 self.nodes.append(entry.node_class()(context=self.context))

@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from savvy_ros.bringup.node_table import read_executables
     from savvy_ros.bringup.runner import Bringup
     from savvy_ros.resources import config_file
+    from savvy_ros.ros.stop_signals import install_stop_handlers
 
     if args.list:
         for entry in read_executables():
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     print(f'savvy-ros bringup: running {", ".join(n.get_name() for n in nodes)} '
           f'with {bringup.params_file}', flush=True)
     stop = threading.Event()
+    install_stop_handlers(stop)   # Ctrl-C / SIGTERM: the spin loop sees it within 0.1 s
     if args.duration is not None:
         threading.Timer(args.duration, stop.set).start()
     try:

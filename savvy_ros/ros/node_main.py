@@ -4,14 +4,18 @@ from __future__ import annotations
 import faulthandler
 import signal
 import sys
+import threading
 from collections.abc import Callable
 
 import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy._rclpy_pybind11 import RCLError
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 from savvy_ros.cpu_threads import limit_cpu_threads
 from savvy_ros.ros.dds_profile import use_savvy_dds_profile
+from savvy_ros.ros.stop_signals import SPIN_TIMEOUT, install_stop_handlers
 
 
 def drain_and_shutdown(executor: MultiThreadedExecutor) -> None:
@@ -28,25 +32,33 @@ def drain_and_shutdown(executor: MultiThreadedExecutor) -> None:
     executor.shutdown()
 
 
-def spin_until_shutdown(node: Node) -> None:
+def spin_until_shutdown(node: Node, stop: threading.Event | None = None) -> None:
     """Spin `node` until Ctrl-C or shutdown, then destroy it and shut the default context down.
 
     A node with `executor_threads` > 1 (one that waits in a callback for a service it calls) is
-    spun by a MultiThreadedExecutor with that many threads.
+    spun by a MultiThreadedExecutor with that many threads. SIGINT and SIGTERM stop it through
+    savvy_ros.ros.stop_signals (a request checked every SPIN_TIMEOUT), not rclpy's wake-up alone.
     """
     threads = int(getattr(node, 'executor_threads', 1))
-    executor = MultiThreadedExecutor(num_threads=threads) if threads > 1 else None
+    executor = (MultiThreadedExecutor(num_threads=threads, context=node.context) if threads > 1
+                else SingleThreadedExecutor(context=node.context))
+    if stop is None:
+        stop = threading.Event()
+        install_stop_handlers(stop)
     try:
-        if executor is not None:
-            executor.add_node(node)
-            executor.spin()
-        else:
-            rclpy.spin(node)
+        executor.add_node(node)
+        while not stop.is_set() and node.context.ok():
+            executor.spin_once(timeout_sec=SPIN_TIMEOUT)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except RCLError:
+        if node.context.ok():
+            raise   # not the context shut down under the wait (rclpy's own handler, in a caller's init)
     finally:
-        if executor is not None:
+        if isinstance(executor, MultiThreadedExecutor):
             drain_and_shutdown(executor)
+        else:
+            executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown()
 
@@ -56,7 +68,10 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
     if hasattr(signal, 'SIGUSR1'):
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     use_savvy_dds_profile()
-    rclpy.init(args=args if args is not None else sys.argv)
+    # Only our handlers (savvy_ros.ros.stop_signals) act on SIGINT / SIGTERM: they request a stop.
+    rclpy.init(args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()   # a signal while the node loads (models) stops it once it is built
+    install_stop_handlers(stop)
     try:
         node = node_factory()
     except (ValueError, FileNotFoundError) as exc:
@@ -72,5 +87,5 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
     threads = getattr(node, 'process_threads', None)
     if threads is not None:
         limit_cpu_threads(threads)
-    spin_until_shutdown(node)
+    spin_until_shutdown(node, stop)
     return 0
