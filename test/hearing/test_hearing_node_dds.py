@@ -3,7 +3,6 @@ speech transcribed again on request (TranscribeSpeech)."""
 from __future__ import annotations
 
 import math
-import threading
 
 import pytest
 import soundfile as sf
@@ -11,7 +10,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from ros_helpers import start_peer, stop_peer, spin_until, wait_for_line
+from ros_helpers import spin_until, spinning_in_background, start_peer, stop_peer, wait_for_line
 
 pytestmark = pytest.mark.dds
 T0 = 500.0
@@ -60,19 +59,9 @@ def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speec
         from savvy_ros.nodes.qa_node import HearingRetranscriber
         asked, absent = HearingRetranscriber(listener, '/savvy/hearing/transcribe', 30.0), \
             HearingRetranscriber(listener, '/no/such/service', 30.0)
-        stop = threading.Event()
-
-        def spin() -> None:
-            while not stop.is_set():
-                executor.spin_once(timeout_sec=0.05)
-        spinner = threading.Thread(target=spin)
-        spinner.start()
-        try:
+        with spinning_in_background(executor):
             via_client = asked('closing the window', [speech_window, (T0 + 8.5, T0 + 8.9)])
             without_service = absent('closing the window', [speech_window])
-        finally:
-            stop.set()
-            spinner.join()
     finally:
         output = stop_peer(peer)
         executor.shutdown()

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from ros_helpers import start_peer, stop_peer, wait_for_line
+from ros_helpers import spinning_in_background, start_peer, stop_peer, wait_for_line
 
 from savvy_ros.bags import BagReader, BagWriter
 from savvy_ros.bags.message_builders import MessageBuilder
@@ -136,7 +136,6 @@ def test_a_consumer_that_leaves_does_not_stall_the_replay(bag, ros_context):
 
 
 def test_nodes_with_use_sim_time_follow_the_bag_clock(bag, ros_context):
-    import threading
 
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.node import Node
@@ -152,21 +151,12 @@ def test_nodes_with_use_sim_time_follow_the_bag_clock(bag, ros_context):
     executor.add_node(node)
     seen: list[float] = []
     node.create_timer(0.01, lambda: seen.append(clock_seconds(node)))  # a sim-time timer: fires as /clock advances
-    done = threading.Event()
-
-    def spin() -> None:
-        while not done.is_set():
-            executor.spin_once(timeout_sec=0.02)
-
-    spinner = threading.Thread(target=spin)
-    spinner.start()
     try:
-        play_bag(bag, PlayOptions(rate=2.0), discovery_s=0.5, context=ros_context)
-        time.sleep(0.3)
-        assert clock_seconds(node) == pytest.approx(stamps(bag)[-1] * 1e-9)
-        assert seen and seen == sorted(seen) and seen[0] >= START_NS * 1e-9
+        with spinning_in_background(executor):
+            play_bag(bag, PlayOptions(rate=2.0), discovery_s=0.5, context=ros_context)
+            time.sleep(0.3)
+            assert clock_seconds(node) == pytest.approx(stamps(bag)[-1] * 1e-9)
+            assert seen and seen == sorted(seen) and seen[0] >= START_NS * 1e-9
     finally:
-        done.set()
-        spinner.join()
         executor.shutdown()
         node.destroy_node()

@@ -4,8 +4,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SUPPORT = Path(__file__).resolve().parent
@@ -67,3 +69,22 @@ def spin_until(executor, condition: Callable[[], bool], timeout: float = 20.0) -
             return True
         executor.spin_once(timeout_sec=0.05)
     return condition()
+
+
+@contextmanager
+def spinning_in_background(executor, period: float = 0.02) -> Iterator[None]:
+    """The executor spun on a thread of its own for the `with` block: the test's thread can then
+    block (a synchronous service call, a bag played in the foreground) while callbacks run."""
+    done = threading.Event()
+
+    def spin() -> None:
+        while not done.is_set():
+            executor.spin_once(timeout_sec=period)
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        yield
+    finally:
+        done.set()
+        spinner.join()
