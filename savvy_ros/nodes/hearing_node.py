@@ -64,6 +64,8 @@ PARAMETERS = [
     ParameterSpec('bearing_margin', 0.15, 'Bearings this far outside an event still count for it [s]'),
     ParameterSpec('bearing_cluster_width', 0.52, 'Half-width of the dominant bearing cluster [rad]'),
     ParameterSpec('bearing_history', 60.0, 'Bearings kept for joining [s]'),
+    ParameterSpec('bearing_flush_grace', 1.0, 'Wall time the events closed at the end of the audio (a stall) wait '
+                  'for bearings still in transit before they go without them [s]'),
     ParameterSpec('asr_encoder_cache', 32, "Whisper encoder outputs kept for the newest speech segments (2.3 MB "
                   'each with tiny.en): hearing one again costs only its decoding [count]; 0 = none'),
     ParameterSpec('speech_audio_seconds', 600.0, 'Audio of recent speech events kept to transcribe them again '
@@ -128,6 +130,7 @@ class HearingNode(Node):
         self._frame_id = ''
         self._last_chunk_wall: float | None = None
         self._clock_at_last_chunk = 0      # [ns] node clock (sim time in replays) when audio last came
+        self._flush_deadline: float | None = None   # [s, monotonic] flushed events go without bearings after it
         self.events_pub = self.create_publisher(AudioEventArray, p['events_topic'], QoSProfile(
             depth=50, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.VOLATILE))
         # Best effort matches every audio publisher; the deep queue absorbs transcription pauses.
@@ -179,6 +182,7 @@ class HearingNode(Node):
             self._publish(self.joiner.release(self.stream.time))
 
     def _check_stall(self) -> None:
+        self._release_flushed()
         last = self._last_chunk_wall
         if last is None:
             return
@@ -187,7 +191,20 @@ class HearingNode(Node):
                 time.monotonic() - last > self.params['stall_wall_timeout']:
             self._last_chunk_wall = None
             self.joiner.add_events(self.stream.flush())
-            self._publish(self.joiner.release(self.stream.time, force=True))
+            # The DoA published the last windows' bearings before it took the next chunk, but they may
+            # still be on their way (a fast replay reaches the stall at once): the closed events wait
+            # for them a little wall time, then go with what came.
+            self._flush_deadline = time.monotonic() + self.params['bearing_flush_grace']
+            self._publish(self.joiner.release(self.stream.time))
+
+    def _release_flushed(self) -> None:
+        """After a stall flush: events whose bearings came, then, after the grace, the rest."""
+        if self._flush_deadline is None:
+            return
+        force = time.monotonic() >= self._flush_deadline
+        self._publish(self.joiner.release(self.stream.time, force=force))
+        if force or not self.joiner.pending:
+            self._flush_deadline = None
 
     def _on_transcribe(self, request: TranscribeSpeech.Request,
                        response: TranscribeSpeech.Response) -> TranscribeSpeech.Response:
