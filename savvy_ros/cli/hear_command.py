@@ -2,7 +2,8 @@
 
 With --json, one JSON object per event, in start order:
   {"kind": "speech"|"sound", "start": s, "end": s, "text": "...", "labels": [[label, score], ...]}
-(times in seconds from the start of the file). With --expect TOPIC each speech event also carries
+(times in seconds from the start of the file; sounds also carry "impulsiveness", 0-1: how abruptly
+they keep starting, high for knocks, claps and footsteps whatever their tags say). With --expect TOPIC each speech event also carries
 "expecting": what Whisper heard in it when told to expect TOPIC, as the hearing node's
 TranscribeSpeech service answers the QA node (why a question's topic did or did not find its line)."""
 from __future__ import annotations
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
             labels = ', '.join(f'{label} {score:.2f}' for label, score in record['labels'])
-            print(f"{record['start']:8.2f} {record['end']:8.2f}  {record['kind']:<6}  {event.text or labels}")
+            onsets = f"  (impulsiveness {record['impulsiveness']:.2f})" if 'impulsiveness' in record else ''
+            print(f"{record['start']:8.2f} {record['end']:8.2f}  {record['kind']:<6}  {event.text or labels}{onsets}")
             if 'expecting' in record:
                 print(f"{'':17s}  {'':<6}  expecting {args.expect!r}: {record['expecting']}")
     return EXIT_OK

@@ -201,7 +201,7 @@ def write_map_summary(path: Path, view) -> None:
                      'sound_source': o.is_sound_source, 'position': xyz(o.position),
                      'modalities': sorted(o.modalities), 'observations': o.observation_count} for o in view.objects],
         'events': [{'id': e.id, 'kind': e.kind, 'start': e.start, 'end': e.end, 'text': e.text,
-                    'alternatives': e.alternatives, 'labels': e.labels,
+                    'alternatives': e.alternatives, 'labels': e.labels, 'impulsiveness': round(e.impulsiveness, 3),
                     'object_id': e.object_id, 'link_score': e.link_score, 'source_position': xyz(e.source_position)}
                    for e in view.events]}, indent=1) + '\n')
 

@@ -27,9 +27,13 @@ class HearingEvent:
     confidence: float = 0.0       # [0, 1]
     bearing: BearingSummary | None = None
     alternatives: list[str] = field(default_factory=list)   # speech: next-best distinct transcripts, best first
+    impulsiveness: float = 0.0    # sound: [0, 1] how abruptly it keeps starting (knocks, claps, steps); see transients.py
 
     def to_json_dict(self, origin: float = 0.0) -> dict:
         """The CLI's JSON form; times in seconds after `origin`."""
         labels = [[label, round(score, 3)] for label, score in zip(self.labels, self.scores)]
-        return {'kind': self.kind, 'start': round(self.start - origin, 3), 'end': round(self.end - origin, 3),
-                'text': self.text, 'alternatives': list(self.alternatives), 'labels': labels}
+        out = {'kind': self.kind, 'start': round(self.start - origin, 3), 'end': round(self.end - origin, 3),
+               'text': self.text, 'alternatives': list(self.alternatives), 'labels': labels}
+        if self.kind == SOUND:
+            out['impulsiveness'] = round(self.impulsiveness, 3)
+        return out

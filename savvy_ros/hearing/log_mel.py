@@ -36,13 +36,27 @@ _HANN = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(WINDOW) / WINDOW)  # periodic, 
 
 def log_mel_frames(samples: np.ndarray) -> np.ndarray:
     """(frames, 64) log-mel of every complete 25 ms window of `samples` (no padding)."""
+    return spectral_frames(samples)[0]
+
+
+# Level of each frame's whole spectrum and of its part above HIGH_BAND_HZ: what onsets are measured on
+# (hearing/transients.py); the whole band keeps what the mel bands leave out below 125 Hz (a step's thud).
+HIGH_BAND_HZ = 1000.0
+_HIGH_BINS = np.fft.rfftfreq(FFT_SIZE, 1.0 / SAMPLE_RATE) >= HIGH_BAND_HZ
+
+
+def spectral_frames(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(frames, 64) log-mel and (frames, 2) power [dB] of the whole band and of the band above
+    HIGH_BAND_HZ, of every complete 25 ms window of `samples` (no padding)."""
     samples = np.asarray(samples, dtype=np.float64)
     count = 0 if samples.size < WINDOW else 1 + (samples.size - WINDOW) // HOP
     if count == 0:
-        return np.zeros((0, MEL_BANDS))
+        return np.zeros((0, MEL_BANDS)), np.zeros((0, 2))
     index = np.arange(WINDOW)[None, :] + HOP * np.arange(count)[:, None]
     magnitude = np.abs(np.fft.rfft(samples[index] * _HANN, FFT_SIZE))
-    return np.log(magnitude @ _MEL + LOG_OFFSET)
+    power = magnitude ** 2
+    band_db = 10.0 * np.log10(np.stack([power.mean(axis=1), power[:, _HIGH_BINS].mean(axis=1)], axis=1) + 1e-12)
+    return np.log(magnitude @ _MEL + LOG_OFFSET), band_db
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class Patch:
     index: int            # patch number since the stream start; starts at index * 0.48 s
     start_sample: int     # first 16 kHz sample under the patch
     log_mel: np.ndarray   # (96, 64)
+    band_db: np.ndarray | None = None   # (96, 2) whole-band and high-band power [dB] (spectral_frames)
 
 
 class PatchStream:
@@ -62,6 +77,7 @@ class PatchStream:
         self._pending = np.zeros(0, dtype=np.float64)   # samples not yet framed, from _pending0
         self._pending0 = 0
         self._frames = np.zeros((0, MEL_BANDS))         # frames from _frame0 on
+        self._band_db = np.zeros((0, 2))                # their band levels
         self._frame0 = 0
         self._next_patch = 0
         self._received = 0
@@ -69,9 +85,10 @@ class PatchStream:
     def push(self, samples: np.ndarray) -> list[Patch]:
         self._pending = np.concatenate([self._pending, np.asarray(samples, dtype=np.float64)])
         self._received += len(samples)
-        frames = log_mel_frames(self._pending)
+        frames, band_db = spectral_frames(self._pending)
         if len(frames):
             self._frames = np.vstack([self._frames, frames])
+            self._band_db = np.vstack([self._band_db, band_db])
             used = len(frames) * HOP
             self._pending, self._pending0 = self._pending[used:], self._pending0 + used
         return self._take_patches()
@@ -96,9 +113,10 @@ class PatchStream:
             if first + PATCH_FRAMES > len(self._frames):
                 break
             start = self._next_patch * PATCH_HOP_FRAMES * HOP
-            patches.append(Patch(self._next_patch, start, self._frames[first:first + PATCH_FRAMES].copy()))
+            patches.append(Patch(self._next_patch, start, self._frames[first:first + PATCH_FRAMES].copy(),
+                                 self._band_db[first:first + PATCH_FRAMES].copy()))
             self._next_patch += 1
         drop = self._next_patch * PATCH_HOP_FRAMES - self._frame0  # frames no later patch needs
         if drop > 0:
-            self._frames, self._frame0 = self._frames[drop:], self._frame0 + drop
+            self._frames, self._band_db, self._frame0 = self._frames[drop:], self._band_db[drop:], self._frame0 + drop
         return patches

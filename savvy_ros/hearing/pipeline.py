@@ -89,7 +89,8 @@ class HearingPipeline:
     def _events(self, speech: list[SpeechSpan], sounds: list[SoundSpan]) -> list[HearingEvent]:
         events = [self._speech_event(span) for span in speech]
         events += [HearingEvent(SOUND, self._seconds(s.start_sample), self._seconds(s.end_sample), '',
-                                s.labels, s.scores, s.scores[0] if s.scores else 0.0) for s in sounds]
+                                s.labels, s.scores, s.scores[0] if s.scores else 0.0,
+                                impulsiveness=s.impulsiveness) for s in sounds]
         return sorted(events, key=lambda e: (e.start, e.end, e.kind))
 
     def _speech_event(self, span: SpeechSpan) -> HearingEvent:

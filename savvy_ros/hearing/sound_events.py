@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from savvy_ros.hearing.log_mel import HOP, LOG_OFFSET, PATCH_FRAMES, PATCH_HOP_FRAMES, PATCH_SAMPLES, WINDOW, Patch
+from savvy_ros.hearing.transients import band_levels_db, impulsiveness
 
 # Speech has its own detector (VAD + ASR); room tone and silence are not events.
 DEFAULT_IGNORED_LABELS = ('Speech', 'Child speech, kid speaking', 'Conversation', 'Narration, monologue',
@@ -32,6 +33,7 @@ class SoundSpan:
     end_sample: int
     labels: list[str]
     scores: list[float]
+    impulsiveness: float = 0.0   # [0, 1] see transients.py
 
 
 # Level of full-scale white noise (RMS 1) in 20 log10(mean mel magnitude): makes levels about dBFS.
@@ -60,6 +62,7 @@ class SoundEventBuilder:
         self._last = 0
         self._sum = np.zeros(int(self.kept.sum()))
         self._levels: dict[int, float] = {}  # frame index -> level, for the open event
+        self._bands: dict[int, tuple[float, float]] = {}  # frame index -> (whole, high band) level [dB]
         self._held: tuple[Patch, np.ndarray, np.ndarray] | None = None  # a patch that may start a new sound
 
     @property
@@ -99,6 +102,8 @@ class SoundEventBuilder:
         self._held = None
         first_frame = patch.index * PATCH_HOP_FRAMES
         self._levels.update((first_frame + i, float(v)) for i, v in enumerate(levels))
+        whole, high = band_levels_db(patch)
+        self._bands.update((first_frame + i, (float(w), float(h))) for i, (w, h) in enumerate(zip(whole, high)))
 
     def flush(self) -> list[SoundSpan]:
         if self._held is not None:
@@ -121,7 +126,9 @@ class SoundEventBuilder:
         loud = frames[levels >= levels.max() - self.config.trim_db]
         start = int(loud[0]) * HOP
         end = min(int(loud[-1]) * HOP + WINDOW, last * PATCH_HOP_FRAMES * HOP + PATCH_SAMPLES)
+        bands = np.array([self._bands[f] for f in frames if loud[0] <= f <= loud[-1]]).reshape(-1, 2)
         order = np.argsort(-mean, kind='stable')[:self.config.num_labels]
         kept_names = [name for name, keep in zip(self.class_names, self.kept) if keep]
         self.reset()
-        return [SoundSpan(start, end, [kept_names[i] for i in order], [float(mean[i]) for i in order])]
+        return [SoundSpan(start, end, [kept_names[i] for i in order], [float(mean[i]) for i in order],
+                          impulsiveness(bands[:, 0], bands[:, 1]))]

@@ -109,6 +109,18 @@ def is_ambient(event_labels: list[str], top: int = 2) -> bool:
     return bool(head) and all(label in _AMBIENT_TAGS for label in head)
 
 
+# Sounds made of impacts: what they sound like is abrupt onsets (AudioEvent.impulsiveness), which a
+# room's reverberation leaves alone while it smears what a tagger names them by. Stems ("knocking" ->
+# knock); not "tap", which runs water as often as it is tapped.
+_IMPACT_STEMS = {'knock', 'clap', 'applause', 'footstep', 'step', 'stomp', 'clang', 'clank', 'clatter', 'hammer',
+                 'bang', 'slam', 'thud', 'thump', 'chop', 'crack'}
+
+
+def names_impact_sound(phrase: str) -> bool:
+    """True when a phrase is about a sound of impacts ("knocking door", "footsteps", "the clanging")."""
+    return bool(_stems(phrase) & _IMPACT_STEMS)
+
+
 def names_ambient_sound(phrase: str) -> bool:
     """True when a phrase is itself about such a sound ("the wind", "a hissing noise")."""
     return bool(_stems(phrase) & _AMBIENT_WORDS)

@@ -445,7 +445,8 @@ class GlobalMapModel:
                                text=r.event.text, labels=list(r.event.labels), scores=list(r.event.scores),
                                object_id=r.object_id, link_score=r.link_score, source_position=r.source_position,
                                bearing_origin=r.event.origin, bearing_direction=r.event.direction,
-                               bearing_spread=r.event.spread, alternatives=list(r.event.alternatives))
+                               bearing_spread=r.event.spread, alternatives=list(r.event.alternatives),
+                               impulsiveness=r.event.impulsiveness)
                   for r in sorted(self.events.values(), key=lambda r: (r.event.start, r.event.id))]
         return MapView(self.frame_id, self.newest, self._object_views(), events, self.body_frame, times, positions,
                        yaws, self.config.max_extrapolation, self.revision)

@@ -51,6 +51,7 @@ class MapEventView:
     bearing_direction: np.ndarray | None = None  # (3,) world-frame unit vector towards it, None = no bearing
     bearing_spread: float = 0.0                  # [rad] circular spread of that bearing
     alternatives: list[str] = field(default_factory=list)   # speech: next-best transcripts, best first
+    impulsiveness: float = 0.0                   # sound: [0, 1] abrupt onsets (knocks, claps, steps)
 
 
 def wrap_angle(angle: np.ndarray | float) -> np.ndarray | float:

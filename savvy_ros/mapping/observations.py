@@ -50,6 +50,7 @@ class HeardEvent:
     direction: np.ndarray | None = None  # (3,) world-frame unit bearing, None when unknown
     spread: float = 0.0                  # [rad] circular spread of that bearing
     alternatives: list[str] = field(default_factory=list)   # speech: next-best transcripts, best first
+    impulsiveness: float = 0.0           # sound: [0, 1] abrupt onsets (AudioEvent.impulsiveness)
 
 
 @dataclass(frozen=True)

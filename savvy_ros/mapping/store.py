@@ -61,7 +61,7 @@ def _vector(v) -> list[float] | None:
 def event_to_json(record: EventRecord) -> str:
     e = record.event
     return json.dumps({'id': e.id, 'kind': e.kind, 'start': e.start, 'end': e.end, 'text': e.text,
-                       'alternatives': list(e.alternatives),
+                       'alternatives': list(e.alternatives), 'impulsiveness': e.impulsiveness,
                        'labels': e.labels, 'scores': [float(s) for s in e.scores], 'origin': _vector(e.origin),
                        'direction': _vector(e.direction), 'spread': e.spread, 'object_id': record.object_id,
                        'link_score': record.link_score, 'source_position': _vector(record.source_position),
@@ -73,7 +73,8 @@ def event_from_json(text: str) -> EventRecord:
     as_array = (lambda v: None if v is None else np.array(v, dtype=np.float64))
     event = HeardEvent(d['id'], d['kind'], d['start'], d['end'], d['text'], d['labels'], d['scores'],
                        as_array(d['origin']), as_array(d['direction']), d['spread'],
-                       list(d.get('alternatives', [])))   # stores written before n-best transcripts have none
+                       list(d.get('alternatives', [])),   # stores written before n-best transcripts have none
+                       float(d.get('impulsiveness', 0.0)))   # ... and before impulsiveness
     return EventRecord(event, d['object_id'], d['link_score'], as_array(d['source_position']), d['final'])
 
 

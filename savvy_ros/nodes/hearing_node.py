@@ -79,7 +79,8 @@ def event_to_msg(event: HearingEvent, event_id: int) -> AudioEvent:
     msg = AudioEvent(id=event_id, kind=AudioEvent.KIND_SPEECH if event.kind == SPEECH else AudioEvent.KIND_SOUND,
                      start=seconds_to_stamp(event.start), end=seconds_to_stamp(max(event.end, event.start)),
                      text=event.text, alternatives=list(event.alternatives), labels=list(event.labels),
-                     scores=[float(s) for s in event.scores], confidence=float(event.confidence))
+                     scores=[float(s) for s in event.scores], confidence=float(event.confidence),
+                     impulsiveness=float(event.impulsiveness))
     if event.bearing is not None:
         msg.has_bearing = True
         msg.bearing_frame_id = event.bearing.frame_id

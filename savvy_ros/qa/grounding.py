@@ -3,8 +3,9 @@
 Events: a quoted speech topic is matched to speech transcripts and their n-best alternatives (by
 meaning, and by words that sound alike, as misheard words do) and, where the hearing node keeps the
 audio, to the speech transcribed again by a recogniser told to expect the topic; a sound phrase to
-the sound tags of sound events (and to the label of the object the event is linked to) or, more
-weakly, to where it was heard from: an event not
+the sound tags of sound events (and to the label of the object the event is linked to), for a sound
+of impacts ("knocking", "footsteps") to how abruptly the event keeps starting (its tags are often
+wrong: a reverberant knock is tagged "Music"), or, more weakly, to where it was heard from: an event not
 linked to anything whose heard bearing points at an object the phrase names (a "knocking door" the
 tagger called music, heard from the door). An event the map linked to another object than the one
 the phrase names, or tagged only as background noise, counts for less. A snapshot descriptor
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from savvy_ros.mapping.labels import is_ambient, names_ambient_sound, sound_phrase_score
+from savvy_ros.mapping.labels import is_ambient, names_ambient_sound, names_impact_sound, sound_phrase_score
 from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
@@ -48,6 +49,13 @@ LINKED_ELSEWHERE = 0.6
 # An event tagged only as the room's background noise keeps this share (unless the phrase is about such a sound).
 AMBIENT = 0.5
 MIN_HEARD_FROM_FIT = 0.5                 # an unlinked event's named object counts as its source above this
+# A phrase about impacts ("knocking door", "footsteps", "clapping"): an event matches it by up to
+# IMPACT_MATCH x its impulsiveness whatever its tags say (a room makes a knock "Music", footsteps
+# "Thunder"; their abrupt onsets survive it: hearing/transients.py); and a match through the tags keeps
+# IMPACT_FLOOR of itself for an event without onsets, all of it for a fully impulsive one (a door's
+# knock is not its buzzer's beep, though both tags name a door).
+IMPACT_MATCH = 0.5
+IMPACT_FLOOR = 0.5
 # A transcript gains this times the share of the topic's words it has as sound-alikes ("before lunch"
 # in "it will be on launch"): misheard words keep their sound, rarely their meaning.
 SOUND_ALIKE_WEIGHT = 0.3
@@ -123,11 +131,12 @@ class MapIndex:
         self.event_texts = {e.id: _event_texts(e, view) for e in view.events}
 
 
-def _describe(event: MapEventView, reheard: str = '') -> str:
+def _describe(event: MapEventView, reheard: str = '', impacts: bool = False) -> str:
     if event.kind == 'speech':
         again = f', heard as "{reheard.strip()}" when listened to for the topic' if reheard else ''
         return f'speech "{event.text.strip()}"{again}'
-    return 'sound "' + ', '.join(event.labels[:3]) + '"'
+    onsets = f' with abrupt onsets (impulsiveness {event.impulsiveness:.2f})' if impacts else ''
+    return 'sound "' + ', '.join(event.labels[:3]) + '"' + onsets
 
 
 def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
@@ -163,12 +172,14 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
         fits = {e.id: heard_from(e, makers, view) for _, e in scored}
         named = {o.id for o in makers}
         background_ok = names_ambient_sound(anchor.phrase)
+        impacts = names_impact_sound(anchor.phrase)
 
         def weight(e: MapEventView) -> float:
             linked_elsewhere = bool(named) and bool(e.object_id) and e.object_id not in named
             return (LINKED_ELSEWHERE if linked_elsewhere else 1.0) * \
                 (AMBIENT if not background_ok and is_ambient(e.labels) else 1.0)
-        scored = [(_with_heard_from(max(score, sound_phrase_score(anchor.phrase, e.labels)) * weight(e),
+        scored = [(_with_heard_from(_as_impacts(max(score, sound_phrase_score(anchor.phrase, e.labels)) * weight(e),
+                                                e.impulsiveness, impacts),
                                     fits[e.id][0], thresholds.sound), e) for score, e in scored]
     threshold = thresholds.speech if anchor.kind == 'speech' else thresholds.sound
     if not scored:
@@ -177,7 +188,8 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
                                  f'{anchor.kind} events ({heard})')
     # Best score first; among equals the earliest (the first time it "comes up").
     score, event = min(scored, key=lambda se: (-round(se[0], 6), se[1].start, se[1].id))
-    described = _describe(event, reheard.get(event.id, ''))
+    described = _describe(event, reheard.get(event.id, ''),
+                          anchor.kind == 'sound' and names_impact_sound(anchor.phrase) and event.impulsiveness > 0.0)
     if score < threshold and not best_guess:
         raise EventNotHeardError(
             f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is {described} at '
@@ -192,6 +204,14 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
             named_source = best_supported(makers)
     return GroundedEvent(event.start, event.end, event, score, 'hearing', described, source, named_source,
                          reheard.get(event.id, ''))
+
+
+def _as_impacts(score: float, impulsiveness: float, impacts: bool) -> float:
+    """A sound event's match to a phrase, judged also by its onsets when the phrase is about impacts."""
+    if not impacts:
+        return score
+    impulsiveness = min(max(float(impulsiveness), 0.0), 1.0)
+    return max(score * (IMPACT_FLOOR + (1.0 - IMPACT_FLOOR) * impulsiveness), IMPACT_MATCH * impulsiveness)
 
 
 def _speech_match(topic: str, transcript: str, similarity: float) -> float:

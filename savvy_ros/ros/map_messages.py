@@ -67,6 +67,12 @@ def bearings_to_batch(msg, world_T_array: Transform) -> BearingBatch:
                         np.array([x.range_stddev for x in b], dtype=np.float64))
 
 
+def _unit_interval(value: float) -> float:
+    """A [0, 1] score from a message: NaN or out of range (a malformed sender) reads as 0 / clipped."""
+    value = float(value)
+    return min(max(value, 0.0), 1.0) if math.isfinite(value) else 0.0
+
+
 def event_to_heard(event, world_T_array: Transform | None) -> HeardEvent:
     """AudioEvent -> HeardEvent; the bearing becomes a world-frame ray when its TF was found."""
     origin = direction = None
@@ -77,7 +83,8 @@ def event_to_heard(event, world_T_array: Transform | None) -> HeardEvent:
     spread = float(event.azimuth_spread) if math.isfinite(event.azimuth_spread) else 0.0
     return HeardEvent(event.id, EVENT_KINDS.get(event.kind, 'unknown'), stamp_to_seconds(event.start),
                       stamp_to_seconds(event.end), event.text, list(event.labels),
-                      [float(s) for s in event.scores], origin, direction, spread, list(event.alternatives))
+                      [float(s) for s in event.scores], origin, direction, spread, list(event.alternatives),
+                      _unit_interval(event.impulsiveness))
 
 
 def keyframe_to_candidate(obj, keyframe, world_T_body: Transform) -> SnapshotCandidate | None:
@@ -118,7 +125,8 @@ def event_to_msg(event: MapEventView) -> MapEvent:
     kind = AudioEvent.KIND_SPEECH if event.kind == 'speech' else AudioEvent.KIND_SOUND
     heard = AudioEvent(id=event.id, kind=kind, start=_stamp(event.start), end=_stamp(event.end),
                        text=event.text, alternatives=list(event.alternatives), labels=list(event.labels),
-                       scores=[float(s) for s in event.scores], confidence=float(max(event.scores, default=0.0)))
+                       scores=[float(s) for s in event.scores], confidence=float(max(event.scores, default=0.0)),
+                       impulsiveness=float(event.impulsiveness))
     msg = MapEvent(event=heard, object_id=event.object_id, link_score=float(event.link_score),
                    has_source_position=event.source_position is not None)
     if event.source_position is not None:
@@ -176,7 +184,7 @@ def event_from_msg(msg: MapEvent) -> MapEventView:
                         bearing_direction=np.array([msg.bearing_direction.x, msg.bearing_direction.y,
                                                     msg.bearing_direction.z]) if msg.has_bearing else None,
                         bearing_spread=float(msg.bearing_spread) if msg.has_bearing else 0.0,
-                        alternatives=list(e.alternatives))
+                        alternatives=list(e.alternatives), impulsiveness=_unit_interval(e.impulsiveness))
 
 
 def global_map_to_view(msg: GlobalMap, max_extrapolation: float = 2.0) -> MapView:

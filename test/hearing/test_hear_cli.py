@@ -31,6 +31,7 @@ def test_hear_prints_one_json_object_per_event(scene_wav, capsys):
     assert abs(heard['start'] - sound.start) < 0.3 and heard['text'] == ''
     assert {'Siren', 'Alarm'} & {label for label, _ in heard['labels']}
     assert all(0 <= score <= 1 for _, score in heard['labels'])
+    assert 0.0 <= heard['impulsiveness'] < 0.5 and 'impulsiveness' not in said   # a siren: no impacts
 
 
 def test_hear_without_asr_and_as_a_table(scene_wav, capsys):

@@ -9,6 +9,7 @@ from savvy_ros.ros.map_messages import global_map_to_view, map_view_to_global_ma
 
 
 def test_round_trip_keeps_every_field(view):
+    view.events[-1].impulsiveness = 0.75
     msg = map_view_to_global_map(view)
     assert msg.header.frame_id == 'map' and msg.revision == 5 and msg.body_frame == 'head'
     back = global_map_to_view(msg)
@@ -25,7 +26,7 @@ def test_round_trip_keeps_every_field(view):
         assert (a.id, a.kind, a.text, a.alternatives, a.labels, a.object_id) == \
                (b.id, b.kind, b.text, b.alternatives, b.labels, b.object_id)
         np.testing.assert_allclose(b.scores, a.scores)
-        assert abs(b.link_score - a.link_score) < 1e-6
+        assert abs(b.link_score - a.link_score) < 1e-6 and b.impulsiveness == pytest.approx(a.impulsiveness)
         assert (a.source_position is None) == (b.source_position is None)
         assert (a.bearing_direction is None) == (b.bearing_direction is None)
         if a.bearing_direction is not None:   # the heard direction of an event, placed or not
@@ -89,6 +90,10 @@ def test_inputs_move_into_the_world_frame():
     np.testing.assert_allclose(heard.direction, [-1.0, 0.0, 0.0], atol=1e-12)
     assert (heard.kind, heard.start, heard.end, heard.spread) == ('sound', 1.0, 2.0, pytest.approx(0.1))
     assert event_to_heard(event, None).direction is None and heard.alternatives == []
+    assert heard.impulsiveness == 0.0
+    for sent, read in ((0.8, 0.8), (float('nan'), 0.0), (7.0, 1.0), (-1.0, 0.0)):   # a malformed sender's, clipped
+        event.impulsiveness = sent
+        assert event_to_heard(event, None).impulsiveness == pytest.approx(read)
     event.kind, event.text, event.alternatives = AudioEvent.KIND_SPEECH, 'before lunch', ['before launch']
     assert (event_to_heard(event, None).text, event_to_heard(event, None).alternatives) == ('before lunch', ['before launch'])
 

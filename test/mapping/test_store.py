@@ -21,6 +21,7 @@ def busy_model() -> GlobalMapModel:
         hear(model, t, walk(t), [-1.0, -3.0, 1.6])
         model.add_body_pose(t, walk(t), 0.1 * t)
     model.ingest_event(HeardEvent(4, 'speech', 2.0, 3.0, 'hello there', ['Speech'], [0.9], alternatives=['hello dare']))
+    model.ingest_event(HeardEvent(5, 'sound', 4.0, 5.0, '', ['Knock'], [0.7], impulsiveness=0.9))
     return model
 
 
@@ -30,8 +31,8 @@ def assert_same_views(a, b) -> None:
     for x, y in zip(a.objects, b.objects):
         np.testing.assert_allclose(y.position, x.position, atol=1e-9)
         np.testing.assert_allclose(y.trajectory_positions, x.trajectory_positions, atol=1e-9)
-    assert [(e.id, e.object_id, e.text, e.alternatives) for e in a.events] == \
-           [(e.id, e.object_id, e.text, e.alternatives) for e in b.events]
+    assert [(e.id, e.object_id, e.text, e.alternatives, e.impulsiveness) for e in a.events] == \
+           [(e.id, e.object_id, e.text, e.alternatives, e.impulsiveness) for e in b.events]
     np.testing.assert_array_equal(a.body_times, b.body_times)
     np.testing.assert_array_equal(a.body_yaws, b.body_yaws)
 

@@ -288,3 +288,39 @@ def test_ambient_tags_are_background_unless_the_phrase_names_them():
     assert is_ambient(['Rustle', 'Wind', 'Snake']) and not is_ambient(['Rustle', 'Knock'])
     assert not is_ambient([]) and not is_ambient(['Music', 'Wind'])
     assert names_ambient_sound('the wind howling') and not names_ambient_sound('knocking door')
+
+
+def test_a_sound_of_impacts_is_found_by_its_onsets_when_its_tags_are_wrong(qa, view):
+    """The b07 case: the knock tagged "Music", a printer's beep whose "Buzzer" tag a door can make,
+    and real music later, none linked. Heard from the door, the knock alone still loses to the beep
+    (a bearing never lifts an unmatched sound past a matched one). The knock starts abruptly again and
+    again (impulsiveness 1), the beep once (0.5), the music hardly (0.2): "knocking door" is the knock.
+    A steady sound's phrase ("the music") does not look at onsets."""
+    view.events[:] = [e for e in view.events if e.id != 11]          # no correctly tagged knock
+    door = math.atan2(1.0, -2.0)                                     # heard from the door at (-2, 1)
+    view.events.append(MapEventView(51, 'sound', 2.0, 4.5, '', ['Music', 'Musical instrument'], [0.4, 0.3], 0, 0.0,
+                                    None, bearing_origin=np.array([0.0, 0.0, 1.6]),
+                                    bearing_direction=np.array([math.cos(door), math.sin(door), 0.0]),
+                                    bearing_spread=math.radians(8.0), impulsiveness=1.0))
+    view.events.append(MapEventView(52, 'sound', 10.0, 17.0, '', ['Music', 'Piano'], [0.6, 0.4], 0, 0.0, None,
+                                    impulsiveness=0.2))
+    view.events.append(MapEventView(53, 'sound', 23.0, 25.0, '', ['Beep, bleep', 'Smoke detector, smoke alarm',
+                                                                  'Buzzer'], [0.6, 0.5, 0.4], 0, 0.0, None,
+                                    impulsiveness=0.5))
+    question = ('Imagine you are the camera wearer, when the {} sound comes up, relative to where you are facing, '
+                'where is the sound source?')
+    knock = ask(qa, view, question.format('knocking door'), best_guess=True)
+    assert knock.success, knock.error
+    assert knock.answer.window == (2.0, 4.5) and 'event/51' in knock.answer.evidence_ids
+    assert 'abrupt onsets' in knock.answer.explanation
+    strict = ask(qa, view, question.format('knocking door'))    # onsets are a match, not a guess
+    assert strict.success and strict.answer.window == (2.0, 4.5)
+    assert strict.answer.value == pytest.approx(-math.degrees(door))
+    music = ask(qa, view, question.format('music'), best_guess=True)
+    assert music.success and music.answer.window == (2.0, 4.5)   # both tagged "Music": the first, onsets or not
+
+
+def test_impact_phrases():
+    from savvy_ros.mapping.labels import names_impact_sound
+    assert all(names_impact_sound(p) for p in ('knocking door', 'footsteps', 'clapping', 'the clanging', 'steps'))
+    assert not any(names_impact_sound(p) for p in ('tap running', 'dog barking', 'music', 'kettle beeping'))
