@@ -15,6 +15,13 @@ import numpy as np
 # stands still all pass through the wearer's head, which a least-squares fit would otherwise
 # "find" as a source of everything heard there.
 MIN_SOURCE_RANGE = 0.5
+# A source's range along its mean bearing may be at most this uncertain, relative to the range: a
+# wearer walking straight towards or away from a sound hears it from one direction all the way, so
+# the rays' baseline is long but their parallax nil, and the fit can put the source anywhere on the
+# line (the bench's b07: a knock behind the wearer "found" on the path ahead). Such a sound stays
+# a heard direction until bearings from elsewhere fix its range.
+MAX_RELATIVE_RANGE_STD = 0.3
+MIN_BEARING_STD = 0.05   # [rad] bearing error assumed at least, for that check (array bearings in rooms)
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,31 @@ def triangulate(rays: Rays, gate: float, prior: tuple[np.ndarray, float] | None 
     return Triangulation(p, covariance, inliers)
 
 
+def relative_range_std(position: np.ndarray, rays: Rays) -> float:
+    """Std of a source's range along its mean bearing (from the rays' centroid), over that range.
+
+    On the floor plane, from the geometry, not the measured directions: their noise alone spreads
+    parallel rays enough to look like parallax, and so does elevation, which many arrays do not
+    measure (a source half a metre below the path, near it). Each ray is taken as exact in azimuth
+    from its origin to `position`, with the rays' RMS angular residual (at least MIN_BEARING_STD)
+    as its error.
+    """
+    offsets = (position - rays.origins)[:, :2]
+    distances = np.maximum(np.linalg.norm(offsets, axis=1), 1e-9)
+    along = offsets / distances[:, None]
+    sigma = max(float(np.sqrt(np.mean(angular_residuals(rays, position) ** 2))), MIN_BEARING_STD)
+    info = np.einsum('i,ijk->jk', 1.0 / (distances * sigma) ** 2,
+                     np.eye(2)[None] - along[:, :, None] * along[:, None, :])
+    centre = (position - rays.origins.mean(axis=0))[:2]
+    distance = float(np.linalg.norm(centre))
+    if distance < 1e-9:
+        return float('inf')
+    bearing = centre / distance
+    # A tiny ridge, not pinv: a direction without information must come out unknown, not certain.
+    variance = float(bearing @ np.linalg.solve(info + np.eye(2) * 1e-9, bearing))
+    return float(np.sqrt(max(variance, 0.0))) / distance
+
+
 def pair_point(o1: np.ndarray, d1: np.ndarray, o2: np.ndarray, d2: np.ndarray) -> np.ndarray | None:
     """Midpoint of the closest approach of two rays; None when parallel or behind either origin."""
     w = o1 - o2
@@ -155,7 +187,8 @@ def pair_point(o1: np.ndarray, d1: np.ndarray, o2: np.ndarray, d2: np.ndarray) -
 
 def find_source(rays: Rays, rng: np.random.Generator, gate: float, min_rays: int, min_baseline: float,
                 iterations: int, window: float = 15.0) -> Triangulation | None:
-    """The best-supported source among `rays` (seeded RANSAC on ray pairs), or None.
+    """The best-supported source among `rays` (seeded RANSAC on ray pairs), or None (also when its
+    range along the bearing is not observable: MAX_RELATIVE_RANGE_STD).
 
     A source is born from bearings heard together: hypotheses come from pairs within `window` s
     and are scored by the rays within `window` s of the first, so reflections scattered over a
@@ -189,4 +222,7 @@ def find_source(rays: Rays, rng: np.random.Generator, gate: float, min_rays: int
     full[np.flatnonzero(inliers)[result.inliers & (source_residuals(candidates, result.position) < gate)]] = True
     if full.sum() < min_rays or baseline(rays.origins[full]) < min_baseline / 2.0:
         return None
-    return Triangulation(result.position, result.covariance, full)
+    found = Triangulation(result.position, result.covariance, full)
+    if relative_range_std(found.position, rays.subset(full)) > MAX_RELATIVE_RANGE_STD:
+        return None   # no parallax: where along the bearing is unknown
+    return found

@@ -134,3 +134,17 @@ def test_a_wearer_standing_still_is_not_the_source_of_what_they_hear():
     assert np.linalg.norm(found.position - sources[0]) < 0.5  # the one source the walk triangulates
     refit = triangulate(rays.subset(found.inliers), np.radians(8), start=found.position)
     assert np.linalg.norm(refit.position - sources[0]) < 0.5
+
+
+def test_a_sound_heard_only_along_the_walking_line_is_not_placed():
+    """The wearer walks straight away from a knock behind them: a 2.5 m baseline but no parallax,
+    so its range is unknown and no source is born (b07). The same walk past a source to the side
+    places it."""
+    rng = np.random.default_rng(0)
+    walk = np.stack([np.linspace(2.5, 5.0, 40), np.full(40, 3.0), np.full(40, 1.6)], axis=1)
+    behind = ray_bundle(np.array([0.5, 3.05, 1.2]), walk, rng, 0.03)
+    # Without the check these rays "find" a source on the path itself, at (2.1, 3.0).
+    assert find_source(behind, np.random.default_rng(0), np.radians(12), 15, 0.5, 400) is None
+    beside = ray_bundle(np.array([3.5, 5.5, 1.2]), walk, rng, 0.03)
+    found = find_source(beside, np.random.default_rng(0), np.radians(12), 15, 0.5, 400)
+    assert found is not None and np.linalg.norm(found.position - [3.5, 5.5, 1.2]) < 0.5
