@@ -17,9 +17,9 @@ import numpy as np
 MIN_SOURCE_RANGE = 0.5
 # A source's range along its mean bearing may be at most this uncertain, relative to the range: a
 # wearer walking straight towards or away from a sound hears it from one direction all the way, so
-# the rays' baseline is long but their parallax nil, and the fit can put the source anywhere on the
-# line (the bench's b07: a knock behind the wearer "found" on the path ahead). Such a sound stays
-# a heard direction until bearings from elsewhere fix its range.
+# the rays' baseline is long but their parallax nil, and a noisy pair of them can put the source
+# anywhere on the line, the path included. Such a sound stays a heard direction until bearings
+# from elsewhere fix its range.
 MAX_RELATIVE_RANGE_STD = 0.3
 MIN_BEARING_STD = 0.05   # [rad] bearing error assumed at least, for that check (array bearings in rooms)
 
