@@ -15,13 +15,15 @@ import numpy as np
 # stands still all pass through the wearer's head, which a least-squares fit would otherwise
 # "find" as a source of everything heard there.
 MIN_SOURCE_RANGE = 0.5
-# A source's range along its mean bearing may be at most this uncertain, relative to the range: a
-# wearer walking straight towards or away from a sound hears it from one direction all the way, so
-# the rays' baseline is long but their parallax nil, and a noisy pair of them can put the source
-# anywhere on the line, the path included. Such a sound stays a heard direction until bearings
-# from elsewhere fix its range.
-MAX_RELATIVE_RANGE_STD = 0.3
-MIN_BEARING_STD = 0.05   # [rad] bearing error assumed at least, for that check (array bearings in rooms)
+# A source is born only where its rays fix a range: on the floor plane, their spread of azimuths
+# about their mean (how they would scatter from a source at infinity) must be at least this many
+# times their scatter about the fitted point (and MIN_BEARING_STD). A wearer walking towards or
+# away from a sound, or standing still, hears it from one direction all along: the rays then fit
+# a point anywhere along it as well as one at infinity, and a pair of noisy ones, or bearings of
+# two sounds heard a few seconds apart, can put a "source" near the path. Such a sound stays a
+# heard direction until bearings from elsewhere fix its range.
+MIN_PARALLAX_RATIO = 2.0
+MIN_BEARING_STD = 0.05   # [rad] bearing scatter assumed at least (array bearings in rooms)
 
 
 @dataclass(frozen=True)
@@ -146,29 +148,22 @@ def triangulate(rays: Rays, gate: float, prior: tuple[np.ndarray, float] | None 
     return Triangulation(p, covariance, inliers)
 
 
-def relative_range_std(position: np.ndarray, rays: Rays) -> float:
-    """Std of a source's range along its mean bearing (from the rays' centroid), over that range.
+def _rms_azimuth(directions: np.ndarray, towards: np.ndarray) -> float:
+    gaps = azimuth_gap(directions, towards)
+    return float(np.sqrt(np.mean(gaps ** 2))) if gaps.size else 0.0
 
-    On the floor plane, from the geometry, not the measured directions: their noise alone spreads
-    parallel rays enough to look like parallax, and so does elevation, which many arrays do not
-    measure (a source half a metre below the path, near it). Each ray is taken as exact in azimuth
-    from its origin to `position`, with the rays' RMS angular residual (at least MIN_BEARING_STD)
-    as its error.
-    """
-    offsets = (position - rays.origins)[:, :2]
-    distances = np.maximum(np.linalg.norm(offsets, axis=1), 1e-9)
-    along = offsets / distances[:, None]
-    sigma = max(float(np.sqrt(np.mean(angular_residuals(rays, position) ** 2))), MIN_BEARING_STD)
-    info = np.einsum('i,ijk->jk', 1.0 / (distances * sigma) ** 2,
-                     np.eye(2)[None] - along[:, :, None] * along[:, None, :])
-    centre = (position - rays.origins.mean(axis=0))[:2]
-    distance = float(np.linalg.norm(centre))
-    if distance < 1e-9:
+
+def parallax_ratio(position: np.ndarray, rays: Rays) -> float:
+    """RMS azimuth scatter of the rays about their mean direction over their scatter about `position`
+    (at least MIN_BEARING_STD): how much better a source there explains them than one at infinity."""
+    if len(rays) == 0:
+        return 0.0
+    mean = rays.directions[:, :2].mean(axis=0)
+    if np.linalg.norm(mean) < 1e-9:   # rays all round: no single direction at infinity explains them
         return float('inf')
-    bearing = centre / distance
-    # A tiny ridge, not pinv: a direction without information must come out unknown, not certain.
-    variance = float(bearing @ np.linalg.solve(info + np.eye(2) * 1e-9, bearing))
-    return float(np.sqrt(max(variance, 0.0))) / distance
+    at_infinity = _rms_azimuth(rays.directions, np.append(mean, 0.0)[None, :])
+    at_position = _rms_azimuth(rays.directions, position[None, :] - rays.origins)
+    return at_infinity / max(at_position, MIN_BEARING_STD)
 
 
 def pair_point(o1: np.ndarray, d1: np.ndarray, o2: np.ndarray, d2: np.ndarray) -> np.ndarray | None:
@@ -188,7 +183,7 @@ def pair_point(o1: np.ndarray, d1: np.ndarray, o2: np.ndarray, d2: np.ndarray) -
 def find_source(rays: Rays, rng: np.random.Generator, gate: float, min_rays: int, min_baseline: float,
                 iterations: int, window: float = 15.0) -> Triangulation | None:
     """The best-supported source among `rays` (seeded RANSAC on ray pairs), or None (also when its
-    range along the bearing is not observable: MAX_RELATIVE_RANGE_STD).
+    range along the bearing is not observable: MIN_PARALLAX_RATIO).
 
     A source is born from bearings heard together: hypotheses come from pairs within `window` s
     and are scored by the rays within `window` s of the first, so reflections scattered over a
@@ -223,6 +218,6 @@ def find_source(rays: Rays, rng: np.random.Generator, gate: float, min_rays: int
     if full.sum() < min_rays or baseline(rays.origins[full]) < min_baseline / 2.0:
         return None
     found = Triangulation(result.position, result.covariance, full)
-    if relative_range_std(found.position, rays.subset(full)) > MAX_RELATIVE_RANGE_STD:
+    if parallax_ratio(found.position, rays.subset(full)) < MIN_PARALLAX_RATIO:
         return None   # no parallax: where along the bearing is unknown
     return found

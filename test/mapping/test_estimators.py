@@ -6,7 +6,7 @@ import pytest
 
 from savvy_ros.mapping.kalman import bin_measurements, smooth_track
 from savvy_ros.mapping.static_estimate import moves, robust_centre
-from savvy_ros.mapping.triangulation import Rays, angular_residuals, find_source, triangulate
+from savvy_ros.mapping.triangulation import Rays, angular_residuals, find_source, parallax_ratio, triangulate
 
 
 def test_robust_centre_ignores_a_cluster_of_outliers():
@@ -138,8 +138,7 @@ def test_a_wearer_standing_still_is_not_the_source_of_what_they_hear():
 
 def test_a_sound_heard_only_along_the_walking_line_is_not_placed():
     """The wearer walks straight away from a knock behind them: a 2.5 m baseline but no parallax,
-    so its range is unknown and no source is born (b07). The same walk past a source to the side
-    places it."""
+    so its range is unknown and no source is born. The same walk past a source to the side places it."""
     rng = np.random.default_rng(0)
     walk = np.stack([np.linspace(2.5, 5.0, 40), np.full(40, 3.0), np.full(40, 1.6)], axis=1)
     behind = ray_bundle(np.array([0.5, 3.05, 1.2]), walk, rng, 0.03)
@@ -148,3 +147,13 @@ def test_a_sound_heard_only_along_the_walking_line_is_not_placed():
     beside = ray_bundle(np.array([3.5, 5.5, 1.2]), walk, rng, 0.03)
     found = find_source(beside, np.random.default_rng(0), np.radians(12), 15, 0.5, 400)
     assert found is not None and np.linalg.norm(found.position - [3.5, 5.5, 1.2]) < 0.5
+
+
+def test_parallax_ratio_compares_a_source_at_its_point_with_one_at_infinity():
+    rng = np.random.default_rng(1)
+    source = np.array([3.5, 5.5, 1.2])
+    still = ray_bundle(source, np.tile([[3.0, 3.0, 1.6]], (30, 1)), rng, 0.03)
+    assert parallax_ratio(source, still) < 1.5              # one spot: infinity explains them as well
+    walk = np.stack([np.linspace(2.5, 5.0, 30), np.full(30, 3.0), np.full(30, 1.6)], axis=1)
+    assert parallax_ratio(source, ray_bundle(source, walk, rng, 0.03)) > 4.0
+    assert parallax_ratio(source, Rays.empty()) == 0.0
