@@ -1,4 +1,4 @@
-"""`savvy-ros bringup`: the launch file's node set in one process, one MultiThreadedExecutor.
+"""`savvy-ros bringup`: the launch file's node set in one process, each node on a thread of its own.
 
 `ros2 launch` is not available from the PyPI wheels, so this runs the same executables with the
 same parameter file: rclpy applies `--params-file` per node name (and `/**`) exactly as launch
@@ -7,17 +7,19 @@ does for separate processes.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import rclpy
 from rclpy.context import Context
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException, ShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from savvy_ros.bringup.node_table import NodeEntry, read_executables
-from savvy_ros.ros.node_main import drain_and_shutdown
+
+SPIN_PERIOD = 0.1   # [s] each node's thread checks for a stop this often
 
 
 @dataclass
@@ -64,18 +66,43 @@ class Bringup:
         return self.nodes
 
     def spin(self, stop_event: threading.Event | None = None) -> None:
-        # One thread per node: each node's callbacks are mutually exclusive (default group), so no
-        # node ever waits for another's long callback (ASR, the detector) to get a thread.
-        executor = MultiThreadedExecutor(num_threads=max(2, len(self.nodes)), context=self.context)
-        for node in self.nodes:
+        """Spin every node, each with its own single-threaded executor on its own thread, so that no
+        node waits for another's long callback (ASR, the detector). Not one MultiThreadedExecutor:
+        rclpy's busy-loops re-submitting callbacks queued for its pool (a replay's /clock alone kept
+        a core busy). The first callback exception stops the others and is raised here."""
+        stop = threading.Event()
+        failures: list[BaseException] = []
+        executors = [SingleThreadedExecutor(context=self.context) for _ in self.nodes]
+
+        def run(executor: SingleThreadedExecutor) -> None:
+            try:
+                while not stop.is_set() and self.context.ok():
+                    executor.spin_once(timeout_sec=SPIN_PERIOD)
+            except (ExternalShutdownException, ShutdownException):
+                pass
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                failures.append(exc)
+                stop.set()
+
+        threads = []
+        for node, executor in zip(self.nodes, executors):
             executor.add_node(node)
+            threads.append(threading.Thread(target=run, args=(executor,), name=node.get_name(), daemon=True))
+        for thread in threads:
+            thread.start()
         try:
-            while self.context.ok() and not (stop_event and stop_event.is_set()):
-                executor.spin_once(timeout_sec=0.1)
-        except (KeyboardInterrupt, ExternalShutdownException):
+            while not stop.is_set() and self.context.ok() and not (stop_event and stop_event.is_set()):
+                time.sleep(SPIN_PERIOD)   # the main thread is where Ctrl-C lands
+        except KeyboardInterrupt:
             pass
         finally:
-            drain_and_shutdown(executor)
+            stop.set()
+            for thread in threads:
+                thread.join()
+            for executor in executors:
+                executor.shutdown()
+        if failures:
+            raise failures[0]
 
     def shutdown(self) -> None:
         for node in self.nodes:

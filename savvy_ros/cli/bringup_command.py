@@ -8,7 +8,7 @@ from pathlib import Path
 from savvy_ros.cli.errors import EXIT_OK, CliError
 
 NAME = 'bringup'
-HELP = 'run the node set in one process (MultiThreadedExecutor)'
+HELP = 'run the node set in one process (a thread per node)'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

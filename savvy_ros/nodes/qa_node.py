@@ -10,10 +10,12 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 
-from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.executors import ExternalShutdownException, ShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.serialization import deserialize_message
 
+from savvy_ros.mapping.map_view import MapView
 from savvy_ros.msg import GlobalMap, SnapshotDescriptor
 from savvy_ros.qa.grounding import GroundingThresholds, SnapshotWindow
 from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
@@ -46,6 +48,7 @@ PARAMETERS = [
 MAP_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 # The default service queue (keep last 10) silently drops requests when many clients ask at once.
 SERVICE_QOS = QoSProfile(depth=256, reliability=ReliabilityPolicy.RELIABLE)
+SPIN_PERIOD = 0.1   # [s] the transcription client's thread checks for a stop this often
 
 
 def request_from_msg(request: AskSpatial.Request) -> AskRequest:
@@ -72,15 +75,38 @@ def fill_response(result: AskResult, response: AskSpatial.Response) -> AskSpatia
 class HearingRetranscriber:
     """grounding.Retranscribe over the hearing node's TranscribeSpeech service.
 
-    Without the service (no hearing node, ASR off) or when it fails, every window gets None and the
-    first-pass transcripts decide alone; the reason is logged.
+    The asking callback blocks the QA node's executor while it waits, so the client lives on a node of
+    its own spun by a thread of its own. (rclpy's MultiThreadedExecutor would also let the answer in,
+    but it busy-loops re-submitting callbacks queued for its pool: in a replay, /clock at 80 Hz kept
+    the idle QA node at 0.1-0.9 of a core.) Without the service (no hearing node, ASR off) or when it
+    fails, every window gets None and the first-pass transcripts decide alone; the reason is logged.
     """
 
     def __init__(self, node: Node, service_name: str, timeout: float) -> None:
         self.node, self.timeout = node, float(timeout)
-        # Reentrant: the response is taken on another executor thread while the asking callback waits.
-        self.client = node.create_client(TranscribeSpeech, service_name, callback_group=ReentrantCallbackGroup())
+        # Not the process's --ros-args: the helper needs no /clock (use_sim_time) and no remaps of the QA node.
+        self.client_node = Node(f'{node.get_name()}_transcribe_client', namespace=node.get_namespace(),
+                                context=node.context, use_global_arguments=False, start_parameter_services=False)
+        self.client = self.client_node.create_client(TranscribeSpeech, service_name)
+        self._executor = SingleThreadedExecutor(context=node.context)
+        self._executor.add_node(self.client_node)
+        self._stop = threading.Event()
+        self._spinner = threading.Thread(target=self._spin, name='transcribe_client', daemon=True)
+        self._spinner.start()
         self.failures = 0
+
+    def _spin(self) -> None:
+        while not self._stop.is_set() and self.node.context.ok():
+            try:
+                self._executor.spin_once(timeout_sec=SPIN_PERIOD)
+            except (ExternalShutdownException, ShutdownException):
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._spinner.join()
+        self._executor.shutdown()
+        self.client_node.destroy_node()
 
     def __call__(self, prompt: str, windows: Sequence[tuple[float, float]]) -> list[str | None]:
         nothing: list[str | None] = [None] * len(windows)
@@ -107,8 +133,6 @@ class HearingRetranscriber:
 
 
 class SpatialQaNode(Node):
-    executor_threads = 2   # run_node spins a MultiThreadedExecutor: see HearingRetranscriber
-
     def __init__(self, **kwargs) -> None:
         super().__init__(kwargs.pop('node_name', 'savvy_qa'), **kwargs)
         self.params = declare_parameters(self, PARAMETERS)
@@ -124,22 +148,34 @@ class SpatialQaNode(Node):
                               if service else None)
         self.qa = SpatialQA(matcher, thresholds, self.retranscriber)
         self.view = None
+        self._unread_map: bytes | None = None   # the newest GlobalMap, still serialized
         self.snapshots: deque[SnapshotWindow] = deque(maxlen=max(1, self.params['max_snapshots']))
         self.dropped_maps = 0
         self.answered = self.refused = 0
-        self.create_subscription(GlobalMap, self.params['map_topic'], self._on_map, MAP_QOS)
+        # Raw: the map node republishes up to five times a second and turning a map into a view costs
+        # tens of ms; only the newest is turned, when a question needs it (one executor thread: the
+        # subscription and the service never run at the same time).
+        self.create_subscription(GlobalMap, self.params['map_topic'], self._on_map, MAP_QOS, raw=True)
         self.create_subscription(SnapshotDescriptor, self.params['snapshot_topic'], self._on_snapshot, 10)
         self.service = self.create_service(AskSpatial, self.params['service_name'], self._on_ask,
                                            qos_profile=SERVICE_QOS)
         self.get_logger().info(f"answering on {self.params['service_name']} from {self.params['map_topic']}")
 
-    def _on_map(self, msg: GlobalMap) -> None:
+    def _on_map(self, data: bytes) -> None:
+        self._unread_map = data
+
+    def _current_view(self) -> MapView | None:
+        """The newest map as a view; a malformed one is dropped and the last good view kept."""
+        data, self._unread_map = self._unread_map, None
+        if data is None:
+            return self.view
         try:
-            self.view = global_map_to_view(msg, self.params['max_extrapolation'])
-        except (ValueError, TypeError, IndexError) as exc:
-            self.dropped_maps += 1   # keep answering from the last good map
+            self.view = global_map_to_view(deserialize_message(data, GlobalMap), self.params['max_extrapolation'])
+        except Exception as exc:  # noqa: BLE001 - whatever a bad map holds, the service keeps answering
+            self.dropped_maps += 1
             self.get_logger().warning(f'dropped a malformed GlobalMap ({self.dropped_maps} so far): {exc}',
                                       throttle_duration_sec=10.0)
+        return self.view
 
     def _on_snapshot(self, msg: SnapshotDescriptor) -> None:
         start, end = stamp_to_seconds(msg.start), stamp_to_seconds(msg.end)
@@ -150,13 +186,19 @@ class SpatialQaNode(Node):
         self.snapshots.append(SnapshotWindow(msg.question, msg.event, start, end))
 
     def _on_ask(self, request: AskSpatial.Request, response: AskSpatial.Response) -> AskSpatial.Response:
-        result = self.qa.ask(request_from_msg(request), self.view, list(self.snapshots))
+        result = self.qa.ask(request_from_msg(request), self._current_view(), list(self.snapshots))
         if result.success:
             self.answered += 1
         else:
             self.refused += 1
             self.get_logger().info(f'not answered ({result.error_code}): {result.error}')
         return fill_response(result, response)
+
+    def destroy_node(self) -> None:
+        if self.retranscriber is not None:
+            self.retranscriber.close()
+            self.retranscriber = None
+        super().destroy_node()
 
 
 NODE_CLASS = SpatialQaNode

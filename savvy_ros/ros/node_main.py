@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import rclpy
 from rclpy._rclpy_pybind11 import RCLError
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
@@ -18,30 +18,14 @@ from savvy_ros.ros.dds_profile import use_savvy_dds_profile
 from savvy_ros.ros.stop_signals import SPIN_TIMEOUT, install_stop_handlers
 
 
-def drain_and_shutdown(executor: MultiThreadedExecutor) -> None:
-    """Shut the executor down after its in-flight callbacks finish.
-
-    rclpy 9's MultiThreadedExecutor.shutdown destroys its guard condition before it joins its
-    worker threads, so a callback still running then fails to trigger it and rclpy prints "The
-    following exception was never retrieved: cannot use Destroyable" at exit. Joining the pool
-    first (its only handle is the private `_executor`) makes the order safe.
-    """
-    pool = getattr(executor, '_executor', None)
-    if pool is not None:
-        pool.shutdown(wait=True)
-    executor.shutdown()
-
-
 def spin_until_shutdown(node: Node, stop: threading.Event | None = None) -> None:
     """Spin `node` until Ctrl-C or shutdown, then destroy it and shut the default context down.
 
-    A node with `executor_threads` > 1 (one that waits in a callback for a service it calls) is
-    spun by a MultiThreadedExecutor with that many threads. SIGINT and SIGTERM stop it through
+    One thread: a node that waits in a callback for a service it calls spins that client itself
+    (see qa_node.HearingRetranscriber). SIGINT and SIGTERM stop it through
     savvy_ros.ros.stop_signals (a request checked every SPIN_TIMEOUT), not rclpy's wake-up alone.
     """
-    threads = int(getattr(node, 'executor_threads', 1))
-    executor = (MultiThreadedExecutor(num_threads=threads, context=node.context) if threads > 1
-                else SingleThreadedExecutor(context=node.context))
+    executor = SingleThreadedExecutor(context=node.context)
     if stop is None:
         stop = threading.Event()
         install_stop_handlers(stop)
@@ -55,10 +39,7 @@ def spin_until_shutdown(node: Node, stop: threading.Event | None = None) -> None
         if node.context.ok():
             raise   # not the context shut down under the wait (rclpy's own handler, in a caller's init)
     finally:
-        if isinstance(executor, MultiThreadedExecutor):
-            drain_and_shutdown(executor)
-        else:
-            executor.shutdown()
+        executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown()
 

@@ -55,13 +55,16 @@ def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speec
         again = heard_again('closing the window', [speech_window[0], T0 + 8.5], [speech_window[1], T0 + 8.9])
         mismatched = heard_again('closing the window', [speech_window[0]], [])
         backwards = heard_again('', [speech_window[1]], [speech_window[0]])
-        # The QA node's client: it waits in a callback while another executor thread takes the answer.
+        # The QA node's client: it blocks its caller while its own thread takes the answer.
         from savvy_ros.nodes.qa_node import HearingRetranscriber
         asked, absent = HearingRetranscriber(listener, '/savvy/hearing/transcribe', 30.0), \
             HearingRetranscriber(listener, '/no/such/service', 30.0)
         with spinning_in_background(executor):
+            asked.client.wait_for_service(timeout_sec=10.0)
             via_client = asked('closing the window', [speech_window, (T0 + 8.5, T0 + 8.9)])
             without_service = absent('closing the window', [speech_window])
+        asked.close()
+        absent.close()
     finally:
         output = stop_peer(peer)
         executor.shutdown()

@@ -37,7 +37,7 @@ def audio_msg(t: float, channels: int = 4, samples: int = 4800, bad: bool = Fals
     return msg
 
 
-@pytest.mark.parametrize('executor_kind', ['SingleThreadedExecutor', 'MultiThreadedExecutor'])   # run_node, bringup
+@pytest.mark.parametrize('executor_kind', ['SingleThreadedExecutor', 'MultiThreadedExecutor'])   # ours; a user's
 def test_buffered_clip_goes_to_the_backend_and_the_descriptor_is_published(ros_context, scripted_endpoint,
                                                                            executor_kind):
     import rclpy.executors
