@@ -11,9 +11,10 @@ after it was released already) is released at the next call, out of order, and c
 is dropped: beyond `max_held` the oldest inputs are released early (counted too).
 
 Between the inputs, at every `grid_period` of data time, the release interleaves grid ticks: the
-data times at which the node samples the wearer's path from TF. Ticks run from the first input
-released on, each emitted just before the first input stamped at or after it, so the body path,
-too, is the same whatever the timing (a stretch without inputs is filled when the next one comes).
+data times at which the node samples the wearer's path from TF. Ticks lie on one lattice of data
+time and start as far back as TF could hold when the first input (or TF) is released; each is
+emitted just before the first input stamped at or after it, so the body path, too, is the same
+whatever the timing (a stretch without inputs is filled when the next one comes).
 """
 from __future__ import annotations
 
@@ -76,8 +77,7 @@ class InputOrder(Generic[T]):
         self._arrivals = dict.fromkeys(streams, 0)
         self._heap: list[tuple[InputKey, HeldInput[T]]] = []
         self._released: InputKey | None = None   # key of the newest input released
-        self._grid_origin: float | None = None
-        self._grid_index = 0
+        self._grid_index: int | None = None      # lattice index of the next tick; None until the grid starts
         self.late = 0        # inputs that arrived after something stamped later was released
         self.overflowed = 0  # inputs released before their time because more than max_held waited
 
@@ -92,9 +92,9 @@ class InputOrder(Generic[T]):
     @property
     def next_tick(self) -> float | None:
         """Data time of the next grid tick; None before the first input is released (or without a grid)."""
-        if self._grid_origin is None:
+        if self._grid_index is None or self.grid_step is None:
             return None
-        return self._grid_origin + self._grid_index * self.grid_step
+        return self._grid_index * self.grid_step
 
     def push(self, stream: str, stamp: float, item: T) -> bool:
         """Hold `item`; False when it is late (it will be released next, out of stamp order)."""
@@ -143,11 +143,12 @@ class InputOrder(Generic[T]):
         return out
 
     def _start_grid(self, stamp: float) -> None:
-        """The grid starts at the period multiple before the first released time: every run puts
-        its ticks on the same data times, whichever input (or TF) came first."""
-        if self.grid_step is not None and self._grid_origin is None:
-            period = self.grid_step - GRID_SLACK
-            self._grid_origin = math.floor(stamp / period) * period
+        """Ticks lie on one lattice through data time 0 (a multiple of the step), so every run's ticks
+        are the same data times. They start `grid_horizon` before the first time released (input or
+        TF), as far back as TF could still answer: whichever came first, and whenever the clock let it
+        out, every run samples the same ticks from the first body pose on (earlier ones find no TF)."""
+        if self.grid_step is not None and self._grid_index is None:
+            self._grid_index = math.floor((stamp - self.grid_horizon) / self.grid_step)
 
     def preview(self) -> list[HeldInput[T] | GridTick]:
         """What flushing now would release, in the same order, leaving everything held."""
@@ -161,7 +162,7 @@ class InputOrder(Generic[T]):
         if tick is None:
             return
         if tick < limit - self.grid_horizon:  # a long gap in the inputs: TF keeps nothing that old
-            self._grid_index = math.ceil((limit - self.grid_horizon - self._grid_origin) / self.grid_step)
+            self._grid_index = math.ceil((limit - self.grid_horizon) / self.grid_step)
             tick = self.next_tick
         while tick <= limit:
             out.append(GridTick(tick))

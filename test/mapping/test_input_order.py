@@ -80,30 +80,64 @@ def test_beyond_max_held_the_oldest_goes_early_and_nothing_is_dropped():
     assert names(order.release(0.0, flush=True)) == [2, 3, 4]
 
 
-def test_grid_ticks_sit_between_the_inputs_from_the_first_input_on():
-    order = InputOrder(delay=0.0, grid_period=0.2)
+STEP = 0.2 + GRID_SLACK
+
+
+def lattice_index(t: float) -> int:
+    """k when `t` is the tick k * STEP (exactly); fails otherwise."""
+    k = round(t / STEP)
+    assert k * STEP == t, f'{t} is not a lattice tick'
+    return k
+
+
+def ticks_of(steps) -> list[float]:
+    return [s.stamp for s in steps if isinstance(s, GridTick)]
+
+
+def test_grid_ticks_lie_on_one_lattice_between_the_inputs():
+    order = InputOrder(delay=0.0, grid_period=0.2, grid_horizon=30.0)
     order.push('objects', 100.05, 'a')
     order.push('bearings', 100.5, 'b')
     order.push('objects', 100.5, 'c')
     steps = order.release(101.0)
-    step = 0.2 + GRID_SLACK
-    # The grid starts at the period multiple before the first input (the same data times every run).
-    assert names(steps) == [('tick', 100.0), 'a', ('tick', round(100.0 + step, 6)),
-                            ('tick', round(100.0 + 2 * step, 6)), 'b', 'c']
     assert all(isinstance(s, GridTick) for s in steps if not isinstance(s, HeldInput))
-    ticks = [s.stamp for s in steps if isinstance(s, GridTick)]
-    assert all(b - a >= 0.2 for a, b in zip(ticks, ticks[1:]))   # the body path keeps every tick
+    items = [s.item for s in steps if isinstance(s, HeldInput)]
+    assert items == ['a', 'b', 'c']
+    ticks = ticks_of(steps)
+    indices = [lattice_index(t) for t in ticks]
+    assert indices == list(range(indices[0], indices[0] + len(indices)))      # consecutive lattice points
+    assert all(b - a >= 0.2 for a, b in zip(ticks, ticks[1:]))                 # the body path keeps every tick
+    # From as far back as TF could hold (30 s) to the last input; each tick just before the first
+    # input stamped at or after it.
+    assert 100.05 - 30.0 <= ticks[0] < 100.05 - 30.0 + STEP and ticks[-1] <= 100.5 < ticks[-1] + STEP
+    before_a = steps.index(next(s for s in steps if isinstance(s, HeldInput)))
+    assert ticks_of(steps[:before_a])[-1] <= 100.05 < ticks_of(steps[:before_a])[-1] + STEP
     assert order.next_tick > 100.5
+
+
+def test_the_ticks_are_the_same_whatever_came_first_and_whenever_the_clock_let_it_out():
+    """The map node's grid starts with the first input or TF that the clock releases; which one and when
+    depends on the timing. Every run must still sample the body path at the same data times."""
+    inputs = [('objects', 0.35 + 0.1 * k, k) for k in range(30)]
+    runs = []
+    for clock, tf_first in ((0.4, True), (0.9, True), (1.7, True), (3.0, False)):
+        order = InputOrder(delay=0.5, grid_period=0.2)
+        steps = order.release(clock, grid_until=clock - 0.1) if tf_first else []   # TF from 0.0 on, nothing held
+        for stream, stamp, item in inputs:
+            order.push(stream, stamp, item)
+        steps += order.release(math.inf, flush=True)
+        runs.append([t for t in ticks_of(steps) if t >= 0.0])      # no TF before 0: those sample nothing
+    assert all(r == runs[0] for r in runs[1:]) and len(runs[0]) > 10
 
 
 def test_a_long_gap_skips_the_ticks_that_tf_no_longer_holds():
     order = InputOrder(delay=0.0, grid_period=0.2, grid_horizon=30.0)
     order.push('objects', 0.0, 'a')
     order.push('objects', 3600.0, 'b')
-    steps = order.release(3600.0)
-    ticks = [s.stamp for s in steps if isinstance(s, GridTick)]
-    assert ticks[0] == 0.0 and len(ticks) < 1 + 30.0 / 0.2 + 2
-    assert all(t >= 3600.0 - 30.0 for t in ticks[1:])
+    ticks = ticks_of(order.release(3600.0))
+    assert len(ticks) < 2 * (1 + 30.0 / 0.2) + 2
+    assert all(t <= 0.0 or t >= 3600.0 - 30.0 for t in ticks) and ticks[-1] > 3600.0 - STEP
+    assert all(isinstance(lattice_index(t), int) for t in ticks)
 
 
 def test_preview_shows_the_flush_and_keeps_everything_held():
@@ -111,7 +145,9 @@ def test_preview_shows_the_flush_and_keeps_everything_held():
     order.push('objects', 1.0, 'a')
     order.push('events', 1.3, 'e')
     before = names(order.preview())
-    assert before == [('tick', 1.0), 'a', ('tick', round(1.2 + GRID_SLACK, 6)), 'e']
+    assert [n for n in before if isinstance(n, str)] == ['a', 'e']
+    between = before[before.index('a') + 1:before.index('e')]
+    assert [t for _, t in between] == [round(k * STEP, 6) for k in range(100) if 1.0 < k * STEP <= 1.3]
     assert len(order) == 2 and order.next_tick is None and order.released_stamp == -math.inf
     assert names(order.release(math.inf, flush=True)) == before
 
@@ -143,7 +179,8 @@ def scene_inputs() -> list[tuple[str, float, object]]:
 
 def ingest(model: GlobalMapModel, step) -> None:
     if isinstance(step, GridTick):
-        model.add_body_pose(step.stamp, walk(step.stamp), 0.0)
+        if step.stamp >= 0.0:   # the wearer's TF starts with the scene: earlier ticks sample nothing
+            model.add_body_pose(step.stamp, walk(step.stamp), 0.0)
         return
     kind, *args = step.item
     if kind == 'see':
@@ -177,7 +214,9 @@ def test_a_model_fed_through_the_order_ends_the_same_whatever_the_arrivals():
                         view.body_times.round(6).tolist()))
     assert all(r == results[0] for r in results[1:])
     maintained, objects, events, body_times = results[0]
-    # About one full update per MAINTENANCE_PERIOD of data (the first input's one starts the count).
+    # About one full update per MAINTENANCE_PERIOD of data (the first input's one starts the count; the
+    # one at the grid's first tick, before any data, finds the model empty).
+    maintained = [t for t in maintained if t >= 0.0]
     assert all(0.9 * MAINTENANCE_PERIOD <= b - a <= 1.1 * MAINTENANCE_PERIOD for a, b in zip(maintained, maintained[1:]))
     assert {o[1] for o in objects} == {'chair', 'sound source'}
     assert events[0][1] == next(o[0] for o in objects if o[1] == 'sound source')
@@ -185,12 +224,13 @@ def test_a_model_fed_through_the_order_ends_the_same_whatever_the_arrivals():
 
 
 def test_the_grid_moves_on_with_tf_while_no_input_comes():
-    """A rig whose only stream is TF (snapshots, say) still gets its body path sampled; the ticks sit
-    on period multiples, so runs whose first data differ share them."""
+    """A rig whose only stream is TF (snapshots, say) still gets its body path sampled."""
     order = InputOrder(delay=0.5, grid_period=0.2)
-    ticks = [s.stamp for s in order.release(2.0, grid_until=1.75)]
-    assert ticks == pytest.approx([1.4])                 # up to min(now - delay, TF) = 1.5
-    order.push('objects', 1.62, 'a')                     # after the last tick: still in order
-    step = 0.2 + GRID_SLACK
-    assert names(order.release(2.5, grid_until=3.0)) == [('tick', round(1.4 + step, 6)), 'a',
-                                                         ('tick', round(1.4 + 2 * step, 6))]
+    ticks = ticks_of(order.release(2.0, grid_until=1.75))
+    assert ticks[-1] <= 1.5 < ticks[-1] + STEP                 # up to min(now - delay, TF) = 1.5
+    order.push('objects', 1.62, 'a')                           # after the last tick: still in order
+    after = names(order.release(2.5, grid_until=3.0))          # up to min(TF, now - delay) = 2.0
+    assert 'a' in after and order.late == 0
+    assert all(1.5 < t <= 1.62 for _, t in after[:after.index('a')])
+    assert all(1.62 < t <= 2.0 for _, t in after[after.index('a') + 1:])
+    assert len(after) - 1 == sum(1 for k in range(lattice_index(ticks[-1]) + 1, 100) if k * STEP <= 2.0)
