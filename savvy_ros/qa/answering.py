@@ -33,6 +33,7 @@ HOLD_SECONDS = 15.0       # [s] an untracked object's nearest tracked position i
 HOLD_DRIFT = 0.3          # [m/s] growth of its uncertainty over the gap
 BEARING_RANGE = 2.0       # [m] assumed distance of a heard-but-unplaced source along its bearing (empty map)
 BEARING_RANGE_SIGMA = 1.5  # [m] how little that assumption is worth
+WEARER_STANCE_SCORE = 0.1  # grounding score of an exo viewpoint the wearer stands in for (best guess)
 ROOM_SCALE_MIN = 0.5      # [m] objects nearer than this to the listener say nothing of the room's scale
 
 
@@ -265,9 +266,11 @@ class QuestionAnswerer:
             viewpoint = Viewpoint((float(position[0]), float(position[1])), (math.cos(yaw), math.sin(yaw)))
             return viewpoint, f'you stood at {_fmt(position)} facing {math.degrees(yaw):.0f} deg', (), 1.0, 0.05
         exclude = {int(e.split('/')[1]) for e in target.evidence if e.startswith('object/')}
-        reference = self.locate(question.reference, event, t0, t1, exclude=exclude)
-        facing = self.locate(question.facing, event, t0, t1, exclude=exclude | {
-            int(e.split('/')[1]) for e in reference.evidence if e.startswith('object/')})
+        reference = self._exo_point(question.reference, event, t0, t1, exclude)
+        facing = self._exo_point(question.facing, event, t0, t1, exclude | {
+            int(e.split('/')[1]) for e in (reference.evidence if reference else ()) if e.startswith('object/')})
+        if reference is None or facing is None:
+            return self._wearer_stance(question, reference, facing, t0, t1)
         forward = facing.xy - reference.xy
         if float(np.hypot(*forward)) < 1e-6:
             raise UnknownObjectError(f'{reference.label} and {facing.label} are at the same place: '
@@ -276,6 +279,34 @@ class QuestionAnswerer:
         text = f'standing at {reference.label} {_fmt(reference.xy)} facing {facing.label} {_fmt(facing.xy)}'
         return viewpoint, text, (*reference.evidence, *facing.evidence), min(reference.score, facing.score), \
             reference.sigma
+
+    def _exo_point(self, ref: ObjectRef | None, event: GroundedEvent | None, t0: float, t1: float,
+                   exclude: set[int]) -> LocatedPoint | None:
+        """locate(); with best_guess, None for a named object the map has nothing left to stand for."""
+        try:
+            return self.locate(ref, event, t0, t1, exclude=exclude)
+        except UnknownObjectError:
+            if not self.best_guess or ref is None or ref.kind is not RefKind.NAMED:
+                raise
+            return None
+
+    def _wearer_stance(self, question: ParsedQuestion, reference: LocatedPoint | None, facing: LocatedPoint | None,
+                       t0: float, t1: float) -> tuple[Viewpoint, str, tuple[str, ...], float, float]:
+        """Best guess for an exo viewpoint whose objects are not in the map: the wearer stands in for
+        them (where they stood, the way they faced), which still beats refusing a scored question."""
+        position, yaw = self._body(t0, t1)
+        origin = reference.xy if reference is not None else np.asarray(position[:2], float)
+        forward = facing.xy - origin if facing is not None else np.array([math.cos(yaw), math.sin(yaw)])
+        if float(np.hypot(*forward)) < 1e-6:
+            forward = np.array([math.cos(yaw), math.sin(yaw)])
+        stand = (f'standing at {reference.label} {_fmt(reference.xy)}' if reference is not None else
+                 f'standing where you stood {_fmt(origin)} ("{question.reference}" is not in the map)')
+        face = (f'facing {facing.label} {_fmt(facing.xy)}' if facing is not None else
+                f'facing the way you faced ({math.degrees(yaw):.0f} deg; "{question.facing}" is not in the map)')
+        evidence = (*(reference.evidence if reference else ()), *(facing.evidence if facing else ()))
+        viewpoint = Viewpoint((float(origin[0]), float(origin[1])), (float(forward[0]), float(forward[1])))
+        return viewpoint, f'{stand} {face}; best guess', evidence, WEARER_STANCE_SCORE, \
+            reference.sigma if reference is not None else 0.05
 
     def _direction(self, question: ParsedQuestion, options: Sequence[str], event: GroundedEvent | None,
                    target: LocatedPoint, t0: float, t1: float, when: str, evidence: list[str]) -> SpatialAnswer:

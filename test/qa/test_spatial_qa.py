@@ -324,3 +324,28 @@ def test_impact_phrases():
     from savvy_ros.mapping.labels import names_impact_sound
     assert all(names_impact_sound(p) for p in ('knocking door', 'footsteps', 'clapping', 'the clanging', 'steps'))
     assert not any(names_impact_sound(p) for p in ('tap running', 'dog barking', 'music', 'kettle beeping'))
+
+
+def test_an_exo_viewpoint_whose_objects_are_not_mapped_is_the_wearers_with_a_best_guess(qa, view):
+    """Only the door (the target) and the sofa are mapped: nothing can stand for the printer or the
+    window. The service refuses; asked for a best guess it stands where the wearer stood (the origin),
+    facing the way they faced (+x), and says so."""
+    small = MapView('map', 20.0, [o for o in view.objects if o.label in ('door', 'sofa')],
+                    [e for e in view.events if e.id == 11], 'head', view.body_times, view.body_positions,
+                    view.body_yaws)
+    facing_printer = ('Imagine you are standing by the sofa and facing the printer, when the knocking door sound comes '
+                      'up, relative to where you are facing, where is the sounding object?')
+    refused = ask(qa, small, facing_printer, HARD_OPTIONS)
+    assert not refused.success and 'printer' in refused.error
+    guess = ask(qa, small, facing_printer, HARD_OPTIONS, best_guess=True)
+    assert guess.success, guess.error
+    # From the sofa (3, 0) facing +x, the door at (-2, 1) is 169 deg to the left: back-left.
+    assert guess.answer.value == pytest.approx(-math.degrees(math.atan2(1.0, -5.0)))
+    assert guess.answer.answer == 'C' and guess.answer.confidence <= 0.1
+    assert '"printer" is not in the map' in guess.answer.explanation and 'best guess' in guess.answer.explanation
+    only_the_door = MapView('map', 20.0, small.objects[:1], small.events, 'head', view.body_times,
+                            view.body_positions, view.body_yaws)
+    guess = ask(qa, only_the_door, facing_printer, HARD_OPTIONS, best_guess=True)
+    assert guess.success, guess.error
+    assert guess.answer.value == pytest.approx(-math.degrees(math.atan2(1.0, -2.0)))   # from the origin
+    assert 'standing where you stood (0.00, 0.00) ("sofa" is not in the map)' in guess.answer.explanation
