@@ -99,3 +99,40 @@ def test_executables_table_rejects_malformed_lines(tmp_path):
     bad.write_text('# comment\nmonitor_node savvy_ros.nodes.monitor_node:main\n')
     with pytest.raises(ValueError, match='executables.txt:2'):
         read_executables(bad)
+
+
+def test_spin_gives_each_node_its_own_thread_and_raises_the_first_callback_exception():
+    """A node blocked in a long callback (ASR, the detector) holds up no other node; an exception in
+    a callback stops the set and reaches the caller."""
+    import threading
+
+    import rclpy
+    from rclpy.context import Context
+    from rclpy.node import Node
+
+    context = Context()
+    rclpy.init(context=context)
+    bringup = Bringup(params_file=PARAMS, context=context)
+    slow, fast = Node('slow_node', context=context), Node('fast_node', context=context)
+    bringup.nodes += [slow, fast]
+    busy, ticks_while_busy = threading.Event(), []
+
+    def long_callback() -> None:
+        if not busy.is_set():
+            busy.set()
+            threading.Event().wait(0.6)
+
+    def quick_callback() -> None:
+        if busy.is_set():
+            ticks_while_busy.append(1)
+        if len(ticks_while_busy) >= 5:
+            raise RuntimeError('boom in fast_node')
+
+    slow.create_timer(0.05, long_callback)
+    fast.create_timer(0.02, quick_callback)
+    try:
+        with pytest.raises(RuntimeError, match='boom in fast_node'):
+            bringup.spin()
+    finally:
+        bringup.shutdown()
+    assert len(ticks_while_busy) >= 5
