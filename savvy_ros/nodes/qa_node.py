@@ -1,8 +1,8 @@
 """Spatial question service: answers AskSpatial on /savvy/ask from the latest /savvy/map.
 
 A question about speech asks the hearing node (TranscribeSpeech) to listen to the heard speech again
-for its topic; the node spins two threads so that the answer to that call can come in while the
-question's callback waits for it.
+for its topic; that client spins on a thread of its own, so that the answer can come in while the
+question's callback waits for it (see HearingRetranscriber).
 """
 from __future__ import annotations
 
