@@ -153,8 +153,8 @@ class SpatialQaNode(Node):
         self.dropped_maps = 0
         self.answered = self.refused = 0
         # Raw: the map node republishes up to five times a second and turning a map into a view costs
-        # tens of ms; only the newest is turned, when a question needs it (one executor thread: the
-        # subscription and the service never run at the same time).
+        # tens of ms; only the newest is turned, when a question needs it (the subscription and the
+        # service share the node's default, mutually exclusive callback group: never at the same time).
         self.create_subscription(GlobalMap, self.params['map_topic'], self._on_map, MAP_QOS, raw=True)
         self.create_subscription(SnapshotDescriptor, self.params['snapshot_topic'], self._on_snapshot, 10)
         self.service = self.create_service(AskSpatial, self.params['service_name'], self._on_ask,
