@@ -282,13 +282,19 @@ class QuestionAnswerer:
 
     def _exo_point(self, ref: ObjectRef | None, event: GroundedEvent | None, t0: float, t1: float,
                    exclude: set[int]) -> LocatedPoint | None:
-        """locate(); with best_guess, None for a named object the map has nothing left to stand for."""
+        """locate(); with best_guess, None for a named object the map has no object for: none left to
+        stand for it, or only ones the service would refuse (similarity below the object threshold).
+        An unrelated object would put the viewpoint anywhere in the room; the wearer's stance is the
+        better guess (re-answering the bench maps: exo direction 44.8 -> 51.4 %)."""
         try:
-            return self.locate(ref, event, t0, t1, exclude=exclude)
+            point = self.locate(ref, event, t0, t1, exclude=exclude)
         except UnknownObjectError:
             if not self.best_guess or ref is None or ref.kind is not RefKind.NAMED:
                 raise
             return None
+        if self.best_guess and ref is not None and ref.kind is RefKind.NAMED and point.score < self.thresholds.object:
+            return None
+        return point
 
     def _wearer_stance(self, question: ParsedQuestion, reference: LocatedPoint | None, facing: LocatedPoint | None,
                        t0: float, t1: float) -> tuple[Viewpoint, str, tuple[str, ...], float, float]:

@@ -343,6 +343,12 @@ def test_an_exo_viewpoint_whose_objects_are_not_mapped_is_the_wearers_with_a_bes
     assert guess.answer.value == pytest.approx(-math.degrees(math.atan2(1.0, -5.0)))
     assert guess.answer.answer == 'C' and guess.answer.confidence <= 0.1
     assert '"printer" is not in the map' in guess.answer.explanation and 'best guess' in guess.answer.explanation
+    # An unrelated object (below the object threshold) does not stand in for the printer either.
+    from qa_maps import static_object
+    with_a_lamp = MapView('map', 20.0, [*small.objects, static_object(9, 'lamp', (0.0, -3.0))], small.events, 'head',
+                          view.body_times, view.body_positions, view.body_yaws)
+    assert ask(qa, with_a_lamp, facing_printer, HARD_OPTIONS, best_guess=True).answer.value == \
+        pytest.approx(-math.degrees(math.atan2(1.0, -5.0)))
     only_the_door = MapView('map', 20.0, small.objects[:1], small.events, 'head', view.body_times,
                             view.body_positions, view.body_yaws)
     guess = ask(qa, only_the_door, facing_printer, HARD_OPTIONS, best_guess=True)
