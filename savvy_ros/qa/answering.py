@@ -58,6 +58,11 @@ class LocatedPoint:
     score: float                     # grounding score
 
 
+def _object_ids(evidence: Sequence[str]) -> set[int]:
+    """The map object ids among evidence ids ('object/N')."""
+    return {int(e.split('/')[1]) for e in evidence if e.startswith('object/')}
+
+
 def _fmt(xy: np.ndarray) -> str:
     return f'({xy[0]:.2f}, {xy[1]:.2f})'
 
@@ -248,7 +253,7 @@ class QuestionAnswerer:
 
     def _distance(self, question: ParsedQuestion, event: GroundedEvent | None, target: LocatedPoint,
                   t0: float, t1: float, when: str, evidence: list[str]) -> SpatialAnswer:
-        exclude = {int(e.split('/')[1]) for e in target.evidence if e.startswith('object/')}
+        exclude = _object_ids(target.evidence)
         reference = self.locate(question.reference, event, t0, t1, exclude=exclude)
         distance = distance_2d(target.xy, reference.xy)
         sigma = math.hypot(target.sigma, reference.sigma)
@@ -265,10 +270,10 @@ class QuestionAnswerer:
             position, yaw = self._body(t0, t1)
             viewpoint = Viewpoint((float(position[0]), float(position[1])), (math.cos(yaw), math.sin(yaw)))
             return viewpoint, f'you stood at {_fmt(position)} facing {math.degrees(yaw):.0f} deg', (), 1.0, 0.05
-        exclude = {int(e.split('/')[1]) for e in target.evidence if e.startswith('object/')}
+        exclude = _object_ids(target.evidence)
         reference = self._exo_point(question.reference, event, t0, t1, exclude)
-        facing = self._exo_point(question.facing, event, t0, t1, exclude | {
-            int(e.split('/')[1]) for e in (reference.evidence if reference else ()) if e.startswith('object/')})
+        facing = self._exo_point(question.facing, event, t0, t1,
+                                 exclude | _object_ids(reference.evidence if reference else ()))
         if reference is None or facing is None:
             return self._wearer_stance(question, reference, facing, t0, t1)
         forward = facing.xy - reference.xy
@@ -286,25 +291,25 @@ class QuestionAnswerer:
         stand for it, or only ones the service would refuse (similarity below the object threshold).
         An unrelated object would put the viewpoint anywhere in the room; the wearer's stance is the
         better guess (re-answering the bench maps: exo direction 44.8 -> 51.4 %)."""
+        named_guess = self.best_guess and ref is not None and ref.kind is RefKind.NAMED
         try:
             point = self.locate(ref, event, t0, t1, exclude=exclude)
         except UnknownObjectError:
-            if not self.best_guess or ref is None or ref.kind is not RefKind.NAMED:
+            if not named_guess:
                 raise
             return None
-        if self.best_guess and ref is not None and ref.kind is RefKind.NAMED and point.score < self.thresholds.object:
-            return None
-        return point
+        return None if named_guess and point.score < self.thresholds.object else point
 
     def _wearer_stance(self, question: ParsedQuestion, reference: LocatedPoint | None, facing: LocatedPoint | None,
                        t0: float, t1: float) -> tuple[Viewpoint, str, tuple[str, ...], float, float]:
         """Best guess for an exo viewpoint whose objects are not in the map: the wearer stands in for
         them (where they stood, the way they faced), which still beats refusing a scored question."""
         position, yaw = self._body(t0, t1)
+        heading = np.array([math.cos(yaw), math.sin(yaw)])
         origin = reference.xy if reference is not None else np.asarray(position[:2], float)
-        forward = facing.xy - origin if facing is not None else np.array([math.cos(yaw), math.sin(yaw)])
+        forward = facing.xy - origin if facing is not None else heading
         if float(np.hypot(*forward)) < 1e-6:
-            forward = np.array([math.cos(yaw), math.sin(yaw)])
+            forward = heading
         stand = (f'standing at {reference.label} {_fmt(reference.xy)}' if reference is not None else
                  f'standing where you stood {_fmt(origin)} ("{question.reference}" is not in the map)')
         face = (f'facing {facing.label} {_fmt(facing.xy)}' if facing is not None else
