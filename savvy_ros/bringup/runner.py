@@ -13,13 +13,11 @@ from pathlib import Path
 
 import rclpy
 from rclpy.context import Context
-from rclpy.executors import ExternalShutdownException, ShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from savvy_ros.bringup.node_table import NodeEntry, read_executables
-
-SPIN_PERIOD = 0.1   # [s] each node's thread checks for a stop this often
+from savvy_ros.ros.executor_thread import SPIN_PERIOD, ExecutorThread
 
 
 @dataclass
@@ -66,43 +64,24 @@ class Bringup:
         return self.nodes
 
     def spin(self, stop_event: threading.Event | None = None) -> None:
-        """Spin every node, each with its own single-threaded executor on its own thread, so that no
-        node waits for another's long callback (ASR, the detector). Not one MultiThreadedExecutor:
-        rclpy's busy-loops re-submitting callbacks queued for its pool (a replay's /clock alone kept
-        a core busy). The first callback exception stops the others and is raised here."""
+        """Spin every node, each with its own single-threaded executor on its own thread
+        (savvy_ros.ros.executor_thread), so that no node waits for another's long callback (ASR, the
+        detector). The first callback exception stops the others and is raised here."""
         stop = threading.Event()
-        failures: list[BaseException] = []
-        executors = [SingleThreadedExecutor(context=self.context) for _ in self.nodes]
-
-        def run(executor: SingleThreadedExecutor) -> None:
-            try:
-                while not stop.is_set() and self.context.ok():
-                    executor.spin_once(timeout_sec=SPIN_PERIOD)
-            except (ExternalShutdownException, ShutdownException):
-                pass
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-                failures.append(exc)
-                stop.set()
-
-        threads = []
-        for node, executor in zip(self.nodes, executors):
-            executor.add_node(node)
-            threads.append(threading.Thread(target=run, args=(executor,), name=node.get_name(), daemon=True))
-        for thread in threads:
-            thread.start()
+        spinners = [ExecutorThread(node, stop=stop) for node in self.nodes]
+        for spinner in spinners:
+            spinner.start()
         try:
             while not stop.is_set() and self.context.ok() and not (stop_event and stop_event.is_set()):
                 time.sleep(SPIN_PERIOD)   # the main thread is where Ctrl-C lands
         except KeyboardInterrupt:
             pass
         finally:
-            stop.set()
-            for thread in threads:
-                thread.join()
-            for executor in executors:
-                executor.shutdown()
-        if failures:
-            raise failures[0]
+            for spinner in spinners:
+                spinner.stop()
+        failure = next((spinner.failure for spinner in spinners if spinner.failure is not None), None)
+        if failure is not None:
+            raise failure
 
     def shutdown(self) -> None:
         for node in self.nodes:

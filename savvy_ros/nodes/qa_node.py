@@ -10,7 +10,6 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 
-from rclpy.executors import ExternalShutdownException, ShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message
@@ -21,6 +20,7 @@ from savvy_ros.qa.grounding import GroundingThresholds, SnapshotWindow
 from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
 from savvy_ros.qa.spatial_qa import AskRequest, AskResult, SpatialQA
 from savvy_ros.ros.map_messages import global_map_to_view
+from savvy_ros.ros.executor_thread import ExecutorThread
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
@@ -48,7 +48,6 @@ PARAMETERS = [
 MAP_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 # The default service queue (keep last 10) silently drops requests when many clients ask at once.
 SERVICE_QOS = QoSProfile(depth=256, reliability=ReliabilityPolicy.RELIABLE)
-SPIN_PERIOD = 0.1   # [s] the transcription client's thread checks for a stop this often
 
 
 def request_from_msg(request: AskSpatial.Request) -> AskRequest:
@@ -88,24 +87,12 @@ class HearingRetranscriber:
         self.client_node = Node(f'{node.get_name()}_transcribe_client', namespace=node.get_namespace(),
                                 context=node.context, use_global_arguments=False, start_parameter_services=False)
         self.client = self.client_node.create_client(TranscribeSpeech, service_name)
-        self._executor = SingleThreadedExecutor(context=node.context)
-        self._executor.add_node(self.client_node)
-        self._stop = threading.Event()
-        self._spinner = threading.Thread(target=self._spin, name='transcribe_client', daemon=True)
+        self._spinner = ExecutorThread(self.client_node, 'transcribe_client')
         self._spinner.start()
         self.failures = 0
 
-    def _spin(self) -> None:
-        while not self._stop.is_set() and self.node.context.ok():
-            try:
-                self._executor.spin_once(timeout_sec=SPIN_PERIOD)
-            except (ExternalShutdownException, ShutdownException):
-                return
-
     def close(self) -> None:
-        self._stop.set()
-        self._spinner.join()
-        self._executor.shutdown()
+        self._spinner.stop()
         self.client_node.destroy_node()
 
     def __call__(self, prompt: str, windows: Sequence[tuple[float, float]]) -> list[str | None]:
