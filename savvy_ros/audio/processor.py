@@ -32,6 +32,10 @@ class DoaConfig:
     min_relative_height: float = 0.25         # MUSIC family: a further peak's height, relative to the strongest
     min_residual_coherence: float = 0.04      # SRP-PHAT: a further source's peak in the bins left [coherence]
     gate_threshold_db: float = 4.0
+    # A window above the noise floor but under the energy gate still gives the bearings whose peak
+    # confidence reaches this: a steady sound (a TV, running water) lifts the floor until a talker
+    # nearer than it is no longer much louder, but still stands out in direction. > 1 = energy gate alone.
+    coherent_confidence: float = 0.6
     initial_noise_floor_db: float = 0.0      # cap on the first window's energy as floor [dBFS]
     noise_floor_rise_db_per_s: float = 3.0
     min_energy_db: float = -90.0              # [dBFS]
@@ -142,15 +146,22 @@ class DoaProcessor:
         cfg = self.config
         samples = window.samples[:, self.channels]
         energy = energy_dbfs(samples)
-        active = self.gate.update(energy, cfg.hop_s)
+        loud = self.gate.update(energy, cfg.hop_s)
+        # Above the floor even after it rose this hop: something louder than the learnt background.
+        # At or under it (silence, a reverberant tail) peaks this sharp come from nowhere too.
+        rising = energy > self.gate.floor_db and energy >= cfg.min_energy_db
+        peaks: list[SpectrumPeak] = []
+        if loud or (rising and cfg.coherent_confidence <= 1.0):
+            estimator, bins, nfft = self.estimator(window.sample_rate)
+            spectra = stft(samples, nfft)[:, bins, :]
+            peaks = estimator.locate(spectra, cfg.peak_rules())
+            if not loud:
+                peaks = [p for p in peaks if p.confidence >= cfg.coherent_confidence]
         result = WindowResult(window.centre, window.duration, self.algorithm.name, energy,
-                              self.gate.floor_db, active)
-        if not active:
+                              self.gate.floor_db, loud or bool(peaks))
+        if not peaks:
             self.tracker.update(result.stamp, [])  # silence ages the tracks out
             return result
-        estimator, bins, nfft = self.estimator(window.sample_rate)
-        spectra = stft(samples, nfft)[:, bins, :]
-        peaks = estimator.locate(spectra, cfg.peak_rules())
         estimate = cdr_range(self._pair_cdrs(spectra, estimator.frequencies), cfg.cdr_constant, cfg.max_range_m)
         ids = self.tracker.update(result.stamp, [(p.azimuth, p.elevation) for p in peaks])
         result.bearings.extend(Bearing(p.azimuth, p.elevation, p.power, p.confidence, estimate.range,

@@ -50,6 +50,9 @@ PARAMETERS = [
                   'SRP-PHAT: a further source must rise this far above the median of the SRP of the '
                   'time-frequency bins the sources already found leave [mean PHAT coherence, 0-1]'),
     ParameterSpec('gate_threshold_db', 4.0, 'A window is active this far above the noise floor [dB]'),
+    ParameterSpec('coherent_confidence', 0.6,
+                  'A window below the energy gate still gives the bearings whose peak confidence reaches '
+                  'this (a talker under a steady TV) [0-1]; above 1 = the energy gate alone'),
     ParameterSpec('initial_noise_floor_db', 0.0,
                   "The floor starts at the first window's energy, at most this [dBFS]"),
     ParameterSpec('noise_floor_rise_db_per_s', 3.0, 'How fast the noise floor rises to a steady sound [dB/s]'),
@@ -75,7 +78,8 @@ def config_from_parameters(p: dict, geometry: MicArrayGeometry) -> DoaConfig:
                      channels=parse_channels(p['doa_channels'], geometry), max_sources=p['max_sources'],
                      min_separation_deg=p['min_separation_deg'], min_relative_height=p['min_relative_height'],
                      min_residual_coherence=p['min_residual_coherence'],
-                     gate_threshold_db=p['gate_threshold_db'], initial_noise_floor_db=p['initial_noise_floor_db'],
+                     gate_threshold_db=p['gate_threshold_db'], coherent_confidence=p['coherent_confidence'],
+                     initial_noise_floor_db=p['initial_noise_floor_db'],
                      noise_floor_rise_db_per_s=p['noise_floor_rise_db_per_s'], min_energy_db=p['min_energy_db'],
                      cdr_constant=p['cdr_constant'], max_range_m=p['max_range'], speed_of_sound=p['speed_of_sound'],
                      track_gate_deg=p['track_gate_deg'], track_max_silence_s=p['track_max_silence'])

@@ -12,7 +12,7 @@ from savvy_ros.audio.doa import DOA_ALGORITHMS, doa_algorithm
 from savvy_ros.audio.grid import DirectionGrid
 from savvy_ros.audio.mic_arrays import circular_array, load_mic_array
 from savvy_ros.audio.peaks import pick_peaks
-from savvy_ros.audio.processor import DoaConfig, DoaProcessor
+from savvy_ros.audio.processor import DoaConfig, DoaProcessor, analyse_recording
 from savvy_ros.audio.room_simulation import RoomScene, noise_burst, simulate_scene
 
 RATE = 16000
@@ -121,3 +121,29 @@ def test_configuration_errors_name_the_setting():
     low_rate = AudioWindow(np.zeros((100, 7), np.float32) + 0.1, 0.0, 400)  # Nyquist below the band
     with pytest.raises(ValueError, match='holds no FFT bin'):
         DoaProcessor(aria, config()).process(low_rate)
+
+
+
+def test_a_talker_under_a_steady_sound_is_found_though_not_louder_by_the_gate_threshold():
+    """A steady sound (a TV) on from the start is the background the floor learns; a talker nearer
+    it, in 0.5 s bursts, lifts the energy only 1-2 dB: under the energy gate, yet the bursts'
+    windows give the talker's direction, and the background's windows give none."""
+    aria = load_mic_array('aria')
+    rng = np.random.default_rng(0)
+    scene = RoomScene((8.0, 7.0, 3.0), 0.4, (4.0, 3.5, 1.5), (math.radians(60.0), math.radians(-100.0)),
+                      (2.5, 1.5), 20.0)
+    talker = np.concatenate([np.zeros(3 * RATE), 0.8 * noise_burst(3.0, RATE, rng)])
+    talker[3 * RATE:] *= (np.arange(3 * RATE) // (RATE // 2)) % 2 == 0   # 0.5 s on, 0.5 s off
+    samples = simulate_scene(aria, scene, [noise_burst(6.0, RATE, rng), talker], RATE, seed=0)
+
+    def windows(**kwargs):
+        processor = DoaProcessor(aria, DoaConfig(channels=aria.doa_channels, max_sources=2, **kwargs))
+        return analyse_recording(samples, RATE, processor)
+
+    assert not any(w.bearings for w in windows(coherent_confidence=2.0))  # the energy gate alone
+    results = windows()
+    talking = [w for w in results if w.stamp > 3.0 and int((w.stamp - 3.0) / 0.5) % 2 == 0]
+    assert talking and all(min(angle_error_deg(b.azimuth, math.radians(-100.0)) for b in w.bearings) <= 12.0
+                           for w in talking), [(w.stamp, [round(math.degrees(b.azimuth)) for b in w.bearings])
+                                               for w in talking]
+    assert not any(w.bearings for w in results if w.stamp < 3.0)  # the steady sound alone: background
