@@ -157,13 +157,16 @@ class QuestionAnswerer:
         if heard.source_position is not None:
             return LocatedPoint(np.asarray(heard.source_position, float)[:2], 0.5,
                                 f'the source of event {heard.id}', evidence, event.score * 0.8)
+        if event is not None and event.named_source is not None and event.event is heard:
+            # Before the bearing: one pointing at no object of the name is as likely another sound
+            # heard over it (a tap running under a kettle's beep) as this one.
+            how = ('heard without a direction' if heard.bearing_direction is None else
+                   f'heard from a direction with no "{event.named_source.label}" in it')
+            return self._at_object(event.named_source, t0, t1, event.score * 0.6,
+                                   f': the question names it, and the sound was {how}; best guess', evidence)
         along = self._along_bearing(heard, event)
         if along is not None:
             return along
-        if event is not None and event.named_source is not None and event.event is heard:
-            return self._at_object(event.named_source, t0, t1, event.score * 0.6,
-                                   ': the question names it, and the sound was heard without a direction; best guess',
-                                   evidence)
         raise SourceNotLocatedError(f'{event.description} at {heard.start:.2f} s was heard, but the map has not '
                                     'located its source (no linked object and no source position)')
 

@@ -94,7 +94,7 @@ class GroundedEvent:
     source: str                   # 'request', 'hearing', 'snapshot'
     description: str              # what was matched, for explanations
     heard_from: MapObjectView | None = None   # an unlinked event's source: a named object its bearing points at
-    named_source: MapObjectView | None = None  # best guess for an unplaced event heard without a bearing
+    named_source: MapObjectView | None = None  # best guess for an unplaced event not heard from it
     reheard: str = ''             # speech: the transcript heard when expecting the topic, when it matched better
 
 
@@ -199,8 +199,9 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
     if anchor.kind == 'sound' and not event.object_id:
         fit, source = fits[event.id]
         source = source if fit >= MIN_HEARD_FROM_FIT else None
-        if best_guess and makers and event.bearing_direction is None and event.source_position is None:
-            # Nothing says where it was heard from: the object the phrase names ("kettle beeping").
+        if best_guess and makers and source is None and event.source_position is None:
+            # Not placed, and heard from no direction where such an object is (or from none):
+            # the object the phrase names ("kettle beeping").
             named_source = best_supported(makers)
     return GroundedEvent(event.start, event.end, event, score, 'hearing', described, source, named_source,
                          reheard.get(event.id, ''))

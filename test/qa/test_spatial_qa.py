@@ -267,6 +267,24 @@ def test_a_sound_heard_without_any_direction_is_guessed_at_the_object_its_phrase
     assert not strict.success and 'not located its source' in strict.error
 
 
+
+def test_a_sound_heard_from_where_no_named_object_is_is_guessed_at_the_object_its_phrase_names(qa, view):
+    """A tap ran over the kettle's beep: the beep's bearing is the tap's, far from the kettle. With a
+    best guess the kettle the phrase names stands in, not a point along that bearing; strictly, the
+    bearing is what was measured and answers the egocentric direction."""
+    _unplaced_beep(view, -150.0)    # behind-right; the kettle is ahead
+    question = ('Imagine you are the camera wearer, when the kettle beeping sound comes up, relative to where you '
+                'are facing, where is the sound source?')
+    guessed = ask(qa, view, question, HARD_OPTIONS, best_guess=True)
+    assert guessed.success, guessed.error
+    assert {'object/3', 'event/14'} <= set(guessed.answer.evidence_ids)
+    assert 'heard from a direction with no "kettle" in it; best guess' in guessed.answer.explanation
+    kettle = view.object(3).position
+    assert guessed.answer.value == pytest.approx(-math.degrees(math.atan2(kettle[1], kettle[0])), abs=1.0)
+    strict = ask(qa, view, question, HARD_OPTIONS)
+    assert strict.success and strict.answer.value == pytest.approx(150.0, abs=1e-6)
+    assert 'heard direction' in strict.answer.explanation
+
 def test_background_noise_and_sounds_linked_to_another_object_count_for_less(qa, view):
     """"knocking door" with the knock itself tagged as music: a buzzer the map linked to the kettle
     (a door can buzz too, so its tags fit) and a "Rustle, Wind" background event lose to the
