@@ -51,8 +51,8 @@ PARAMETERS = [
                   'time-frequency bins the sources already found leave [mean PHAT coherence, 0-1]'),
     ParameterSpec('gate_threshold_db', 4.0, 'A window is active this far above the noise floor [dB]'),
     ParameterSpec('coherent_confidence', 0.6,
-                  'A window below the energy gate still gives the bearings whose peak confidence reaches '
-                  'this (a talker under a steady TV) [0-1]; above 1 = the energy gate alone'),
+                  'A window above the noise floor but under gate_threshold_db still gives the bearings whose '
+                  'peak confidence reaches this (a talker under a steady TV) [0-1]; above 1 = the energy gate alone'),
     ParameterSpec('initial_noise_floor_db', 0.0,
                   "The floor starts at the first window's energy, at most this [dBFS]"),
     ParameterSpec('noise_floor_rise_db_per_s', 3.0, 'How fast the noise floor rises to a steady sound [dB/s]'),
