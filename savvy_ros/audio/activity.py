@@ -43,3 +43,8 @@ class ActivityGate:
         else:
             self.floor_db = min(energy_db, self.floor_db + self.rise_db_per_s * hop_seconds)
         return active
+
+    def above_floor(self, energy_db: float) -> bool:
+        """After `update`: the window stayed above the floor even as it rose, i.e. something louder
+        than the learnt background sounded, if less than `threshold_db` louder."""
+        return energy_db > self.floor_db and energy_db >= self.min_energy_db

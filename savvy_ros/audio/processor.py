@@ -147,11 +147,9 @@ class DoaProcessor:
         samples = window.samples[:, self.channels]
         energy = energy_dbfs(samples)
         loud = self.gate.update(energy, cfg.hop_s)
-        # Above the floor even after it rose this hop: something louder than the learnt background.
-        # At or under it (silence, a reverberant tail) peaks this sharp come from nowhere too.
-        rising = energy > self.gate.floor_db and energy >= cfg.min_energy_db
+        # At or under the floor (silence, a reverberant tail) peaks this sharp come from nowhere too.
         peaks: list[SpectrumPeak] = []
-        if loud or (rising and cfg.coherent_confidence <= 1.0):
+        if loud or (cfg.coherent_confidence <= 1.0 and self.gate.above_floor(energy)):
             estimator, bins, nfft = self.estimator(window.sample_rate)
             spectra = stft(samples, nfft)[:, bins, :]
             peaks = estimator.locate(spectra, cfg.peak_rules())

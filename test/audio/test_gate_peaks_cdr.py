@@ -24,6 +24,8 @@ def test_gate_learns_the_noise_floor_and_passes_only_louder_windows():
     assert abs(gate.floor_db - (-40.0)) < 1e-9
     assert gate.update(-30.0, 0.25)  # a sound 10 dB above the hum
     assert not gate.update(-38.0, 0.25)  # 2 dB above: not enough
+    assert gate.above_floor(-38.0)  # ... though still above the floor, which rose only 0.75 dB
+    assert not gate.above_floor(gate.floor_db)
 
 
 def test_peaks_wrap_around_and_keep_their_separation():
