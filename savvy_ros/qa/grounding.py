@@ -26,7 +26,7 @@ from savvy_ros.mapping.labels import is_ambient, names_ambient_sound, names_impa
 from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
-from savvy_ros.qa.phrase_matcher import PhraseMatcher, sound_alike_share
+from savvy_ros.qa.phrase_matcher import PhraseMatcher, phonetic_agreement, sound_alike_share
 from savvy_ros.qa.question import EventAnchor, ObjectRef, RefKind
 from savvy_ros.qa.question_parser import normalise
 
@@ -69,6 +69,12 @@ MAX_RETRANSCRIBED = 12
 # A transcript heard when expecting the topic keeps this share of its match: expecting words, the
 # recogniser sometimes writes them into unclear speech.
 RETRANSCRIBED_WEIGHT = 0.85
+# ...and counts only if it sounds at least this much like the first-pass transcript (phonetic_agreement):
+# below it, the new words came from the prompt. A 0.6 s knock first transcribed "Thank you." came back
+# "the cat" for the topic "describing the cat hiding" (0.44); corrections of misheard words keep most of
+# the sound (bench and demo: 0.55 "It's incredible that we're paying..." -> "...able to do the remote",
+# 0.95 "Walter" -> "water").
+MIN_RETRANSCRIBED_AGREEMENT = 0.5
 
 # (topic, speech windows [s]) -> per window the transcript heard when expecting the topic, None
 # where the audio is not kept (the hearing node's TranscribeSpeech service, or a local transcriber).
@@ -226,7 +232,8 @@ def _with_retranscribed(topic: str, scored: list[tuple[float, MapEventView]], ma
     # The best first-pass matches, in a fixed order (score, then time): the same requests every run.
     chosen = sorted(scored, key=lambda se: (-round(se[0], 6), se[1].start, se[1].id))[:MAX_RETRANSCRIBED]
     texts = list(retranscribe(topic, [(e.start, e.end) for _, e in chosen]))
-    heard = {e.id: t.strip() for (_, e), t in zip(chosen, texts) if t and t.strip()}
+    heard = {e.id: t.strip() for (_, e), t in zip(chosen, texts) if t and t.strip() and
+             max(phonetic_agreement(first, t) for first in [e.text, *e.alternatives]) >= MIN_RETRANSCRIBED_AGREEMENT}
     similarity = (dict(zip(heard.values(), matcher.similarity(topic, list(heard.values()), query_coverage=True)))
                   if heard else {})
     rescored, reheard = [], {}

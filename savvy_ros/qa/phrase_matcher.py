@@ -8,6 +8,7 @@ one dictionary lookup, which is what keeps the service's latency low.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.util
 import os
@@ -39,9 +40,22 @@ class PhraseMatcher(Protocol):
         topic is not the topic), else of the shorter phrase's (a name within a longer name)."""
 
 
+_STEMMERS = threading.local()
+
+
+@functools.lru_cache(maxsize=16384)
+def stem(word: str) -> str:
+    """The Snowball (Porter 2) English stem: "thanking" and "Thanks" are both "thank"."""
+    stemmer = getattr(_STEMMERS, 'english', None)
+    if stemmer is None:   # Snowball stemmers keep state between calls: one per thread
+        import snowballstemmer
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer('english')
+    return stemmer.stemWord(word)
+
+
 def content_words(text: str) -> set[str]:
-    words = {w[:-1] if w.endswith('s') and len(w) > 3 else w for w in _WORD.findall(text.lower())}
-    return words - _STOP_WORDS
+    """Stems of the words of `text` that carry content (no articles, pronouns, prepositions)."""
+    return {stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP_WORDS}
 
 
 @functools.lru_cache(maxsize=4096)   # every question compares its topic with the same transcripts
@@ -57,6 +71,22 @@ def sound_alike_share(query: str, candidate: str) -> float:
     key). Speech recognisers write what they heard: "launch" for "lunch", "T" for "tea"."""
     keys = _sound_keys(query)
     return len(keys & _sound_keys(candidate)) / len(keys) if keys else 0.0
+
+
+def phonetic_agreement(first: str, second: str) -> float:
+    """How alike two transcripts of the same audio sound, in [0, 1]: the similarity of their
+    Metaphone key sequences (every word, in order). A recogniser told what to expect writes the
+    expected words in where the audio had sounds like them ("Walter" -> "water"); where it had
+    none, the new words come from the prompt, not the audio ("Thank you." -> "the cat")."""
+    import jellyfish
+
+    def keys(text: str) -> list[str]:
+        return [jellyfish.metaphone(w) for w in _WORD.findall(text.lower())]
+
+    a, b = keys(first), keys(second)
+    if not a or not b:
+        return 0.0
+    return difflib.SequenceMatcher(None, ' '.join(a), ' '.join(b), autojunk=False).ratio()
 
 
 def word_overlap(query: str, candidate: str, query_coverage: bool = False) -> float:

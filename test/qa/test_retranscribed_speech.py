@@ -12,8 +12,8 @@ from qa_maps import example_view
 
 from savvy_ros.mapping.map_view import MapEventView
 from savvy_ros.qa.errors import EventNotHeardError
-from savvy_ros.qa.grounding import MAX_RETRANSCRIBED, ground_event
-from savvy_ros.qa.phrase_matcher import LexicalPhraseMatcher, word_overlap
+from savvy_ros.qa.grounding import MAX_RETRANSCRIBED, MIN_RETRANSCRIBED_AGREEMENT, ground_event
+from savvy_ros.qa.phrase_matcher import LexicalPhraseMatcher, phonetic_agreement, word_overlap
 from savvy_ros.qa.question import EventAnchor
 
 
@@ -81,6 +81,38 @@ def test_a_reading_that_is_only_a_word_of_the_topic_does_not_outweigh_one_that_s
     assert grounded.event is water
     assert word_overlap('noting the water is ready', 'ready') == 1.0   # a name within a name ...
     assert word_overlap('noting the water is ready', 'ready', query_coverage=True) == pytest.approx(1 / 3)
+
+
+def test_a_reading_that_sounds_nothing_like_the_first_pass_is_the_prompt_speaking(phrase_matcher):
+    # Seen in the demo: a knock's 0.6 s passed the VAD and was transcribed "Thank you."; expecting
+    # "describing the cat hiding", Whisper wrote "the cat" for it, which out-scored the line itself.
+    knock = speech(71, 15.0, 'Thank you.')
+    hiding = speech(72, 41.1, 'She always hides under the sofa when someone hides.')
+    view = dataclasses.replace(example_view(), events=[knock, hiding])
+    anchor = EventAnchor('speech', 'describing the cat hiding')
+    again = HeardAgain({15.0: 'the cat', 41.1: 'She always hides under the sofa when someone hides.'})
+    grounded = ground_event(anchor, view, phrase_matcher, best_guess=True, retranscribe=again)
+    assert grounded.event is hiding and grounded.reheard == ''
+    assert phonetic_agreement('Thank you.', 'the cat') < MIN_RETRANSCRIBED_AGREEMENT
+    # A misheard word put right keeps the sound of the rest: that reading still counts.
+    assert phonetic_agreement('I think that Walter is ready now.', 'I think the water is ready now') > 0.9
+    assert phonetic_agreement("It's incredible that we're paying for income to do.",
+                              "It's incredible that we're able to do the remote") >= MIN_RETRANSCRIBED_AGREEMENT
+    assert phonetic_agreement('', 'the cat') == 0.0
+
+
+def test_a_line_saying_the_topic_inflected_otherwise_beats_one_heard_again_with_a_word_of_it(phrase_matcher):
+    # The bench's b09: "Welcome everyone, the party starts now." was first heard as "when we were
+    # part of the start of the show."; expecting "starting the party", Whisper heard another line,
+    # "Somebody please answer that phone.", as "Some party pleatheads over there". The first line
+    # says both words of the topic as stems ("start", "parti" ~ "part").
+    start = speech(81, 3.0, 'when we were part of the start of the show.')
+    phone = speech(82, 9.1, 'some ugly pleat hairs over there.')
+    view = dataclasses.replace(example_view(), events=[start, phone])
+    again = HeardAgain({3.0: 'when we were part of the start of the show.', 9.1: 'Some party pleatheads over there'})
+    grounded = ground_event(EventAnchor('speech', 'starting the party'), view, phrase_matcher, best_guess=True,
+                            retranscribe=again)
+    assert grounded.event is start
 
 
 def test_only_the_best_first_pass_matches_are_heard_again():

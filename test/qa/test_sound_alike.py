@@ -9,7 +9,7 @@ from qa_maps import example_view
 
 from savvy_ros.mapping.map_view import MapEventView
 from savvy_ros.qa.grounding import ground_event
-from savvy_ros.qa.phrase_matcher import sound_alike_share
+from savvy_ros.qa.phrase_matcher import content_words, sound_alike_share, word_overlap
 from savvy_ros.qa.question import EventAnchor
 
 
@@ -22,6 +22,14 @@ from savvy_ros.qa.question import EventAnchor
 ])
 def test_share_of_topic_words_heard_as_sound_alikes(topic, heard, share):
     assert sound_alike_share(topic, heard) == pytest.approx(share)
+
+
+def test_words_are_compared_by_their_stems():
+    assert content_words('Thanks, that was heavy.') == {'thank', 'heavi'}
+    assert content_words('thanking for help') == {'thank', 'help'}
+    # The bench's b09: the topic and the line share "start" only as stems.
+    assert word_overlap('starting the party', 'when we were part of the start of the show', query_coverage=True) == 0.5
+    assert sound_alike_share('describing the cat hiding', 'She always hides under the sofa') == pytest.approx(1 / 3)
 
 
 def test_a_misheard_transcript_wins_over_an_unrelated_one(phrase_matcher):
