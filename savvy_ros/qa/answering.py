@@ -257,7 +257,12 @@ class QuestionAnswerer:
     def _distance(self, question: ParsedQuestion, event: GroundedEvent | None, target: LocatedPoint,
                   t0: float, t1: float, when: str, evidence: list[str]) -> SpatialAnswer:
         exclude = _object_ids(target.evidence)
-        reference = self.locate(question.reference, event, t0, t1, exclude=exclude)
+        reference = self._exo_point(question.reference, event, t0, t1, exclude)
+        if reference is None:   # best guess, the object is not in the map: measured from the wearer instead
+            position, _ = self._body(t0, t1)
+            reference = LocatedPoint(np.asarray(position[:2], float), 0.05,
+                                     f'where you stood ("{question.reference}" is not in the map; best guess)', (),
+                                     WEARER_STANCE_SCORE)
         distance = distance_2d(target.xy, reference.xy)
         sigma = math.hypot(target.sigma, reference.sigma)
         confidence = min(target.score, reference.score, event.score if event else 1.0) * \

@@ -373,3 +373,21 @@ def test_an_exo_viewpoint_whose_objects_are_not_mapped_is_the_wearers_with_a_bes
     assert guess.success, guess.error
     assert guess.answer.value == pytest.approx(-math.degrees(math.atan2(1.0, -2.0)))   # from the origin
     assert 'standing where you stood (0.00, 0.00) ("sofa" is not in the map)' in guess.answer.explanation
+
+
+def test_a_distance_from_an_object_not_in_the_map_is_measured_from_the_wearer_with_a_best_guess(qa, view):
+    """As for an exo viewpoint: an unrelated object (here a lamp, far below the object threshold)
+    says nothing of where the printer is; where the wearer stood (the origin) is the guess."""
+    from qa_maps import static_object
+    objects = [o for o in view.objects if o.label in ('door', 'sofa')] + [static_object(9, 'lamp', (0.0, -3.0))]
+    small = MapView('map', 20.0, objects, [e for e in view.events if e.id == 11], 'head', view.body_times,
+                    view.body_positions, view.body_yaws)
+    question = ('When the knocking door sound is happening, what is the distance between the printer and the '
+                'sounding object in meters? Answer in numeric format.')
+    refused = ask(qa, small, question)
+    assert not refused.success and 'printer' in refused.error
+    guess = ask(qa, small, question, best_guess=True)
+    assert guess.success, guess.error
+    assert guess.answer.value == pytest.approx(math.hypot(-2.0, 1.0))   # the door at (-2, 1) from the origin
+    assert '"printer" is not in the map; best guess' in guess.answer.explanation
+    assert 'object/9' not in guess.answer.evidence_ids and guess.answer.confidence <= 0.1
