@@ -97,7 +97,15 @@ class HearingRetranscriber:
 
     def __call__(self, prompt: str, windows: Sequence[tuple[float, float]]) -> list[str | None]:
         nothing: list[str | None] = [None] * len(windows)
-        if not windows or not self.client.service_is_ready():
+        if not windows:
+            return nothing
+        if not self._spinner.thread.is_alive():
+            # Its executor died (the failure is kept) or stopped: no answer could come in, so say so
+            # now instead of waiting out the timeout on every question.
+            failure = self._spinner.failure
+            return self._failed(f'the transcription client stopped ({failure!r})' if failure is not None else
+                                'the transcription client stopped', len(windows))
+        if not self.client.service_is_ready():
             return nothing
         request = TranscribeSpeech.Request(prompt=prompt, window_starts=[seconds_to_stamp(a) for a, _ in windows],
                                            window_ends=[seconds_to_stamp(b) for _, b in windows])

@@ -65,6 +65,8 @@ def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speec
             without_service = absent('closing the window', [speech_window])
         asked.close()
         absent.close()
+        # A client whose thread no longer spins cannot get an answer: it counts a failure at once.
+        after_close = asked('closing the window', [speech_window])
     finally:
         output = stop_peer(peer)
         executor.shutdown()
@@ -96,6 +98,7 @@ def test_chunks_in_events_out_with_capture_times_and_bearings(ros_context, speec
     assert not mismatched.success and '1 window start(s) but 0 end(s)' in mismatched.error
     assert not backwards.success and 'ends' in backwards.error and 'before it starts' in backwards.error
     assert via_client == [again.transcripts[0], None] and without_service == [None]
+    assert after_close == [None] and asked.failures == 1
 
 
 def test_a_missing_model_file_is_a_configuration_error_naming_it(ros_context, tmp_path):
