@@ -35,6 +35,7 @@ BEARING_RANGE = 2.0       # [m] assumed distance of a heard-but-unplaced source 
 BEARING_RANGE_SIGMA = 1.5  # [m] how little that assumption is worth
 WEARER_STANCE_SCORE = 0.1  # grounding score of an exo viewpoint the wearer stands in for (best guess)
 ROOM_SCALE_MIN = 0.5      # [m] objects nearer than this to the listener say nothing of the room's scale
+SEEN_MODALITIES = frozenset({'vision', 'snapshot'})   # an object placed by any of these was seen, not only heard
 
 
 @dataclass
@@ -150,7 +151,13 @@ class QuestionAnswerer:
             except LookupError:
                 obj = None
             if obj is not None:
-                return self._at_object(obj, t0, t1, min(event.score, max(heard.link_score, 0.5)), evidence=evidence)
+                score = min(event.score, max(heard.link_score, 0.5))
+                if heard.bearing_direction is not None and heard.bearing_origin is not None and \
+                        not obj.modalities & SEEN_MODALITIES:
+                    on_bearing = self._on_bearing_at_object_range(heard, obj, t0, t1, score, evidence)
+                    if on_bearing is not None:
+                        return on_bearing
+                return self._at_object(obj, t0, t1, score, evidence=evidence)
         if event is not None and event.heard_from is not None and event.event is heard:
             # the object the phrase names, where the event was heard from
             return self._at_object(event.heard_from, t0, t1, event.score, ', heard from there', evidence)
@@ -176,6 +183,24 @@ class QuestionAnswerer:
         xy, sigma = self._object_xy(obj.id, t0, t1)
         return LocatedPoint(xy, sigma, f'"{obj.label}" (object {obj.id}{note})', (f'object/{obj.id}', *evidence),
                             confidence)
+
+    def _on_bearing_at_object_range(self, heard: MapEventView, obj: MapObjectView, t0: float, t1: float,
+                                    score: float, evidence: tuple[str, ...]) -> LocatedPoint | None:
+        """An event linked to an object placed only from sound: in the direction the event was heard
+        from, at the object's range. Such an object is triangulated from bearings heard over the whole
+        recording, of every sound the map merged into it (b07: a talker behind the wearer, a radio
+        and a knocking door 1.5-3 m apart became one source); the event's own bearing was measured
+        from where the wearer stood then (the talker's: 0.5 and 8 deg off, the merged object's 38-42)."""
+        origin = np.asarray(heard.bearing_origin, float)[:2]
+        direction = np.asarray(heard.bearing_direction, float)[:2]
+        norm = float(np.hypot(*direction))
+        xy, sigma = self._object_xy(obj.id, t0, t1)
+        distance = float(np.hypot(*(xy - origin)))
+        if norm < 1e-6 or distance < 1e-6:
+            return None
+        return LocatedPoint(origin + distance * direction / norm, sigma,
+                            f'"{obj.label}" (object {obj.id}, placed by sound only: at its range, in the direction '
+                            'this event was heard from)', (f'object/{obj.id}', *evidence), score)
 
     def _along_bearing(self, heard: MapEventView, event: GroundedEvent) -> LocatedPoint | None:
         """A source that was heard but not placed, on its heard bearing (the egocentric audio track).

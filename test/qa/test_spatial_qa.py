@@ -391,3 +391,29 @@ def test_a_distance_from_an_object_not_in_the_map_is_measured_from_the_wearer_wi
     assert guess.answer.value == pytest.approx(math.hypot(-2.0, 1.0))   # the door at (-2, 1) from the origin
     assert '"printer" is not in the map; best guess' in guess.answer.explanation
     assert 'object/9' not in guess.answer.evidence_ids and guess.answer.confidence <= 0.1
+
+
+def test_an_event_linked_to_a_source_placed_by_sound_only_is_where_it_was_heard_from_at_its_range(qa, view):
+    """b07: a talker behind the wearer, a radio and a knock were triangulated into one "sound source"
+    between them; the speech's own bearing, heard from where the wearer stood then, is its direction."""
+    import dataclasses
+    from qa_maps import static_object
+    merged = dataclasses.replace(static_object(5, 'sound source', (0.0, -3.0)), modalities=frozenset({'audio'}))
+    talk = MapEventView(40, 'speech', 10.0, 12.0, 'Excuse me, you dropped your keys back here.', ['Speech'], [0.9],
+                        5, 0.6, None, bearing_origin=np.array([0.0, 0.0, 1.6]),
+                        bearing_direction=np.array([-0.6, 0.8, 0.0]), bearing_spread=0.1)
+    heard = MapView('map', 20.0, [merged], [talk], 'head', view.body_times, view.body_positions, view.body_yaws)
+    question = ('Imagine you are the camera wearer, when the speech topic "pointing out dropped keys" comes up, '
+                'where is the other person?')
+    result = ask(qa, heard, question, HARD_OPTIONS)
+    assert result.success, result.error
+    # Wearer at the origin facing +x; heard from (-0.6, 0.8) at the object's 3 m: back-left, not its back-right.
+    assert result.answer.answer == 'C' and result.answer.value == pytest.approx(-math.degrees(math.atan2(0.8, -0.6)))
+    assert 'placed by sound only' in result.answer.explanation and 'object/5' in result.answer.evidence_ids
+    distance = ask(qa, heard, 'When the speech topic "pointing out dropped keys" is mentioned, how far is the speaker '
+                   'from me in meters?')
+    assert distance.success and distance.answer.value == pytest.approx(3.0)
+    # An object that was seen stays where vision put it.
+    seen = MapView('map', 20.0, [dataclasses.replace(merged, modalities=frozenset({'audio', 'vision'}))], [talk],
+                   'head', view.body_times, view.body_positions, view.body_yaws)
+    assert ask(qa, seen, question, HARD_OPTIONS).answer.answer == 'D'
