@@ -10,6 +10,7 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message
@@ -20,6 +21,7 @@ from savvy_ros.qa.grounding import GroundingThresholds, SnapshotWindow
 from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
 from savvy_ros.qa.spatial_qa import AskRequest, AskResult, SpatialQA
 from savvy_ros.ros.map_messages import global_map_to_view
+from savvy_ros.ros.diagnostics import node_status
 from savvy_ros.ros.executor_thread import ExecutorThread
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
@@ -43,6 +45,7 @@ PARAMETERS = [
     ParameterSpec('retranscribe_service', '/savvy/hearing/transcribe',
                   "TranscribeSpeech service: heard speech transcribed again toward a question's topic; '' = not used"),
     ParameterSpec('retranscribe_timeout', 30.0, 'Longest wait for those transcripts before answering without them [s]'),
+    ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
 ]
 
 MAP_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -91,6 +94,15 @@ class HearingRetranscriber:
         self._spinner.start()
         self.failures = 0
 
+    @property
+    def running(self) -> bool:
+        """False once the client's thread stopped (closed, or its executor failed)."""
+        return self._spinner.thread.is_alive()
+
+    @property
+    def service_ready(self) -> bool:
+        return self.running and self.client.service_is_ready()
+
     def close(self) -> None:
         self._spinner.stop()
         self.client_node.destroy_node()
@@ -99,7 +111,7 @@ class HearingRetranscriber:
         nothing: list[str | None] = [None] * len(windows)
         if not windows:
             return nothing
-        if not self._spinner.thread.is_alive():
+        if not self.running:
             # Its executor died (the failure is kept) or stopped: no answer could come in, so say so
             # now instead of waiting out the timeout on every question.
             failure = self._spinner.failure
@@ -145,7 +157,7 @@ class SpatialQaNode(Node):
         self.view = None
         self._unread_map: bytes | None = None   # the newest GlobalMap, still serialized
         self.snapshots: deque[SnapshotWindow] = deque(maxlen=max(1, self.params['max_snapshots']))
-        self.dropped_maps = 0
+        self.dropped_maps = self.received_maps = 0
         self.answered = self.refused = 0
         # Raw: the map node republishes up to five times a second and turning a map into a view costs
         # tens of ms; only the newest is turned, when a question needs it (the subscription and the
@@ -154,10 +166,34 @@ class SpatialQaNode(Node):
         self.create_subscription(SnapshotDescriptor, self.params['snapshot_topic'], self._on_snapshot, 10)
         self.service = self.create_service(AskSpatial, self.params['service_name'], self._on_ask,
                                            qos_profile=SERVICE_QOS)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        self.create_timer(self.params['diagnostics_period'], self._publish_diagnostics)
         self.get_logger().info(f"answering on {self.params['service_name']} from {self.params['map_topic']}")
 
     def _on_map(self, data: bytes) -> None:
         self._unread_map = data
+        self.received_maps += 1
+
+    def _publish_diagnostics(self) -> None:
+        """Questions answered and refused, the map answered from, and whether speech can be heard again."""
+        values = {'answered': str(self.answered), 'refused': str(self.refused),
+                  'maps received': str(self.received_maps), 'malformed maps dropped': str(self.dropped_maps),
+                  'snapshot windows': str(len(self.snapshots))}
+        if self.view is not None:   # the map last answered from (maps are turned into views only when asked)
+            values.update({'map revision': str(self.view.revision), 'map objects': str(len(self.view.objects)),
+                           'map events': str(len(self.view.events))})
+        level, message = DiagnosticStatus.OK[0], 'answering'
+        if self.retranscriber is None:
+            values['speech heard again'] = 'off'
+        else:
+            values['speech heard again'] = 'ready' if self.retranscriber.service_ready else 'service not available'
+            values['retranscription failures'] = str(self.retranscriber.failures)
+            if not self.retranscriber.running:
+                level, message = DiagnosticStatus.WARN[0], \
+                    'the transcription client stopped: speech topics are matched to first-pass transcripts only'
+        if not self.received_maps:
+            level, message = DiagnosticStatus.WARN[0], f"no map on {self.params['map_topic']} yet"
+        self.diagnostics_pub.publish(node_status(self, 'spatial QA', level, message, values))
 
     def _current_view(self) -> MapView | None:
         """The newest map as a view; a malformed one is dropped and the last good view kept."""

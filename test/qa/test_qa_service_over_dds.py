@@ -38,7 +38,13 @@ def test_client_process_gets_answers_from_the_published_map(ros_context, qa_node
     from savvy_ros.nodes.qa_node import MAP_QOS
     from savvy_ros.ros.map_messages import map_view_to_global_map
 
+    from diagnostic_msgs.msg import DiagnosticArray
+    from rclpy.executors import SingleThreadedExecutor
+
     node = Node('test_map_publisher', context=ros_context)
+    statuses = []
+    node.create_subscription(DiagnosticArray, '/diagnostics',
+                             lambda msg: statuses.extend(s for s in msg.status if s.name == 'savvy_qa: spatial QA'), 10)
     publisher = node.create_publisher(GlobalMap, '/savvy/map', MAP_QOS)
     publisher.publish(map_view_to_global_map(example_view(), revision=1))
 
@@ -65,6 +71,20 @@ def test_client_process_gets_answers_from_the_published_map(ros_context, qa_node
     assert code == 1 and not answer['success'] and 'giraffe' in answer['error'] and 'known labels' in answer['error']
     code, answer = ask_cli('how far is the kettle from the sofa?')
     assert code == 0 and answer['value'] == pytest.approx(4.0, abs=1e-6)
+    # /diagnostics: what was answered and refused, the map answered from, the dropped one.
+    executor = SingleThreadedExecutor(context=ros_context)
+    executor.add_node(node)
+
+    def counted() -> dict[str, str]:
+        return {kv.key: kv.value for kv in statuses[-1].values} if statuses else {}
+    deadline = time.monotonic() + 10.0
+    while counted().get('answered') != '3' and time.monotonic() < deadline:
+        executor.spin_once(timeout_sec=0.2)
+    values = counted()
+    assert values['answered'] == '3' and int(values['refused']) >= 1, values   # the giraffe (and asks before the map)
+    assert values['malformed maps dropped'] == '1' and values['map revision'] == '1' and values['maps received'] == '2'
+    assert values['speech heard again'] == 'service not available' and statuses[-1].level == b'\x00'
+    executor.shutdown()
     node.destroy_node()
     out = stop_peer(qa_node)
     assert 'dropped a malformed GlobalMap' in out
