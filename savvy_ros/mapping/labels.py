@@ -121,6 +121,20 @@ def names_impact_sound(phrase: str) -> bool:
     return bool(_stems(phrase) & _IMPACT_STEMS)
 
 
+# Sounds that go on without abrupt onsets (music, a siren, a running tap): an event made of impacts is
+# rarely one of them, though taggers name a reverberant knock "Music" (b07: a knock and the radio's
+# music both tagged so). Not barks, beeps or rings, which start abruptly, nor a TV or radio, whose
+# programme may be speech or anything else.
+_SUSTAINED_STEMS = {'music', 'song', 'singing', 'sing', 'siren', 'alarm', 'water', 'tap', 'running', 'run', 'hum',
+                    'humming', 'engine', 'vacuum', 'fan', 'rain', 'hiss', 'hissing'}
+
+
+def names_sustained_sound(phrase: str) -> bool:
+    """True when a phrase is about a sound without abrupt onsets ("music", "the siren", "tap running")."""
+    stems = _stems(phrase)
+    return bool(stems & _SUSTAINED_STEMS) and not stems & _IMPACT_STEMS
+
+
 def names_ambient_sound(phrase: str) -> bool:
     """True when a phrase is itself about such a sound ("the wind", "a hissing noise")."""
     return bool(_stems(phrase) & _AMBIENT_WORDS)

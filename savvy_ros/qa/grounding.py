@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from savvy_ros.mapping.labels import is_ambient, names_ambient_sound, names_impact_sound, sound_phrase_score
+from savvy_ros.mapping.labels import (is_ambient, names_ambient_sound, names_impact_sound, names_sustained_sound,
+                                      sound_phrase_score)
 from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
@@ -56,6 +57,8 @@ MIN_HEARD_FROM_FIT = 0.5                 # an unlinked event's named object coun
 # knock is not its buzzer's beep, though both tags name a door).
 IMPACT_MATCH = 0.5
 IMPACT_FLOOR = 0.5
+# A phrase about a sustained sound ("music", "siren"): a fully impulsive event keeps this share of its match.
+SUSTAINED_FLOOR = 0.5
 # A transcript gains this times the share of the topic's words it has as sound-alikes ("before lunch"
 # in "it will be on launch"): misheard words keep their sound, rarely their meaning.
 SOUND_ALIKE_WEIGHT = 0.3
@@ -184,8 +187,9 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
             linked_elsewhere = bool(named) and bool(e.object_id) and e.object_id not in named
             return (LINKED_ELSEWHERE if linked_elsewhere else 1.0) * \
                 (AMBIENT if not background_ok and is_ambient(e.labels) else 1.0)
-        scored = [(_with_heard_from(_as_impacts(max(score, sound_phrase_score(anchor.phrase, e.labels)) * weight(e),
-                                                e.impulsiveness, impacts),
+        sustained = names_sustained_sound(anchor.phrase)
+        scored = [(_with_heard_from(_by_onsets(max(score, sound_phrase_score(anchor.phrase, e.labels)) * weight(e),
+                                               e.impulsiveness, impacts, sustained),
                                     fits[e.id][0], thresholds.sound), e) for score, e in scored]
     threshold = thresholds.speech if anchor.kind == 'speech' else thresholds.sound
     if not scored:
@@ -213,12 +217,15 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
                          reheard.get(event.id, ''))
 
 
-def _as_impacts(score: float, impulsiveness: float, impacts: bool) -> float:
-    """A sound event's match to a phrase, judged also by its onsets when the phrase is about impacts."""
-    if not impacts:
-        return score
+def _by_onsets(score: float, impulsiveness: float, impacts: bool, sustained: bool) -> float:
+    """A sound event's match to a phrase, judged also by its onsets when the phrase is about impacts
+    (more for abrupt ones) or about a sustained sound (less for abrupt ones)."""
     impulsiveness = min(max(float(impulsiveness), 0.0), 1.0)
-    return max(score * (IMPACT_FLOOR + (1.0 - IMPACT_FLOOR) * impulsiveness), IMPACT_MATCH * impulsiveness)
+    if impacts:
+        return max(score * (IMPACT_FLOOR + (1.0 - IMPACT_FLOOR) * impulsiveness), IMPACT_MATCH * impulsiveness)
+    if sustained:
+        return score * (1.0 - (1.0 - SUSTAINED_FLOOR) * impulsiveness)
+    return score
 
 
 def _speech_match(topic: str, transcript: str, similarity: float) -> float:
