@@ -9,6 +9,9 @@ import re
 
 SOUND_SOURCE_LABEL = 'sound source'  # label of an audio-only source before an event names it
 
+# A siren indoors comes from a programme or a phone; AudioSet names emergency vehicles by theirs
+# ("Ambulance (siren)", "Police car (siren)").
+_SIREN_PLAYERS = ('tv', 'radio', 'speaker', 'loudspeaker', 'cell phone', 'laptop')
 # AudioSet class keyword -> object labels (COCO names and common ArUco table labels) that make it.
 _SOUND_MAKERS: dict[str, tuple[str, ...]] = {
     'speech': ('person',), 'conversation': ('person',), 'narration': ('person',), 'laughter': ('person',),
@@ -29,7 +32,7 @@ _SOUND_MAKERS: dict[str, tuple[str, ...]] = {
     'buzzer': ('kettle', 'microwave', 'oven', 'printer', 'clock', 'door'),
     'ding': ('microwave', 'oven', 'clock', 'cell phone', 'phone', 'door'),
     'ring': ('cell phone', 'phone', 'phone box', 'clock', 'door'), 'ringing': ('cell phone', 'phone', 'phone box'),
-    'printer': ('printer',), 'siren': ('tv', 'radio', 'speaker', 'loudspeaker', 'cell phone', 'laptop'),
+    'printer': ('printer',), 'siren': _SIREN_PLAYERS, 'ambulance': _SIREN_PLAYERS, 'police': _SIREN_PLAYERS,
     'piano': ('piano',), 'guitar': ('guitar', 'person'), 'crying': ('person', 'cat'), 'cry': ('person', 'cat'),
     'sobbing': ('person',), 'whimper': ('person', 'dog', 'cat'), 'baby': ('person',),
     'engine': ('motorcycle', 'car'), 'vehicle': ('motorcycle', 'car'), 'motorcycle': ('motorcycle',),

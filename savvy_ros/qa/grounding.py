@@ -2,7 +2,8 @@
 
 Events: a quoted speech topic is matched to speech transcripts and their n-best alternatives (by
 meaning, and by words that sound alike, as misheard words do) and, where the hearing node keeps the
-audio, to the speech transcribed again by a recogniser told to expect the topic; a sound phrase to
+audio, to the speech transcribed again by a recogniser told to expect the topic, and, for a topic about
+something heard ("answering the phone"), to speech that came up during or just after that sound; a sound phrase to
 the sound tags of sound events (and to the label of the object the event is linked to), for a sound
 of impacts ("knocking", "footsteps") to how abruptly the event keeps starting (its tags are often
 wrong: a reverberant knock is tagged "Music"), or, more weakly, to where it was heard from: an event not
@@ -78,6 +79,13 @@ RETRANSCRIBED_WEIGHT = 0.85
 # the sound (bench and demo: 0.55 "It's incredible that we're paying..." -> "...able to do the remote",
 # 0.95 "Walter" -> "water").
 MIN_RETRANSCRIBED_AGREEMENT = 0.5
+# A topic about something heard ("offering to answer the phone", "noticing an ambulance"): speech that
+# starts while such a sound goes on, or within SOUND_CONTEXT_AFTER of its end, gains up to this share
+# of the sound's match to the topic (people talk about what they just heard, and a recogniser keeps
+# too few of their words: "I will pick it up, it is probably not layered" after the phone rang).
+# Sounds below the sound threshold give nothing; speech all through a sound gains alike.
+SOUND_CONTEXT_WEIGHT = 0.25
+SOUND_CONTEXT_AFTER = 3.0                # [s]
 
 # (topic, speech windows [s]) -> per window the transcript heard when expecting the topic, None
 # where the audio is not kept (the hearing node's TranscribeSpeech service, or a local transcriber).
@@ -174,6 +182,7 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
                        for k, t in enumerate(index.event_texts[e.id])), e) for e in candidates]
         if retranscribe is not None and scored:
             scored, reheard = _with_retranscribed(anchor.phrase, scored, matcher, retranscribe)
+        scored = _with_sound_context(anchor.phrase, scored, view, matcher, index, thresholds.sound)
     else:
         scored = [(max(float(score_of[t]) for t in index.event_texts[e.id]), e) for e in candidates]
     if anchor.kind == 'sound':   # AudioSet tags rarely share words or embeddings with how people say it
@@ -251,6 +260,26 @@ def _with_retranscribed(topic: str, scored: list[tuple[float, MapEventView]], ma
                 score, reheard[event.id] = again, heard[event.id]
         rescored.append((score, event))
     return rescored, reheard
+
+
+def _with_sound_context(topic: str, scored: list[tuple[float, MapEventView]], view: MapView,
+                        matcher: PhraseMatcher, index: MapIndex, threshold: float) -> list[tuple[float, MapEventView]]:
+    """Speech scores raised where the speech came up during, or just after, a sound the topic is about."""
+    sounds = [e for e in view.events if e.kind == 'sound' and index.event_texts[e.id]]
+    if not scored or not sounds:
+        return scored
+    texts = list(dict.fromkeys(t for e in sounds for t in index.event_texts[e.id]))
+    similarity = dict(zip(texts, matcher.similarity(topic, texts)))
+    relevant = []
+    for e in sounds:
+        match = max(max(float(similarity[t]) for t in index.event_texts[e.id]), sound_phrase_score(topic, e.labels))
+        if match >= threshold:
+            relevant.append((match, e))
+    if not relevant:
+        return scored
+    return [(min(1.0, score + SOUND_CONTEXT_WEIGHT * max(
+        (match for match, e in relevant if e.start <= speech.start <= e.end + SOUND_CONTEXT_AFTER), default=0.0)), speech)
+        for score, speech in scored]
 
 
 def best_supported(objects: list[MapObjectView]) -> MapObjectView:
