@@ -48,3 +48,32 @@ class ActivityGate:
         """After `update`: the window stayed above the floor even as it rose, i.e. something louder
         than the learnt background sounded, if less than `threshold_db` louder."""
         return energy_db > self.floor_db and energy_db >= self.min_energy_db
+
+
+@dataclass
+class BinFloor:
+    """The noise floor of every frequency bin, tracked like `ActivityGate`'s (drops at once to a
+    quieter window, rises by `rise_db_per_s`), and the time-frequency bins that stand out of it.
+
+    A steady sound (running water, a TV) fills most bins of every window; a quieter talker or a
+    beep under it still owns the bins where it is louder than that sound's usual level. Steering
+    the search at those bins finds them where the full band points at the steady sound."""
+
+    margin_db: float = 6.0
+    rise_db_per_s: float = 3.0
+    floor_db: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self.floor_db = None
+
+    def update(self, spectra: np.ndarray, hop_seconds: float) -> np.ndarray:
+        """(T, F, M) window STFT -> (T, F) bool: frames and bins `margin_db` over the floor as it
+        stood before this window (the first window only sets it: nothing stands out yet)."""
+        frame_db = 10.0 * np.log10(np.maximum(np.mean(np.abs(spectra) ** 2, axis=2), 1e-20))  # (T, F)
+        window_db = 10.0 * np.log10(np.maximum(np.mean(10.0 ** (frame_db / 10.0), axis=0), 1e-20))  # (F,)
+        if self.floor_db is None or self.floor_db.shape != window_db.shape:
+            self.floor_db = window_db.copy()
+            return np.zeros(frame_db.shape, dtype=bool)
+        standing_out = frame_db > self.floor_db + self.margin_db
+        self.floor_db = np.minimum(window_db, self.floor_db + self.rise_db_per_s * hop_seconds)
+        return standing_out

@@ -43,8 +43,10 @@ class DoaEstimator(ABC):
             raise ValueError(f'{self.name}: STFT shape {spectra.shape} does not match '
                              f'({len(self.frequencies)} bins, {self.num_mics} mics)')
 
-    def locate(self, spectra: np.ndarray, rules: PeakRules) -> list[SpectrumPeak]:
-        """(T, F, M) band STFT -> up to `rules.max_peaks` directions, strongest first."""
+    def locate(self, spectra: np.ndarray, rules: PeakRules, focus: np.ndarray | None = None) -> list[SpectrumPeak]:
+        """(T, F, M) band STFT -> up to `rules.max_peaks` directions, strongest first. `focus` (T, F):
+        the time-frequency bins to search (those standing out of the noise floor); the MUSIC family
+        takes the whole band."""
         return pick_peaks(self.spectrum(spectra), self.grid, rules.max_peaks, rules.min_separation,
                           rules.min_relative_height)
 
@@ -111,15 +113,18 @@ class SrpPhat(DoaEstimator):
     def _grid_spectrum(self, spectra: np.ndarray) -> np.ndarray:
         return np.clip((self._coherence(self._pair_products(spectra)) + 1.0) / 2.0, 0.0, 1.0)
 
-    def locate(self, spectra: np.ndarray, rules: PeakRules) -> list[SpectrumPeak]:
+    def locate(self, spectra: np.ndarray, rules: PeakRules, focus: np.ndarray | None = None) -> list[SpectrumPeak]:
         self._check_shape(spectra)
         products = self._pair_products(spectra)
-        flat = np.clip((self._coherence(products) + 1.0) / 2.0, 0.0, 1.0)  # the spatial spectrum
+        if focus is not None and not focus.any():
+            focus = None
+        # The spatial spectrum of the focus bins (all without one); the bins outside it are set aside.
+        flat = np.clip((self._coherence(products, focus) + 1.0) / 2.0, 0.0, 1.0)
         if rules.max_peaks < 1 or not flat.max() > flat.min():
             return []
         found = [int(np.argmax(flat))]
         confidences = [peak_confidence(flat, found[0])]
-        explained = np.zeros(products.shape[:2], dtype=bool)
+        explained = np.zeros(products.shape[:2], dtype=bool) if focus is None else ~focus
         cos_separation = np.cos(rules.min_separation)
         while len(found) < rules.max_peaks:
             explained |= self._bin_coherence(products, found[-1]) >= self.explained_coherence
@@ -133,13 +138,14 @@ class SrpPhat(DoaEstimator):
             found.append(candidate)
             confidences.append(peak_confidence(residual, candidate))
         if len(found) > 1:
-            found = self._refine(products, found, rules.min_separation)
+            found = self._refine(products, found, rules.min_separation, focus)
         peaks = [SpectrumPeak(wrap_angle(self.grid.azimuths[g % len(self.grid.azimuths)]),
                               float(self.grid.elevations[g // len(self.grid.azimuths)]), float(flat[g]), c)
                  for g, c in zip(found, confidences)]
         return sorted(peaks, key=lambda p: -p.power)
 
-    def _refine(self, products: np.ndarray, found: list[int], min_separation: float) -> list[int]:
+    def _refine(self, products: np.ndarray, found: list[int], min_separation: float,
+                focus: np.ndarray | None = None) -> list[int]:
         """Each direction re-estimated on the bins that point at it best, within half the
         separation of where it was found (a source found beside a louder one is pulled towards
         it by the bins they share). Unchanged if the refined ones come closer than allowed."""
@@ -147,7 +153,8 @@ class SrpPhat(DoaEstimator):
         refined = []
         for k, g in enumerate(found):
             near = np.flatnonzero(self.directions @ self.directions[g] >= np.cos(min_separation / 2.0))
-            refined.append(int(near[np.argmax(self._coherence(products, owner == k, near))]))
+            own = owner == k if focus is None else (owner == k) & focus
+            refined.append(int(near[np.argmax(self._coherence(products, own, near))]))
         cosines = self.directions[refined] @ self.directions[refined].T
         if (cosines[np.triu_indices(len(refined), k=1)] > np.cos(min_separation)).any():
             return found

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from savvy_ros.audio.activity import ActivityGate, energy_dbfs
+from savvy_ros.audio.activity import ActivityGate, BinFloor, energy_dbfs
 from savvy_ros.audio.bearing_tracker import BearingTracker
 from savvy_ros.audio.cdr import cdr_range, estimate_cdr
 from savvy_ros.audio.chunk_stream import AudioWindow
@@ -36,6 +36,10 @@ class DoaConfig:
     # confidence reaches this: a steady sound (a TV, running water) lifts the floor until a talker
     # nearer than it is no longer much louder, but still stands out in direction. > 1 = energy gate alone.
     coherent_confidence: float = 0.6
+    # SRP-PHAT searches the time-frequency bins this far over their own noise floor (a talker or a
+    # beep under a steady sound), when at least `min_focus_share` of the window's bins are; <= 0 = the whole band.
+    focus_margin_db: float = 6.0
+    min_focus_share: float = 0.05
     initial_noise_floor_db: float = 0.0      # cap on the first window's energy as floor [dBFS]
     noise_floor_rise_db_per_s: float = 3.0
     min_energy_db: float = -90.0              # [dBFS]
@@ -110,6 +114,7 @@ class DoaProcessor:
         self.grid = DirectionGrid.regular(config.azimuth_step_deg, tuple(config.elevations_deg))
         self.gate = ActivityGate(config.gate_threshold_db, config.initial_noise_floor_db,
                                  config.noise_floor_rise_db_per_s, config.min_energy_db)
+        self.bin_floor = BinFloor(config.focus_margin_db, config.noise_floor_rise_db_per_s)
         self.tracker = BearingTracker(math.radians(config.track_gate_deg), config.track_max_silence_s)
         self._estimators: dict[int, tuple[DoaEstimator, np.ndarray, int]] = {}
 
@@ -149,10 +154,11 @@ class DoaProcessor:
         loud = self.gate.update(energy, cfg.hop_s)
         # At or under the floor (silence, a reverberant tail) peaks this sharp come from nowhere too.
         peaks: list[SpectrumPeak] = []
+        estimator, bins, nfft = self.estimator(window.sample_rate)
+        spectra = stft(samples, nfft)[:, bins, :]
+        focus = self._focus(spectra)   # every window: the bin floors follow the background throughout
         if loud or (cfg.coherent_confidence <= 1.0 and self.gate.above_floor(energy)):
-            estimator, bins, nfft = self.estimator(window.sample_rate)
-            spectra = stft(samples, nfft)[:, bins, :]
-            peaks = estimator.locate(spectra, cfg.peak_rules())
+            peaks = estimator.locate(spectra, cfg.peak_rules(), focus)
             if not loud:
                 peaks = [p for p in peaks if p.confidence >= cfg.coherent_confidence]
         result = WindowResult(window.centre, window.duration, self.algorithm.name, energy,
@@ -166,6 +172,13 @@ class DoaProcessor:
                                        estimate.range_stddev, estimate.cdr, source_id)
                                for p, source_id in zip(peaks, ids))
         return result
+
+    def _focus(self, spectra: np.ndarray) -> np.ndarray | None:
+        """The window's (T, F) bins over their noise floor, or None: search the whole band."""
+        if self.config.focus_margin_db <= 0.0:
+            return None
+        standing_out = self.bin_floor.update(spectra, self.config.hop_s)
+        return standing_out if standing_out.mean() >= self.config.min_focus_share else None
 
 
 def analyse_recording(samples: np.ndarray, sample_rate: int, processor: DoaProcessor,

@@ -53,6 +53,11 @@ PARAMETERS = [
     ParameterSpec('coherent_confidence', 0.6,
                   'A window above the noise floor but under gate_threshold_db still gives the bearings whose '
                   'peak confidence reaches this (a talker under a steady TV) [0-1]; above 1 = the energy gate alone'),
+    ParameterSpec('focus_margin_db', 6.0,
+                  'SRP-PHAT searches the time-frequency bins this far over their own noise floor (a talker '
+                  'or a beep under a steady louder sound) [dB]; 0 = the whole band'),
+    ParameterSpec('min_focus_share', 0.05,
+                  "Fewer of a window's time-frequency bins standing out than this share: the whole band [0-1]"),
     ParameterSpec('initial_noise_floor_db', 0.0,
                   "The floor starts at the first window's energy, at most this [dBFS]"),
     ParameterSpec('noise_floor_rise_db_per_s', 3.0, 'How fast the noise floor rises to a steady sound [dB/s]'),
@@ -79,6 +84,7 @@ def config_from_parameters(p: dict, geometry: MicArrayGeometry) -> DoaConfig:
                      min_separation_deg=p['min_separation_deg'], min_relative_height=p['min_relative_height'],
                      min_residual_coherence=p['min_residual_coherence'],
                      gate_threshold_db=p['gate_threshold_db'], coherent_confidence=p['coherent_confidence'],
+                     focus_margin_db=p['focus_margin_db'], min_focus_share=p['min_focus_share'],
                      initial_noise_floor_db=p['initial_noise_floor_db'],
                      noise_floor_rise_db_per_s=p['noise_floor_rise_db_per_s'], min_energy_db=p['min_energy_db'],
                      cdr_constant=p['cdr_constant'], max_range_m=p['max_range'], speed_of_sound=p['speed_of_sound'],

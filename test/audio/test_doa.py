@@ -147,3 +147,30 @@ def test_a_talker_under_a_steady_sound_is_found_though_not_louder_by_the_gate_th
                            for w in talking), [(w.stamp, [round(math.degrees(b.azimuth)) for b in w.bearings])
                                                for w in talking]
     assert not any(w.bearings for w in results if w.stamp < 3.0)  # the steady sound alone: background
+
+
+def test_a_source_under_a_louder_steady_one_is_found_in_the_bins_it_owns():
+    """A steady broadband sound (running water) near the array and, further away, bursts of a
+    narrower band (a buzzer, a voice): the whole band points at the steady sound or between the two,
+    the bins standing out of their own floor at the bursts."""
+    from scipy.signal import butter, sosfilt
+
+    aria = load_mic_array('aria')
+    rng = np.random.default_rng(0)
+    scene = RoomScene((8.0, 7.0, 3.0), 0.4, (4.0, 3.5, 1.5), (math.radians(60.0), math.radians(-100.0)),
+                      (1.5, 2.5), 20.0)
+    t = np.arange(6 * RATE) / RATE
+    band = butter(4, [1000.0, 2500.0], btype='band', fs=RATE, output='sos')
+    bursts = 3.0 * sosfilt(band, noise_burst(6.0, RATE, rng)) * (t >= 3.0) * ((t * 2.0).astype(int) % 2 == 0)
+    samples = simulate_scene(aria, scene, [noise_burst(6.0, RATE, rng), bursts], RATE, seed=0)
+
+    def first_bearings(**kwargs):
+        processor = DoaProcessor(aria, DoaConfig(channels=aria.doa_channels, max_sources=1, **kwargs))
+        return [math.degrees(w.bearings[0].azimuth) for w in analyse_recording(samples, RATE, processor)
+                if w.stamp > 3.0 and w.bearings]
+
+    whole_band = first_bearings(focus_margin_db=0.0)
+    assert whole_band and all(angle_error_deg(math.radians(a), math.radians(-100.0)) > 90.0 for a in whole_band)
+    focused = first_bearings()
+    assert len(focused) >= 5 and all(angle_error_deg(math.radians(a), math.radians(-100.0)) <= 12.0
+                                     for a in focused), focused

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from savvy_ros.audio.activity import SILENCE_DBFS, ActivityGate, energy_dbfs
+from savvy_ros.audio.activity import SILENCE_DBFS, ActivityGate, BinFloor, energy_dbfs
 from savvy_ros.audio.cdr import RANGE_RELATIVE_STD, cdr_range, fit_cdr_constant, pair_cdr
 from savvy_ros.audio.grid import DirectionGrid
 from savvy_ros.audio.peaks import pick_peaks, wrap_angle
@@ -26,6 +26,30 @@ def test_gate_learns_the_noise_floor_and_passes_only_louder_windows():
     assert not gate.update(-38.0, 0.25)  # 2 dB above: not enough
     assert gate.above_floor(-38.0)  # ... though still above the floor, which rose only 0.75 dB
     assert not gate.above_floor(gate.floor_db)
+
+
+def test_bin_floor_learns_each_bins_background_and_marks_what_stands_out_of_it():
+    rng = np.random.default_rng(0)
+
+    def window(tone_bin=None, gain=1.0):   # (T, F, M) spectra: unit-power noise, a tone in one bin
+        spectra = (rng.normal(size=(12, 40, 4)) + 1j * rng.normal(size=(12, 40, 4))) / math.sqrt(2.0)
+        spectra[:, :20] *= 10.0                   # a loud steady sound fills the lower half
+        if tone_bin is not None:
+            spectra[:, tone_bin] += gain * 20.0  # +26 dB over the bin's noise, under the loud half
+        return spectra
+
+    floor = BinFloor(margin_db=6.0, rise_db_per_s=3.0)
+    assert not floor.update(window(), 0.25).any()       # the first window only sets the floor
+    for _ in range(4):
+        quiet = floor.update(window(), 0.25)
+    assert quiet.mean() < 0.01                          # the background stays under its margin
+    assert abs(np.median(floor.floor_db[:20]) - np.median(floor.floor_db[20:]) - 20.0) < 1.0
+    marked = floor.update(window(tone_bin=30), 0.25)
+    assert marked[:, 30].all() and marked.mean() < 0.05
+    # In the loud half the same tone is 6 dB under the steady sound's level there: not marked.
+    assert not floor.update(window(tone_bin=5, gain=0.5), 0.25)[:, 5].all()
+    floor.reset()
+    assert floor.floor_db is None
 
 
 def test_peaks_wrap_around_and_keep_their_separation():
