@@ -10,7 +10,8 @@ to the event's source. Per event: windows with bearings out of the windows it so
 share whose first (strongest) bearing and whose nearest bearing are within 20 deg, and the
 median error of the first bearing. Summary: the mean of those shares over events, events whose
 median error exceeds 30 deg, and windows outside every event that carry bearings (rays from
-nowhere). Each setting given with --compare (a DoaConfig field=value) runs beside the default.
+nowhere). Each setting given with --compare (doa_node parameters, name=value;name=value) runs
+beside the node's configuration.
 
     .venv/bin/python bench/bench_doa_episodes.py [build/bench] [--compare focus_margin_db=0] [--events]
 
@@ -20,7 +21,6 @@ config/scenes/demo.yaml for build/demo/episode); others are skipped with a note.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import sys
@@ -45,12 +45,13 @@ OFF_DEG = 30.0
 AUDIO_TOPIC = '/mic_array/audio'
 
 
-def node_config(overrides: dict[str, float]) -> tuple[DoaConfig, object]:
+def node_config(overrides: dict[str, object]) -> tuple[DoaConfig, object]:
+    """The DoA node's configuration from config/savvy.yaml, with some of its parameters replaced."""
     params = {spec.name: spec.default for spec in PARAMETERS}
     params.update(yaml.safe_load((ROOT / 'config' / 'savvy.yaml').read_text())['savvy_doa']['ros__parameters'])
+    params.update(overrides)
     geometry = load_mic_array(params['mic_array'])
-    config = config_from_parameters(params, geometry)
-    return dataclasses.replace(config, **overrides), geometry
+    return config_from_parameters(params, geometry), geometry
 
 
 def scene_file(episode: Path) -> Path | None:
@@ -121,13 +122,16 @@ def summary(results: list[dict]) -> dict:
             'stray': sum(r['stray'] for r in results), 'quiet': sum(r['quiet'] for r in results)}
 
 
-def parse_override(text: str) -> dict[str, float]:
-    out = {}
-    for item in filter(None, (s.strip() for s in text.split(','))):
+def parse_override(text: str) -> dict[str, object]:
+    """"focus_margin_db=0;doa_channels=all" -> node parameters, typed like their defaults."""
+    defaults = {spec.name: spec.default for spec in PARAMETERS}
+    out: dict[str, object] = {}
+    for item in filter(None, (s.strip() for s in text.split(';'))):
         name, _, value = item.partition('=')
-        if name not in {f.name for f in dataclasses.fields(DoaConfig)} or not value:
-            raise SystemExit(f'--compare wants DoaConfig field=value[,field=value], got {item!r}')
-        out[name] = float(value)
+        if name not in defaults or not value:
+            raise SystemExit(f'--compare wants doa_node parameter=value[;parameter=value], got {item!r}')
+        kind = type(defaults[name])
+        out[name] = value if kind is str else kind(float(value)) if kind in (int, float) else value
     return out
 
 
@@ -135,8 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('folder', nargs='?', type=Path, default=ROOT / 'build' / 'bench',
                         help='an episode folder, or a folder of them (default build/bench)')
-    parser.add_argument('--compare', action='append', default=[], metavar='FIELD=VALUE[,...]',
-                        help='a DoaConfig setting to run beside the node default (repeatable)')
+    parser.add_argument('--compare', action='append', default=[], metavar='NAME=VALUE[;...]',
+                        help='doa_node parameters to run beside its configuration (repeatable)')
     parser.add_argument('--events', action='store_true', help='print every event of every setting')
     args = parser.parse_args(argv)
     folder = args.folder
