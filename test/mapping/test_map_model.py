@@ -101,6 +101,29 @@ def test_an_event_links_to_the_object_whose_bearings_were_heard_when_its_own_bea
     assert by_id[2].object_id == talker.id and by_id[2].link_score > 0.5
 
 
+def test_a_sound_goes_to_a_fitting_object_seen_all_along_rather_than_to_a_glimpse_nearer_its_bearing():
+    """A TV seen throughout, 12 deg off the music's bearing, and a "laptop" the detector saw in three
+    frames right on it: the music is the TV's. Seen as often as the TV, the laptop would have it."""
+    origin = walk(0.0)
+    tv = origin + 3.0 * np.array([np.cos(np.radians(12.0)), np.sin(np.radians(12.0)), 0.0])
+    laptop = origin + np.array([2.0, 0.0, -0.8])
+    music = HeardEvent(1, 'sound', 2.0, 3.0, '', ['Music', 'Musical instrument'], [0.8], origin,
+                       np.array([1.0, 0.0, 0.0]), 0.05)
+
+    def linked_to(laptop_frames: int) -> str:
+        model = GlobalMapModel()
+        for k in range(40):
+            see(model, 0.1 * k, ['tv', 'laptop'] if k < laptop_frames else ['tv'],
+                [tv, laptop] if k < laptop_frames else [tv], std=0.05)
+        model.ingest_event(music)
+        view = model.view()
+        (event,) = view.events
+        return view.object(event.object_id).label
+
+    assert linked_to(3) == 'tv'
+    assert linked_to(40) == 'laptop'
+
+
 def test_without_any_bearing_an_event_links_to_a_fitting_object_in_view_then():
     """A rig without a microphone array: a meow is the cat's if a cat was in view when it was heard."""
     model = GlobalMapModel()
