@@ -169,12 +169,13 @@ def main(argv: list[str] | None = None) -> int:
         details.append((name, results))
     if args.events:
         for name, results in details:
-            print(f'\n### {name}\n\n| episode | event | windows with bearings | first within | any within | median error [deg] |')
+            print(f'\n### {name}\n')
+            print('| episode | event | windows with bearings | first within | any within | median error [deg] |')
             print('|---|---|---|---|---|---|')
             for episode, result in zip(audio, results):
                 for r in result['events']:
-                    print(f"| {episode.name} | {r['event']} | {r['windows']} of {r['sounding']} | {r['first_within']:.2f} "
-                          f"| {r['nearest_within']:.2f} | {r['median_error']:.1f} |")
+                    print(f"| {episode.name} | {r['event']} | {r['windows']} of {r['sounding']} "
+                          f"| {r['first_within']:.2f} | {r['nearest_within']:.2f} | {r['median_error']:.1f} |")
     return 0
 
 

@@ -69,8 +69,8 @@ def link_event(event: HeardEvent, view: MapView, objects: dict[int, TrackedObjec
         except OutsideSpanError:
             position = candidate.position
         share = heard[candidate.id] / total if total else 0.0
-        score = label_compatibility(labels, candidate.names()) * \
-            spatial_score(event, position, share, config, seen_then, unheard=total == 0) * support(candidate.observation_count)
+        score = label_compatibility(labels, candidate.names()) * support(candidate.observation_count) * \
+            spatial_score(event, position, share, config, seen_then, unheard=total == 0)
         if score > best[1]:
             best = (candidate.id, score, position)
     if best[1] < config.link_threshold:

@@ -21,8 +21,8 @@ from savvy_ros.qa.grounding import GroundingThresholds, SnapshotWindow
 from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
 from savvy_ros.qa.spatial_qa import AskRequest, AskResult, SpatialQA
 from savvy_ros.ros.diagnostics import node_status
-from savvy_ros.ros.map_messages import global_map_to_view
 from savvy_ros.ros.executor_thread import ExecutorThread
+from savvy_ros.ros.map_messages import global_map_to_view
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds

@@ -277,9 +277,11 @@ def _with_sound_context(topic: str, scored: list[tuple[float, MapEventView]], vi
             relevant.append((match, e))
     if not relevant:
         return scored
-    return [(min(1.0, score + SOUND_CONTEXT_WEIGHT * max(
-        (match for match, e in relevant if e.start <= speech.start <= e.end + SOUND_CONTEXT_AFTER), default=0.0)), speech)
-        for score, speech in scored]
+    def context(speech: MapEventView) -> float:
+        return max((match for match, e in relevant if e.start <= speech.start <= e.end + SOUND_CONTEXT_AFTER),
+                   default=0.0)
+
+    return [(min(1.0, score + SOUND_CONTEXT_WEIGHT * context(speech)), speech) for score, speech in scored]
 
 
 def best_supported(objects: list[MapObjectView]) -> MapObjectView:
