@@ -36,13 +36,13 @@ from savvy_ros.audio.mic_arrays import load_mic_array  # noqa: E402
 from savvy_ros.audio.processor import DoaConfig, DoaProcessor, analyse_recording  # noqa: E402
 from savvy_ros.bags.bag_reader import read_messages  # noqa: E402
 from savvy_ros.nodes.doa_node import PARAMETERS, config_from_parameters  # noqa: E402
+from savvy_ros.synth.episode import TOPIC_AUDIO  # noqa: E402
 from savvy_ros.synth.motion import wearer_trajectory  # noqa: E402
 from savvy_ros.synth.rig import Rig  # noqa: E402
 from savvy_ros.synth.scene import load_scene  # noqa: E402
 
 WITHIN_DEG = 20.0
 OFF_DEG = 30.0
-AUDIO_TOPIC = '/mic_array/audio'
 
 
 def node_config(overrides: dict[str, object]) -> tuple[DoaConfig, object]:
@@ -55,21 +55,23 @@ def node_config(overrides: dict[str, object]) -> tuple[DoaConfig, object]:
 
 
 def scene_file(episode: Path) -> Path | None:
-    for path in (ROOT / 'config' / 'scenes' / 'bench' / f'{episode.name}.yaml',
-                 ROOT / 'config' / 'scenes' / 'demo.yaml' if episode.name == 'episode' else None):
-        if path is not None and path.is_file():
-            return path
-    return None
+    """The scene YAML an episode folder was generated from: config/scenes/bench/<name>.yaml, or the
+    demo's for build/demo/episode."""
+    bench = ROOT / 'config' / 'scenes' / 'bench' / f'{episode.name}.yaml'
+    if bench.is_file():
+        return bench
+    demo = ROOT / 'config' / 'scenes' / 'demo.yaml'
+    return demo if episode.name == 'episode' and demo.is_file() else None
 
 
 def bag_audio(bag: Path) -> tuple[np.ndarray, int]:
     chunks, rate = [], 0
-    for record in read_messages(bag, [AUDIO_TOPIC]):
+    for record in read_messages(bag, [TOPIC_AUDIO]):
         message = record.message
         rate = int(message.sample_rate)
         chunks.append(np.asarray(message.data, np.float32).reshape(-1, message.channels))
     if not chunks:
-        raise SystemExit(f'{bag}: no {AUDIO_TOPIC} messages')
+        raise SystemExit(f'{bag}: no {TOPIC_AUDIO} messages')
     return np.concatenate(chunks), rate
 
 

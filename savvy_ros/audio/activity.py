@@ -15,6 +15,12 @@ def energy_dbfs(window: np.ndarray) -> float:
     return 10.0 * math.log10(power) if power > 1e-16 else SILENCE_DBFS
 
 
+def follow_floor(floor_db, level_db, rise_db):
+    """Minimum tracking of a noise floor (a float or per-bin array): down to a quieter level at
+    once, otherwise up towards the level by at most `rise_db`."""
+    return np.where(level_db < floor_db, level_db, np.minimum(level_db, floor_db + rise_db))
+
+
 @dataclass
 class ActivityGate:
     """Minimum tracking: the floor drops at once to a quieter window and rises slowly
@@ -38,10 +44,7 @@ class ActivityGate:
         if math.isnan(self.floor_db):
             self.floor_db = min(self.initial_floor_db, energy_db)
         active = energy_db >= self.floor_db + self.threshold_db and energy_db >= self.min_energy_db
-        if energy_db < self.floor_db:
-            self.floor_db = energy_db
-        else:
-            self.floor_db = min(energy_db, self.floor_db + self.rise_db_per_s * hop_seconds)
+        self.floor_db = float(follow_floor(self.floor_db, energy_db, self.rise_db_per_s * hop_seconds))
         return active
 
     def above_floor(self, energy_db: float) -> bool:
@@ -69,11 +72,12 @@ class BinFloor:
     def update(self, spectra: np.ndarray, hop_seconds: float) -> np.ndarray:
         """(T, F, M) window STFT -> (T, F) bool: frames and bins `margin_db` over the floor as it
         stood before this window (the first window only sets it: nothing stands out yet)."""
-        frame_db = 10.0 * np.log10(np.maximum(np.mean(np.abs(spectra) ** 2, axis=2), 1e-20))  # (T, F)
-        window_db = 10.0 * np.log10(np.maximum(np.mean(10.0 ** (frame_db / 10.0), axis=0), 1e-20))  # (F,)
+        frame_power = np.mean(np.abs(spectra) ** 2, axis=2)   # (T, F), over microphones
+        frame_db = 10.0 * np.log10(np.maximum(frame_power, 1e-20))
+        window_db = 10.0 * np.log10(np.maximum(frame_power.mean(axis=0), 1e-20))  # (F,)
         if self.floor_db is None or self.floor_db.shape != window_db.shape:
             self.floor_db = window_db.copy()
             return np.zeros(frame_db.shape, dtype=bool)
         standing_out = frame_db > self.floor_db + self.margin_db
-        self.floor_db = np.minimum(window_db, self.floor_db + self.rise_db_per_s * hop_seconds)
+        self.floor_db = follow_floor(self.floor_db, window_db, self.rise_db_per_s * hop_seconds)
         return standing_out

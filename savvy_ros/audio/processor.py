@@ -153,11 +153,13 @@ class DoaProcessor:
         energy = energy_dbfs(samples)
         loud = self.gate.update(energy, cfg.hop_s)
         # At or under the floor (silence, a reverberant tail) peaks this sharp come from nowhere too.
+        search = loud or (cfg.coherent_confidence <= 1.0 and self.gate.above_floor(energy))
         peaks: list[SpectrumPeak] = []
         estimator, bins, nfft = self.estimator(window.sample_rate)
-        spectra = stft(samples, nfft)[:, bins, :]
-        focus = self._focus(spectra)   # every window: the bin floors follow the background throughout
-        if loud or (cfg.coherent_confidence <= 1.0 and self.gate.above_floor(energy)):
+        # The bin floors follow the background through every window, searched or not.
+        spectra = stft(samples, nfft)[:, bins, :] if search or cfg.focus_margin_db > 0.0 else None
+        focus = self._focus(spectra) if spectra is not None else None
+        if search:
             peaks = estimator.locate(spectra, cfg.peak_rules(), focus)
             if not loud:
                 peaks = [p for p in peaks if p.confidence >= cfg.coherent_confidence]
