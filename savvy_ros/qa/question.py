@@ -28,6 +28,7 @@ WEARER = ObjectRef(RefKind.WEARER, 'you')
 class EventAnchor:
     kind: str                       # 'speech' (a quoted topic) or 'sound'
     phrase: str                     # the topic or the sound, as written (lower case)
+    speaker: str = ''               # speech in free wording: who the question says spoke ("she"), if it says
 
 
 @dataclass(frozen=True)

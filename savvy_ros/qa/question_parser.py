@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from savvy_ros.qa.event_clauses import is_said_by, sound_phrase, speech_clause, talker_topic
 from savvy_ros.qa.errors import (EmptyQuestionError, MalformedOptionsError, QuestionTooLongError,
                                  UnparseableQuestionError)
 from savvy_ros.qa.question import EVENT_SOURCE, WEARER, EventAnchor, ObjectRef, ParsedQuestion, RefKind
@@ -61,6 +62,7 @@ _BOILERPLATE = re.compile(
     r'\(if you are standing at the origin[^)]*\)|\bthe directions refer to the quadrants[^.?]*[.?]?|'
     r'\bconsider the center point location[^.?]*[.?]?|\bif the object is generally[^.?]*[.?]?|'
     r'\banswer in numeric format[.?]?')
+_ARTICLE = re.compile(r'^(?:the|a|an) ')
 _TRAILING = re.compile(r'\s+(?:in (?:meters|metres)|now|right now|currently|at the moment|then)$')
 
 
@@ -94,7 +96,11 @@ def find_anchor(question: str) -> EventAnchor | None:
             return EventAnchor('sound', match.group('p').strip())
     match = _WHEN_CLAUSE.search(question)
     if match:
-        phrase = re.sub(r'^(?:the|a|an) ', '', match.group('p').strip())
+        clause = match.group('p').strip()
+        said = speech_clause(clause)
+        if said is not None:
+            return EventAnchor('speech', said.topic, said.speaker)
+        phrase = sound_phrase(clause)
         if phrase and not _WEARER_WORDS.match(phrase) and not phrase.startswith(('you ', 'i ')):
             return EventAnchor('sound', phrase)
     return None
@@ -106,7 +112,7 @@ def object_ref(words: str) -> ObjectRef:
         raise UnparseableQuestionError('an object of the question is empty')
     if _WEARER_WORDS.match(words):
         return WEARER
-    if _EVENT_SOURCE_WORDS.match(words):
+    if _EVENT_SOURCE_WORDS.match(words) or talker_topic(words):
         return ObjectRef(RefKind.EVENT_SOURCE, words)
     return ObjectRef(RefKind.NAMED, words)
 
@@ -182,6 +188,7 @@ def _parse_distance(question: str, anchor: EventAnchor | None, template: bool) -
     if target.kind is RefKind.WEARER:
         raise UnparseableQuestionError('a distance between you and yourself was asked')
     perspective = 'ego' if reference.kind is RefKind.WEARER else 'exo'
+    anchor, target, reference = _free_wording(anchor, target, reference)
     _require_anchor_for_source(target, reference, anchor)
     return ParsedQuestion('distance', perspective, 'hard', target, reference, None, anchor, template=template)
 
@@ -208,9 +215,33 @@ def _parse_direction(question: str, anchor: EventAnchor | None, level: str, temp
         reference, facing, perspective = WEARER, None, 'ego'
     if target.kind is RefKind.WEARER and perspective == 'ego':
         raise UnparseableQuestionError('asked where you are relative to yourself')
+    anchor, target, reference = _free_wording(anchor, target, reference)
     _require_anchor_for_source(target, reference, anchor)
     return ParsedQuestion('direction', perspective, level, target, reference, facing, anchor,
                           polar_word=polar_word, template=template)
+
+
+def _free_wording(anchor: EventAnchor | None, target: ObjectRef,
+                  reference: ObjectRef) -> tuple[EventAnchor | None, ObjectRef, ObjectRef]:
+    """What plain words leave implicit: the event of a talker described by their speech ("where was
+    the person who offered me a drink?"), the talker a speech clause's pronoun points at ("where was
+    the woman when she offered a drink?": the woman is the event's source), and the object a sound
+    clause's "it" stands for ("how far was the kettle when it beeped?": the kettle beeping)."""
+    if anchor is None:
+        for ref in (target, reference):
+            topic = talker_topic(ref.text) if ref.kind is RefKind.EVENT_SOURCE else None
+            if topic:
+                return EventAnchor('speech', topic), target, reference
+        return anchor, target, reference
+    if anchor.kind == 'speech' and target.kind is RefKind.NAMED and is_said_by(anchor.speaker, target.text):
+        target = ObjectRef(RefKind.EVENT_SOURCE, target.text)
+    elif anchor.kind == 'sound':
+        it = re.match(r'^(?:it|they)\b\s*(?P<rest>.*)$', anchor.phrase)
+        if it:
+            named = target if target.kind is RefKind.NAMED else reference if reference.kind is RefKind.NAMED else None
+            phrase = f"{_ARTICLE.sub('', named.text)} {it.group('rest')}" if named else it.group('rest')
+            anchor = EventAnchor('sound', phrase.strip() or anchor.phrase)
+    return anchor, target, reference
 
 
 def _require_anchor_for_source(target: ObjectRef, reference: ObjectRef, anchor: EventAnchor | None) -> None:

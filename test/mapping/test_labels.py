@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from savvy_ros.mapping.labels import PHRASE_MATCH_SCORE, SAID_BONUS, label_compatibility, sound_makers, sound_phrase_score
+from savvy_ros.mapping.labels import (PHRASE_MATCH_SCORE, SAID_BONUS, label_compatibility, names_impact_sound,
+                                      sound_makers, sound_phrase_score)
 
 
 @pytest.mark.parametrize('phrase, tags', [
@@ -15,6 +16,9 @@ from savvy_ros.mapping.labels import PHRASE_MATCH_SCORE, SAID_BONUS, label_compa
     ('printer beeping', ['Beep, bleep', 'Smoke detector, smoke alarm', 'Buzzer']),
     ('cat crying', ['Cat', 'Domestic animals, pets', 'Caterwaul']),
     ('knocking door', ['Knock', 'Wood']),
+    ('the phone rang', ['Telephone', 'Ringtone']),          # past tenses, irregular ones too
+    ('the dog barked', ['Dog', 'Bark']),
+    ('the kettle beeped', ['Beep, bleep', 'Buzzer']),
 ])
 def test_a_phrase_matches_the_tags_of_the_sound_it_names(phrase, tags):
     assert sound_phrase_score(phrase, tags) >= PHRASE_MATCH_SCORE
@@ -36,6 +40,9 @@ def test_a_tag_saying_the_phrases_word_beats_one_that_only_shares_a_maker():
     ('clapping', ['Hammer', 'Tools']),
     ('dog barking', ['Rustle', 'Wind', 'Pink noise']),
     ('footsteps', []),
+    # A door knocks and buzzes, but a tagger names a knock "Music" or "Thunder", never a tone.
+    ('knocking', ['Smoke detector, smoke alarm', 'Beep, bleep', 'Buzzer']),
+    ('knocking door', ['Buzzer', 'Doorbell']),
 ])
 def test_a_phrase_does_not_match_unrelated_tags(phrase, tags):
     assert sound_phrase_score(phrase, tags) == 0.0
@@ -45,3 +52,9 @@ def test_label_compatibility_knows_who_makes_a_sound():
     assert label_compatibility(['Telephone', 'Ringtone'], ['phone box']) == 1.0
     assert label_compatibility(['Speech'], ['sound source']) == 0.5
     assert label_compatibility(['Bark'], ['cat']) == 0.15
+
+
+def test_impacts_are_named_in_any_tense():
+    for phrase in ('someone knocked on the door', 'knocking door', 'the knocks', 'people clapped', 'footsteps'):
+        assert names_impact_sound(phrase), phrase
+    assert not names_impact_sound('the kettle beeped')

@@ -1,0 +1,97 @@
+"""Questions in a user's own words find the event they mean, on the events the hearing node heard.
+
+The events are those of the demo scene as the hearing node wrote them (config/scenes/demo.yaml,
+`make demo`): a door knock tagged as music but abrupt, a kettle's beep tagged as a smoke detector
+and a buzzer (abrupt too), and speech with its real transcripts, misheard words included.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa_maps import static_object
+
+from savvy_ros.mapping.map_view import MapEventView, MapView
+from savvy_ros.qa.question import RefKind
+from savvy_ros.qa.question_parser import parse_question
+from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA
+
+ALICE, BOB, DOOR, KETTLE, TV = 1, 2, 3, 4, 5
+
+
+def _speech(event_id, start, end, text, talker):
+    return MapEventView(event_id, 'speech', start, end, text, ['Speech'], [0.9], talker, 0.8, None)
+
+
+def _sound(event_id, start, end, labels, impulsiveness, source=0):
+    return MapEventView(event_id, 'sound', start, end, '', labels, [0.5] * len(labels), source, 0.6 if source else 0.0,
+                        None, impulsiveness=impulsiveness)
+
+
+def living_room() -> MapView:
+    objects = [static_object(ALICE, 'person', (4.7, 3.9)), static_object(BOB, 'person', (3.8, 1.0)),
+               static_object(DOOR, 'door', (1.0, 0.1)), static_object(KETTLE, 'kettle', (5.4, 4.6)),
+               static_object(TV, 'tv', (5.6, 2.4))]
+    events = [
+        _speech(1, 2.1, 5.6, 'I will come in. Would you like something to me?', ALICE),
+        _speech(2, 6.5, 9.4, 'Yes please, unless I wonder what we love thee.', BOB),
+        _speech(4, 11.0, 14.0, 'Look at the leaf on, I have taken T for myself.', ALICE),
+        _sound(6, 14.4, 16.8, ['Music', 'Musical instrument', 'Plucked string instrument'], 1.0),
+        _speech(7, 19.1, 22.5, 'Some of what is at the door, are you expecting a delivery?', BOB),
+        _sound(9, 24.0, 25.0, ['Music', 'Musical instrument', 'Plucked string instrument'], 0.52, TV),
+        _speech(16, 41.1, 44.1, 'She always hides under the sofa when someone hides.', ALICE),
+        _sound(17, 45.6, 48.5, ['Smoke detector, smoke alarm', 'Beep, bleep', 'Buzzer'], 0.93),
+        _speech(18, 49.5, 51.5, 'I think that Walter is ready now.', BOB),
+    ]
+    times = np.linspace(0.0, 60.0, 601)
+    positions = np.tile([2.0, 3.5, 1.6], (times.size, 1))
+    return MapView('map', 60.0, objects, events, 'head', times, positions, np.zeros(times.size))
+
+
+@pytest.mark.parametrize('question, event_id', [
+    ('where was the cat when someone knocked on the door?', 6),
+    ('where was the cat when the knock on the door came?', 6),
+    ('where is the door when you heard the knocking?', 6),
+    ('where was the door when the knocking started?', 6),
+    ('how far was the kettle when it beeped?', 17),
+    ('where was the kettle when I heard it beep?', 17),
+    ('how far away was the tv when the kettle beeped?', 17),
+    ('where was the speaker when she offered a drink?', 1),
+    ('where was the person who offered me a drink?', 1),
+    ('where was the man when he asked about a delivery?', 7),
+    ('where was the person talking about tea?', 4),
+    ('where was the speaker when someone mentioned making tea?', 4),
+    ('where was the person when they said the water is ready?', 18),
+    ('how far was the sofa when she said the cat hides under it?', 16),
+])
+def test_a_question_in_plain_words_is_answered_at_the_event_it_names(phrase_matcher, question, event_id):
+    result = SpatialQA(phrase_matcher).ask(AskRequest(question, best_guess=True), living_room())
+    assert result.success, result.error
+    assert f'event/{event_id}' in result.answer.evidence_ids, result.answer.explanation
+
+
+def test_the_talker_a_pronoun_points_at_is_located_not_any_person(phrase_matcher):
+    result = SpatialQA(phrase_matcher).ask(
+        AskRequest('how far was the man from me when he asked about a delivery?'), living_room())
+    assert result.success, result.error
+    assert f'object/{BOB}' in result.answer.evidence_ids   # the talker, not the other person in the room
+    assert result.answer.value == pytest.approx(np.hypot(3.8 - 2.0, 1.0 - 3.5), abs=1e-6)
+
+
+@pytest.mark.parametrize('question, kind, phrase, target', [
+    ('where was the woman when she offered a drink?', 'speech', 'offered a drink', RefKind.EVENT_SOURCE),
+    ('where was the woman when the man offered a drink?', 'speech', 'offered a drink', RefKind.NAMED),
+    ('where was the speaker when she told me that dinner is ready?', 'speech', 'dinner is ready',
+     RefKind.EVENT_SOURCE),
+    ('where was the person talking about the delivery?', 'speech', 'the delivery', RefKind.EVENT_SOURCE),
+    ('how far was the man asking for the salt?', 'speech', 'asking for the salt', RefKind.EVENT_SOURCE),
+    ('where was the dog when the phone rang?', 'sound', 'phone rang', RefKind.NAMED),
+    ('how far was the kettle when it beeped?', 'sound', 'kettle beeped', RefKind.NAMED),
+    ('where was the dog when the warning beep sounded?', 'sound', 'warning beep sounded', RefKind.NAMED),
+    ('where was the dog when the sound of the doorbell came?', 'sound', 'doorbell', RefKind.NAMED),
+    ('where was the dog when you heard the knocking?', 'sound', 'knocking', RefKind.NAMED),
+])
+def test_free_wording_parses_to_the_event_and_the_talker(question, kind, phrase, target):
+    parsed = parse_question(question)
+    assert (parsed.anchor.kind, parsed.anchor.phrase) == (kind, phrase)
+    assert parsed.target.kind is target
