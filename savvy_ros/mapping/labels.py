@@ -131,6 +131,23 @@ _TONE_STEMS = {'beep', 'bleep', 'buzzer', 'ring', 'ringtone', 'siren', 'alarm', 
                'telephone', 'smoke'}
 
 
+# Words that name a sound and no object: "the knock", "the beeping", "the barking" are heard, not seen.
+_SOUND_ONLY_STEMS = {'speech', 'convers', 'narrat', 'laughter', 'laugh', 'sing', 'shout', 'whisper', 'cough', 'bark',
+                     'meow', 'ring', 'ringtone', 'music', 'tick', 'alarm', 'hiss', 'whistl', 'beep', 'bleep', 'buzzer',
+                     'ding', 'siren', 'cri', 'sob', 'whimper', 'clang', 'caterwaul', 'purr', 'growl', 'howl', 'yip',
+                     'noise', 'sound', 'chime', 'scream', 'squeak', 'crash', 'splash', 'rumbl'}
+
+
+_DEVICE_WORDS = {'clock', 'speaker', 'loudspeaker', 'radio', 'phone', 'bell'}   # "the alarm clock" is a thing
+
+
+def names_a_sound(phrase: str) -> bool:
+    """True when a phrase names a sound rather than a thing: "the knock", "that beeping", "the dog
+    barking" (the dog's bark), not "the dog" or "the alarm clock"."""
+    said = words(phrase)
+    return bool({stem(w) for w in said} & (_SOUND_ONLY_STEMS | _IMPACT_STEMS)) and not said & _DEVICE_WORDS
+
+
 def names_impact_sound(phrase: str) -> bool:
     """True when a phrase is about a sound of impacts ("knocking door", "footsteps", "the clanging")."""
     return bool(_stems(phrase) & _IMPACT_STEMS)

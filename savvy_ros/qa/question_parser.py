@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from savvy_ros.qa.event_clauses import is_said_by, sound_phrase, speech_clause, talker_topic
+from savvy_ros.mapping.labels import names_a_sound
 from savvy_ros.qa.errors import (EmptyQuestionError, MalformedOptionsError, QuestionTooLongError,
                                  UnparseableQuestionError)
 from savvy_ros.qa.question import EVENT_SOURCE, WEARER, EventAnchor, ObjectRef, ParsedQuestion, RefKind
@@ -34,7 +35,8 @@ _WHEN_CLAUSE = re.compile(r'\b(?:when|while|as soon as|right after|after) (?P<p>
 
 # --- tasks ------------------------------------------------------------------------------------
 _DISTANCE = re.compile(r'\b(?:distance|how far|how close|how many (?:meters|metres))\b')
-_DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were)|which (?:direction|side)|in which direction|'
+_DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were|did|does|do)|which (?:direction|side)|in which direction|'
+                        r'what direction|'
                         r'(?:to|on) (?:my|your|the) (?:left|right)|behind (?:me|you)|in front of (?:me|you))\b')
 
 # --- viewpoint and objects --------------------------------------------------------------------
@@ -46,6 +48,11 @@ _HOW_FAR = re.compile(r'\bhow (?:far|close)(?: away)? (?:is|was|are|were) (?:the
                       r'(?: (?:from|to) (?:the )?(?P<b>.+?))?\s*(?:[?,.;]|\bwhen\b|\bwhile\b|\bduring\b|$)')
 _WHERE = re.compile(r'\bwhere (?:is|was|are|were) (?:the )?(?P<t>.+?)\s*(?:[:?,;]|\bwhen\b|\bwhile\b|'
                     r'\bduring\b|\brelative\b|\bwith respect\b|$)')
+# "where did the knocking come from?", "which direction did the dog bark from?", "which side was the tv on?"
+_WHERE_FROM = re.compile(r'\b(?:where|(?:from |in )?(?:which|what) (?:direction|side)) (?:did|does|do|is|was|are|were) '
+                         r'(?:the )?(?P<t>.+?)(?: (?:come|comes|coming|came|sound|sounding|sounded))?(?: from| on)?'
+                         r'\s*(?:[:?,;]|\bwhen\b|\bwhile\b|\bduring\b|\brelative\b|\bwith respect\b|$)')
+_FACING_ASKED = re.compile(r'^(?:i|you) (?:was |were |am |are )?(?:facing|looking|headed|heading)\b')
 _POLAR = re.compile(r'\b(?:is|was|are|were) (?:the )?(?P<t>.+?) (?:(?:to|on) (?:my|your|the) (?P<side>left|right)|'
                     r'(?P<back>behind) (?:me|you)|(?P<front>in front) of (?:me|you))\b')
 
@@ -63,7 +70,8 @@ _BOILERPLATE = re.compile(
     r'\bconsider the center point location[^.?]*[.?]?|\bif the object is generally[^.?]*[.?]?|'
     r'\banswer in numeric format[.?]?')
 _ARTICLE = re.compile(r'^(?:the|a|an) ')
-_TRAILING = re.compile(r'\s+(?:in (?:meters|metres)|now|right now|currently|at the moment|then)$')
+_TRAILING = re.compile(r'(?:\s+(?:coming|come|comes|came|sounding))?\s+from$|'
+                       r'\s+(?:in (?:meters|metres)|now|right now|currently|at the moment|then)$')
 
 
 def normalise(text: str) -> str:
@@ -195,7 +203,10 @@ def _parse_distance(question: str, anchor: EventAnchor | None, template: bool) -
 
 def _parse_direction(question: str, anchor: EventAnchor | None, level: str, template: bool) -> ParsedQuestion:
     polar_word = None
-    where = _WHERE.search(question)
+    where = _WHERE.search(question) or _WHERE_FROM.search(question)
+    if where and _FACING_ASKED.match(where.group('t')):
+        raise UnparseableQuestionError('asked which way you faced: this service says where things are relative to '
+                                       'you ("where was the kettle when ...?"), not your heading')
     if where:
         target = object_ref(where.group('t'))
     else:
@@ -232,6 +243,13 @@ def _free_wording(anchor: EventAnchor | None, target: ObjectRef,
             topic = talker_topic(ref.text) if ref.kind is RefKind.EVENT_SOURCE else None
             if topic:
                 return EventAnchor('speech', topic), target, reference
+        # A sound asked about as a thing ("how far away was the knock?"): where its source was, then.
+        if target.kind is RefKind.NAMED and names_a_sound(target.text):
+            return EventAnchor('sound', _ARTICLE.sub('', target.text)), ObjectRef(RefKind.EVENT_SOURCE, target.text), \
+                reference
+        if reference.kind is RefKind.NAMED and names_a_sound(reference.text):
+            return EventAnchor('sound', _ARTICLE.sub('', reference.text)), target, \
+                ObjectRef(RefKind.EVENT_SOURCE, reference.text)
         return anchor, target, reference
     if anchor.kind == 'speech' and target.kind is RefKind.NAMED and is_said_by(anchor.speaker, target.text):
         target = ObjectRef(RefKind.EVENT_SOURCE, target.text)

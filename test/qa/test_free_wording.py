@@ -12,20 +12,28 @@ import pytest
 from qa_maps import static_object
 
 from savvy_ros.mapping.map_view import MapEventView, MapView
+from savvy_ros.qa.errors import UnparseableQuestionError
 from savvy_ros.qa.question import RefKind
 from savvy_ros.qa.question_parser import parse_question
 from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA
 
 ALICE, BOB, DOOR, KETTLE, TV = 1, 2, 3, 4, 5
+WEARER_XY = (2.0, 3.5)
 
 
 def _speech(event_id, start, end, text, talker):
     return MapEventView(event_id, 'speech', start, end, text, ['Speech'], [0.9], talker, 0.8, None)
 
 
-def _sound(event_id, start, end, labels, impulsiveness, source=0):
+def _sound(event_id, start, end, labels, impulsiveness, source=0, heard_towards=None):
+    """An event linked to object `source`, or (0) heard from the wearer's place towards `heard_towards`."""
+    origin = direction = None
+    if heard_towards is not None:
+        origin = np.array([*WEARER_XY, 1.6])
+        direction = np.array([*(np.subtract(heard_towards, WEARER_XY)), 0.0])
+        direction /= np.linalg.norm(direction)
     return MapEventView(event_id, 'sound', start, end, '', labels, [0.5] * len(labels), source, 0.6 if source else 0.0,
-                        None, impulsiveness=impulsiveness)
+                        None, bearing_origin=origin, bearing_direction=direction, impulsiveness=impulsiveness)
 
 
 def living_room() -> MapView:
@@ -36,15 +44,17 @@ def living_room() -> MapView:
         _speech(1, 2.1, 5.6, 'I will come in. Would you like something to me?', ALICE),
         _speech(2, 6.5, 9.4, 'Yes please, unless I wonder what we love thee.', BOB),
         _speech(4, 11.0, 14.0, 'Look at the leaf on, I have taken T for myself.', ALICE),
-        _sound(6, 14.4, 16.8, ['Music', 'Musical instrument', 'Plucked string instrument'], 1.0),
+        _sound(6, 14.4, 16.8, ['Music', 'Musical instrument', 'Plucked string instrument'], 1.0,
+               heard_towards=(1.0, 0.1)),   # the knock, from the door
         _speech(7, 19.1, 22.5, 'Some of what is at the door, are you expecting a delivery?', BOB),
         _sound(9, 24.0, 25.0, ['Music', 'Musical instrument', 'Plucked string instrument'], 0.52, TV),
         _speech(16, 41.1, 44.1, 'She always hides under the sofa when someone hides.', ALICE),
-        _sound(17, 45.6, 48.5, ['Smoke detector, smoke alarm', 'Beep, bleep', 'Buzzer'], 0.93),
+        _sound(17, 45.6, 48.5, ['Smoke detector, smoke alarm', 'Beep, bleep', 'Buzzer'], 0.93,
+               heard_towards=(5.4, 4.6)),   # the kettle's beep
         _speech(18, 49.5, 51.5, 'I think that Walter is ready now.', BOB),
     ]
     times = np.linspace(0.0, 60.0, 601)
-    positions = np.tile([2.0, 3.5, 1.6], (times.size, 1))
+    positions = np.tile([*WEARER_XY, 1.6], (times.size, 1))
     return MapView('map', 60.0, objects, events, 'head', times, positions, np.zeros(times.size))
 
 
@@ -63,6 +73,10 @@ def living_room() -> MapView:
     ('where was the speaker when someone mentioned making tea?', 4),
     ('where was the person when they said the water is ready?', 18),
     ('how far was the sofa when she said the cat hides under it?', 16),
+    ('where did the knocking come from?', 6),          # a sound asked about as a thing: its source
+    ('how far away was the knock?', 6),
+    ('where was the beep?', 17),
+    ('how far was the beeping from me?', 17),
 ])
 def test_a_question_in_plain_words_is_answered_at_the_event_it_names(phrase_matcher, question, event_id):
     result = SpatialQA(phrase_matcher).ask(AskRequest(question, best_guess=True), living_room())
@@ -90,8 +104,21 @@ def test_the_talker_a_pronoun_points_at_is_located_not_any_person(phrase_matcher
     ('where was the dog when the warning beep sounded?', 'sound', 'warning beep sounded', RefKind.NAMED),
     ('where was the dog when the sound of the doorbell came?', 'sound', 'doorbell', RefKind.NAMED),
     ('where was the dog when you heard the knocking?', 'sound', 'knocking', RefKind.NAMED),
+    ('where did the knocking come from?', 'sound', 'knocking', RefKind.EVENT_SOURCE),
+    ('which direction did the dog bark from?', 'sound', 'dog bark', RefKind.EVENT_SOURCE),
+    ('where was the music coming from?', 'sound', 'music', RefKind.EVENT_SOURCE),
+    ('how far away was the knock from the sofa?', 'sound', 'knock', RefKind.EVENT_SOURCE),
+    ('which side was the tv on when the cat meowed?', 'sound', 'cat meowed', RefKind.NAMED),
 ])
 def test_free_wording_parses_to_the_event_and_the_talker(question, kind, phrase, target):
     parsed = parse_question(question)
     assert (parsed.anchor.kind, parsed.anchor.phrase) == (kind, phrase)
     assert parsed.target.kind is target
+
+
+def test_things_are_still_things_and_a_heading_is_not_a_direction():
+    for question in ('where is the dog?', 'how far is the alarm clock?', 'where is the loudspeaker?'):
+        parsed = parse_question(question)
+        assert parsed.anchor is None and parsed.target.kind is RefKind.NAMED, question
+    with pytest.raises(UnparseableQuestionError, match='heading'):
+        parse_question('where was I facing when the kettle went off?')
