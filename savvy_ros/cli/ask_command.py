@@ -67,5 +67,5 @@ def run(args: argparse.Namespace) -> int:
               f'confidence {response.confidence:.2f})\n  {response.explanation}\n'
               f'  evidence: {", ".join(response.evidence_ids)}')
     else:
-        print(f'not answered: {response.error}')
+        print(f'not answered ({response.error_code}): {response.error}')
     return EXIT_OK if response.success else EXIT_FAILURE

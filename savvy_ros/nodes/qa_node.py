@@ -62,7 +62,7 @@ def request_from_msg(request: AskSpatial.Request) -> AskRequest:
 
 
 def fill_response(result: AskResult, response: AskSpatial.Response) -> AskSpatial.Response:
-    response.success, response.error = result.success, result.error
+    response.success, response.error, response.error_code = result.success, result.error, result.error_code
     answer = result.answer
     if answer is not None:
         response.answer, response.answer_text = answer.answer, answer.answer_text

@@ -31,7 +31,8 @@ def request_to_msg(request: AskRequest) -> AskSpatial.Request:
 
 def response_to_dict(response: AskSpatial.Response) -> dict[str, Any]:
     """The response as plain JSON-able data (the CLI's --json output)."""
-    return {'success': response.success, 'error': response.error, 'answer': response.answer,
+    return {'success': response.success, 'error': response.error, 'error_code': response.error_code,
+            'answer': response.answer,
             'answer_text': response.answer_text, 'value': response.value, 'value_unit': response.value_unit,
             'confidence': round(float(response.confidence), 4), 'explanation': response.explanation,
             'evidence_ids': list(response.evidence_ids),

@@ -53,7 +53,7 @@ def test_client_process_gets_answers_from_the_published_map(ros_context, qa_node
     while answer['error'].startswith('no map has been received') and time.monotonic() < deadline:
         time.sleep(0.5)
         code, answer = ask_cli('how far is the kettle from the sofa?')
-    assert code == 0 and answer['success'], answer
+    assert code == 0 and answer['success'] and answer['error_code'] == '', answer
     assert answer['value'] == pytest.approx(4.0, abs=1e-6) and answer['value_unit'] == 'm'
     assert set(answer['evidence_ids']) == {'object/2', 'object/3'}
 
@@ -69,6 +69,7 @@ def test_client_process_gets_answers_from_the_published_map(ros_context, qa_node
     time.sleep(1.0)
     code, answer = ask_cli('where is the giraffe?')
     assert code == 1 and not answer['success'] and 'giraffe' in answer['error'] and 'known labels' in answer['error']
+    assert answer['error_code'] == 'unknown_object'   # for programs: what to do next without reading the text
     code, answer = ask_cli('how far is the kettle from the sofa?')
     assert code == 0 and answer['value'] == pytest.approx(4.0, abs=1e-6)
     # /diagnostics: what was answered and refused, the map answered from, the dropped one.

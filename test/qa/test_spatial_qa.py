@@ -421,3 +421,17 @@ def test_an_event_linked_to_a_source_placed_by_sound_only_is_where_it_was_heard_
     seen = MapView('map', 20.0, [dataclasses.replace(merged, modalities=frozenset({'audio', 'vision'}))], [talk],
                    'head', view.body_times, view.body_positions, view.body_yaws)
     assert ask(qa, seen, question, HARD_OPTIONS).answer.answer == 'D'
+
+
+def test_every_error_code_the_core_can_give_is_listed_in_the_service_definition():
+    import re
+    from pathlib import Path
+
+    from savvy_ros.qa import errors
+
+    codes = {cls.code for cls in vars(errors).values()
+             if isinstance(cls, type) and issubclass(cls, errors.QuestionError) and cls is not errors.QuestionError}
+    codes |= {'map_query', 'internal'}   # SpatialQA.ask's own
+    srv = (Path(__file__).resolve().parents[2] / 'srv' / 'AskSpatial.srv').read_text()
+    listed = srv[srv.index('string error_code'):srv.index('string answer ')]
+    assert codes == set(re.findall(r'\b[a-z]+(?:_[a-z]+)+\b|\binternal\b', listed)) - {'error_code'}
