@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from qa_maps import example_view
 from ros_helpers import start_module, stop_peer, wait_for_line
 
 pytestmark = pytest.mark.dds
+EXAMPLES = Path(__file__).resolve().parents[2] / 'examples'
 
 
 def ask_cli(*args: str, timeout: float = 60.0) -> tuple[int, dict]:
@@ -62,6 +64,15 @@ def test_client_process_gets_answers_from_the_published_map(ros_context, qa_node
     assert code == 0 and (answer['answer'], answer['answer_text']) == ('C', 'back')
     assert answer['window'] == pytest.approx([5.0, 6.0])
 
+    # The README's client example, as a user's own node would ask: an answer, and a retry with a best
+    # guess on event_not_heard.
+    example = [sys.executable, str(EXAMPLES / 'ask_spatial_client.py')]
+    run = subprocess.run([*example, 'how far is the kettle from the sofa?'], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.startswith('4.00 m'), run.stdout + run.stderr
+    run = subprocess.run([*example, 'where was the dog when the glass broke?'], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0 and 'asking again for a best guess' in run.stdout, run.stdout + run.stderr
+
     # A malformed map (time running backwards along the body path) is dropped: answers go on.
     bad = map_view_to_global_map(example_view(), revision=2)
     bad.body_path[0].header.stamp.sec = 10_000
@@ -79,10 +90,11 @@ def test_client_process_gets_answers_from_the_published_map(ros_context, qa_node
     def counted() -> dict[str, str]:
         return {kv.key: kv.value for kv in statuses[-1].values} if statuses else {}
     deadline = time.monotonic() + 10.0
-    while counted().get('answered') != '3' and time.monotonic() < deadline:
+    while counted().get('answered') != '5' and time.monotonic() < deadline:
         executor.spin_once(timeout_sec=0.2)
     values = counted()
-    assert values['answered'] == '3' and int(values['refused']) >= 1, values   # the giraffe (and asks before the map)
+    # Refused: the giraffe, the glass before its best guess (and any ask before the map came).
+    assert values['answered'] == '5' and int(values['refused']) >= 2, values
     assert values['malformed maps dropped'] == '1' and values['map revision'] == '1' and values['maps received'] == '2'
     assert values['speech heard again'] == 'service not available' and statuses[-1].level == b'\x00'
     executor.shutdown()
