@@ -35,14 +35,26 @@ _WHEN_CLAUSE = re.compile(r'\b(?:when|while|as soon as|right after|after) (?P<p>
 
 # --- tasks ------------------------------------------------------------------------------------
 _DISTANCE = re.compile(r'\b(?:distance|how far|how close|how many (?:meters|metres))\b')
-_DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were|did|does|do)|which (?:direction|side)|in which direction|'
+_WHERE_WOULD = re.compile(r'\bwhere (?:would|will) (?:the )?(?P<t>.+?) be\b')
+_DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were|did|does|do|would|will)|which (?:direction|side)|in which direction|'
                         r'what direction|'
                         r'(?:to|on) (?:my|your|the) (?:left|right)|behind (?:me|you)|in front of (?:me|you))\b')
 
 # --- viewpoint and objects --------------------------------------------------------------------
-_STANDING = re.compile(r'\bstanding (?:by|at|next to|near|beside) (?:the )?(?P<ref>.+?),? (?:and )?'
-                       r'(?:you are )?facing (?:the )?(?P<facing>.+?)\s*(?:[,?;]|\bwhen\b|\bwhere\b|$)')
-_BETWEEN = re.compile(r'\bdistance between (?:the )?(?P<a>.+?) and (?:the )?(?P<b>.+?)'
+# An imagined viewpoint: the bench's "standing by X and facing Y", and "if I were at X looking at Y",
+# "from the X, facing the Y". The place is a noun phrase: no clause of its own ("when ...").
+_PLACE = r'(?:the |a |an )?(?P<ref>(?:(?!\b(?:when|where|while|how|facing|looking)\b)[^,?;])+?)'
+_STANDING = re.compile(r'(?:\b(?:standing|stood|stand|sitting|sat|sit|were|was|am|are|be|being|i\'m|you\'re) '
+                       r'(?:by|at|next to|near|beside|on|in front of)|(?:^|, |\bif |\band )from) '
+                       + _PLACE + r',? (?:and )?(?:(?:you are|you\'re|i am|i\'m|i was|i were|you were) )?'
+                       r'(?:facing|looking at|looking towards?|turned towards?) (?:the )?(?P<facing>.+?)\s*'
+                       r'(?:[,?;]|\bwhen\b|\bwhere\b|\bhow\b|$)')
+# Words of an imagined viewpoint: without a place and a facing object, the question is not answered
+# from the wearer's instead.
+_IMAGINED = re.compile(r'\b(?:if (?:i|you) (?:were|was|stood|stand|sat|am|are)|imagine|suppose|pretend)\b'
+                       r'(?!(?: that)? (?:you are|you\'re|i am|i\'m) (?:the )?(?:camera )?wearer\b)')
+_BETWEEN = re.compile(r'\b(?:distance (?:between|from)|how far apart (?:is|was|are|were)) (?:the )?(?P<a>.+?) '
+                      r'(?:and|to) (?:the )?(?P<b>.+?)'
                       r'(?: in (?:meters|metres|m))?\s*(?:[?,.;]|$)')
 _HOW_FAR = re.compile(r'\bhow (?:far|close)(?: away)? (?:is|was|are|were) (?:the )?(?P<a>.+?)'
                       r'(?: (?:from|to) (?:the )?(?P<b>.+?))?\s*(?:[?,.;]|\bwhen\b|\bwhile\b|\bduring\b|$)')
@@ -109,8 +121,12 @@ def find_anchor(question: str) -> EventAnchor | None:
         if said is not None:
             return EventAnchor('speech', said.topic, said.speaker)
         phrase = sound_phrase(clause)
-        if phrase and not _WEARER_WORDS.match(phrase) and not phrase.startswith(('you ', 'i ')):
-            return EventAnchor('sound', phrase)
+        if _WEARER_WORDS.match(phrase) or phrase.startswith(('you ', 'i ')):
+            # Not answered at "now" instead: the time would be wrong without a word said about it.
+            raise UnparseableQuestionError(
+                f'"when {clause}" is something you did: times are found from what was heard, e.g. "when the '
+                'kettle beeped" or "when she offered a drink"')
+        return EventAnchor('sound', phrase)
     return None
 
 
@@ -203,7 +219,7 @@ def _parse_distance(question: str, anchor: EventAnchor | None, template: bool) -
 
 def _parse_direction(question: str, anchor: EventAnchor | None, level: str, template: bool) -> ParsedQuestion:
     polar_word = None
-    where = _WHERE.search(question) or _WHERE_FROM.search(question)
+    where = _WHERE.search(question) or _WHERE_FROM.search(question) or _WHERE_WOULD.search(question)
     if where and _FACING_ASKED.match(where.group('t')):
         raise UnparseableQuestionError('asked which way you faced: this service says where things are relative to '
                                        'you ("where was the kettle when ...?"), not your heading')
@@ -217,6 +233,9 @@ def _parse_direction(question: str, anchor: EventAnchor | None, level: str, temp
         target = object_ref(polar.group('t'))
         polar_word = polar.group('side') or ('back' if polar.group('back') else 'front')
     standing = _STANDING.search(question)
+    if standing is None and _IMAGINED.search(question):
+        raise UnparseableQuestionError('an imagined viewpoint needs a place and what you face there: '
+                                       '"standing by the sofa facing the tv, where is ...?"')
     if standing:
         reference, facing = object_ref(standing.group('ref')), object_ref(standing.group('facing'))
         if facing.kind is RefKind.WEARER:

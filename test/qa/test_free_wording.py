@@ -122,3 +122,38 @@ def test_things_are_still_things_and_a_heading_is_not_a_direction():
         assert parsed.anchor is None and parsed.target.kind is RefKind.NAMED, question
     with pytest.raises(UnparseableQuestionError, match='heading'):
         parse_question('where was I facing when the kettle went off?')
+
+
+@pytest.mark.parametrize('question, reference, facing, target', [
+    ('if I stood at the sofa facing the tv, where would the kettle be?', 'sofa', 'tv', 'kettle'),
+    ('if I were at the sofa facing the tv, where was the kettle when it beeped?', 'sofa', 'tv', 'kettle'),
+    ('from the sofa, facing the tv, where is the door?', 'sofa', 'tv', 'door'),
+    ('imagine you are at the door looking at the tv, where is the kettle?', 'door', 'tv', 'kettle'),
+    ('standing next to the door and facing the tv, where was the speaker when she offered a drink?', 'door', 'tv',
+     'speaker'),
+])
+def test_an_imagined_viewpoint_in_plain_words(question, reference, facing, target):
+    parsed = parse_question(question)
+    assert parsed.perspective == 'exo'
+    assert (parsed.reference.text, parsed.facing.text, parsed.target.text) == (reference, facing, target)
+
+
+@pytest.mark.parametrize('question, reference, target', [
+    ('what is the distance from the sofa to the tv?', 'sofa', 'tv'),
+    ('how far apart are the sofa and the tv?', 'sofa', 'tv'),
+    ('how far was the cat from the sofa when the knock came?', 'sofa', 'cat'),
+])
+def test_distances_between_two_things_in_plain_words(question, reference, target):
+    parsed = parse_question(question)
+    assert (parsed.task, parsed.reference.text, parsed.target.text) == ('distance', reference, target)
+
+
+@pytest.mark.parametrize('question, words', [
+    ('imagine you are a robot, where is the tv?', 'imagined viewpoint'),          # not the wearer's instead
+    ('if I were in the kitchen, where would the cat be?', 'imagined viewpoint'),
+    ('where was the cat when I was facing the tv?', 'something you did'),          # not "now" instead
+    ('where is the dog when you walked in?', 'something you did'),
+])
+def test_what_cannot_be_answered_as_asked_is_refused_not_answered_otherwise(question, words):
+    with pytest.raises(UnparseableQuestionError, match=words):
+        parse_question(question)
