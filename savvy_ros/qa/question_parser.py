@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from savvy_ros.qa.event_clauses import is_said_by, sound_phrase, speech_clause, talker_topic
 from savvy_ros.mapping.labels import names_a_sound
 from savvy_ros.qa.errors import (EmptyQuestionError, MalformedOptionsError, QuestionTooLongError,
                                  UnparseableQuestionError)
+from savvy_ros.qa.event_clauses import is_said_by, sound_phrase, speech_clause, talker_topic
 from savvy_ros.qa.question import EVENT_SOURCE, WEARER, EventAnchor, ObjectRef, ParsedQuestion, RefKind
 from savvy_ros.qa.savvy_conventions import OptionsError, level_of_options, parse_options
 
@@ -36,8 +36,8 @@ _WHEN_CLAUSE = re.compile(r'\b(?:when|while|as soon as|right after|after) (?P<p>
 # --- tasks ------------------------------------------------------------------------------------
 _DISTANCE = re.compile(r'\b(?:distance|how far|how close|how many (?:meters|metres))\b')
 _WHERE_WOULD = re.compile(r'\bwhere (?:would|will) (?:the )?(?P<t>.+?) be\b')
-_DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were|did|does|do|would|will)|which (?:direction|side)|in which direction|'
-                        r'what direction|'
+_DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were|did|does|do|would|will)|which (?:direction|side)|'
+                        r'in which direction|what direction|'
                         r'(?:to|on) (?:my|your|the) (?:left|right)|behind (?:me|you)|in front of (?:me|you))\b')
 
 # --- viewpoint and objects --------------------------------------------------------------------
@@ -61,8 +61,9 @@ _HOW_FAR = re.compile(r'\bhow (?:far|close)(?: away)? (?:is|was|are|were) (?:the
 _WHERE = re.compile(r'\bwhere (?:is|was|are|were) (?:the )?(?P<t>.+?)\s*(?:[:?,;]|\bwhen\b|\bwhile\b|'
                     r'\bduring\b|\brelative\b|\bwith respect\b|$)')
 # "where did the knocking come from?", "which direction did the dog bark from?", "which side was the tv on?"
-_WHERE_FROM = re.compile(r'\b(?:where|(?:from |in )?(?:which|what) (?:direction|side)) (?:did|does|do|is|was|are|were) '
-                         r'(?:the )?(?P<t>.+?)(?: (?:come|comes|coming|came|sound|sounding|sounded))?(?: from| on)?'
+_WHERE_FROM = re.compile(r'\b(?:where|(?:from |in )?(?:which|what) (?:direction|side)) '
+                         r'(?:did|does|do|is|was|are|were) (?:the )?(?P<t>.+?)'
+                         r'(?: (?:come|comes|coming|came|sound|sounding|sounded))?(?: from| on)?'
                          r'\s*(?:[:?,;]|\bwhen\b|\bwhile\b|\bduring\b|\brelative\b|\bwith respect\b|$)')
 _FACING_ASKED = re.compile(r'^(?:i|you) (?:was |were |am |are )?(?:facing|looking|headed|heading)\b')
 _POLAR = re.compile(r'\b(?:is|was|are|were) (?:the )?(?P<t>.+?) (?:(?:to|on) (?:my|your|the) (?P<side>left|right)|'
@@ -264,8 +265,8 @@ def _free_wording(anchor: EventAnchor | None, target: ObjectRef,
                 return EventAnchor('speech', topic), target, reference
         # A sound asked about as a thing ("how far away was the knock?"): where its source was, then.
         if target.kind is RefKind.NAMED and names_a_sound(target.text):
-            return EventAnchor('sound', _ARTICLE.sub('', target.text)), ObjectRef(RefKind.EVENT_SOURCE, target.text), \
-                reference
+            sound = EventAnchor('sound', _ARTICLE.sub('', target.text))
+            return sound, ObjectRef(RefKind.EVENT_SOURCE, target.text), reference
         if reference.kind is RefKind.NAMED and names_a_sound(reference.text):
             return EventAnchor('sound', _ARTICLE.sub('', reference.text)), target, \
                 ObjectRef(RefKind.EVENT_SOURCE, reference.text)
