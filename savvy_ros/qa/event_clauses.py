@@ -30,6 +30,14 @@ _AUX = r"(?:(?:was|were|is|are|had|has|have|did|does|do|started|starts|began|beg
 _SPEECH = re.compile(rf"^(?P<subject>(?:[a-z']+ ){{0,3}}?){_AUX}(?P<verb>{_CONTENT_VERBS}|{_KIND_VERBS})\b\s*"
                      r"(?P<rest>.*)$")
 _DETERMINER = re.compile(r"(?:^|\s)(?:the|a|an|my|your|his|her|their|our|its|this|that|some|another) $")
+# Speech named by its subject: "the topic of the delivery came up", "the conversation about tea",
+# "tea was mentioned".
+_TALK_ABOUT = re.compile(r"^(?:the |a )?(?:topic|subject|conversation|talk|discussion|chat|question)"
+                         r"(?: of| about| on)? (?:the topic of )?(?P<topic>.+?)"
+                         r"(?: (?:came up|comes up|started|starts|began|begins|was raised|was asked))?$")
+_PASSIVE = re.compile(r"^(?P<topic>.+?) (?:was|were|is|are|got|had been|has been) (?:first )?"
+                      r"(?:mentioned|said|discussed|brought up|talked about|asked about|spoken about|offered|"
+                      r"suggested|proposed|announced|asked for)$")
 _CONTENT = re.compile(rf"^(?:{_CONTENT_VERBS})$")
 # What follows a content verb before the content: "told me that ...", "talked about ...".
 _CONTENT_LEAD = re.compile(r"^(?:(?:to|with) (?:me|us|you|him|her|them|everyone) )?(?:(?:me|us|you|him|her|them) )?"
@@ -62,7 +70,11 @@ class SpeechClause:
 
 def speech_clause(clause: str) -> SpeechClause | None:
     """The speech a when-clause describes ("she offered a drink", "the man was asking about the
-    delivery"), or None when it names no saying."""
+    delivery", "the delivery was mentioned", "the topic of tea came up"), or None when it names no
+    saying."""
+    about = _TALK_ABOUT.match(clause.strip()) or _PASSIVE.match(clause.strip())
+    if about:
+        return SpeechClause('', about.group('topic'))
     match = _SPEECH.match(clause.strip())
     if not match or _DETERMINER.search(match.group('subject')):
         return None   # "the warning beep", "a shout": the verb's word as a noun

@@ -31,11 +31,19 @@ _SOUND_TEMPLATE = re.compile(
     r'\b(?:when|while|during) (?:the )?(?P<p>.+?) sound (?:comes up|is happening|happens|happened|is heard|'
     r'was heard|occurs|occurred|starts|started|plays|played|is playing|was playing)\b')
 _SOUND_DURING = re.compile(r'\b(?:during|at) the (?P<p>.+?) sound\b')
-_WHEN_CLAUSE = re.compile(r'\b(?:when|while|as soon as|right after|after) (?P<p>[^,?:;]+?)\s*(?:[,?:;]|$)')
+_WHEN_CLAUSE = re.compile(r'\b(?:when|while|during|as soon as|right after|after) (?P<p>[^,?:;]+?)\s*(?:[,?:;]|$)')
+# Where an object phrase ends: a clause of time or of viewpoint begins.
+_ENDS = r'\s*(?:[:?,;]|\b(?:when|while|during|after|before|as soon as|relative|with respect)\b|$)'
+# Viewpoints and times the service cannot take from words: refused rather than answered otherwise.
+_RELATIVE_TO_THING = re.compile(r'\b(?:relative to|with respect to|(?:to|on) the (?:left|right) of) '
+                                r'(?!(?:where (?:you|i)|you|me|yourself|myself|us)\b)(?:the )?(?P<x>[a-z][^,?;]*)')
+_CLOCK_TIME = re.compile(r'\b(?:at|after|before) (?:\d+(?:\.\d+)?|one|two|five|ten|thirty) ?'
+                         r'(?:s|sec|secs|seconds?|min|minutes?)\b')
 
 # --- tasks ------------------------------------------------------------------------------------
 _DISTANCE = re.compile(r'\b(?:distance|how far|how close|how many (?:meters|metres))\b')
 _WHERE_WOULD = re.compile(r'\bwhere (?:would|will) (?:the )?(?P<t>.+?) be\b')
+
 _DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were|did|does|do|would|will)|which (?:direction|side)|'
                         r'in which direction|what direction|'
                         r'(?:to|on) (?:my|your|the) (?:left|right)|behind (?:me|you)|in front of (?:me|you))\b')
@@ -57,14 +65,12 @@ _BETWEEN = re.compile(r'\b(?:distance (?:between|from)|how far apart (?:is|was|a
                       r'(?:and|to) (?:the )?(?P<b>.+?)'
                       r'(?: in (?:meters|metres|m))?\s*(?:[?,.;]|$)')
 _HOW_FAR = re.compile(r'\bhow (?:far|close)(?: away)? (?:is|was|are|were) (?:the )?(?P<a>.+?)'
-                      r'(?: (?:from|to) (?:the )?(?P<b>.+?))?\s*(?:[?,.;]|\bwhen\b|\bwhile\b|\bduring\b|$)')
-_WHERE = re.compile(r'\bwhere (?:is|was|are|were) (?:the )?(?P<t>.+?)\s*(?:[:?,;]|\bwhen\b|\bwhile\b|'
-                    r'\bduring\b|\brelative\b|\bwith respect\b|$)')
+                      r'(?: (?:from|to) (?:the )?(?P<b>.+?))?' + _ENDS.replace('[:?,;]', '[?,.;]'))
+_WHERE = re.compile(r'\bwhere (?:is|was|are|were) (?:the )?(?P<t>.+?)' + _ENDS)
 # "where did the knocking come from?", "which direction did the dog bark from?", "which side was the tv on?"
 _WHERE_FROM = re.compile(r'\b(?:where|(?:from |in )?(?:which|what) (?:direction|side)) '
                          r'(?:did|does|do|is|was|are|were) (?:the )?(?P<t>.+?)'
-                         r'(?: (?:come|comes|coming|came|sound|sounding|sounded))?(?: from| on)?'
-                         r'\s*(?:[:?,;]|\bwhen\b|\bwhile\b|\bduring\b|\brelative\b|\bwith respect\b|$)')
+                         r'(?: (?:come|comes|coming|came|sound|sounding|sounded))?(?: from| on)?' + _ENDS)
 _FACING_ASKED = re.compile(r'^(?:i|you) (?:was |were |am |are )?(?:facing|looking|headed|heading)\b')
 _POLAR = re.compile(r'\b(?:is|was|are|were) (?:the )?(?P<t>.+?) (?:(?:to|on) (?:my|your|the) (?P<side>left|right)|'
                     r'(?P<back>behind) (?:me|you)|(?P<front>in front) of (?:me|you))\b')
@@ -176,6 +182,7 @@ def _direction_level(question: str, options_level: str | None) -> str:
 def parse_question(text: str, options: Sequence[str] = ()) -> ParsedQuestion:
     """Parse `text`; raise a QuestionError subclass naming what could not be understood."""
     question = _validate(text)
+    _refuse_unsupported(question)
     options_level = _options_level(options)
     task = _task(question, options_level)
     anchor = find_anchor(question)
@@ -188,6 +195,20 @@ def parse_question(text: str, options: Sequence[str] = ()) -> ParsedQuestion:
     if task == 'distance':
         return _parse_distance(question, anchor, template)
     return _parse_direction(question, anchor, _direction_level(question, options_level), template)
+
+
+def _refuse_unsupported(question: str) -> None:
+    """Refuse what would otherwise be answered as something else: a direction relative to an object
+    without a facing (answered from the wearer's view instead), a clock time (answered at "now")."""
+    relative = _RELATIVE_TO_THING.search(question)
+    if relative and not _STANDING.search(question):
+        raise UnparseableQuestionError(
+            f'a direction relative to "{relative.group("x").strip()}" needs a way to face there: ask "standing by '
+            f'the {relative.group("x").strip()} facing <something>, where is ...?", or where it is relative to you')
+    clock = _CLOCK_TIME.search(question)
+    if clock:
+        raise UnparseableQuestionError(f'"{clock.group(0)}": times are found from what was heard ("when the kettle '
+                                       'beeped"); to give one yourself, use the request\'s window (data clock)')
 
 
 def _parse_distance(question: str, anchor: EventAnchor | None, template: bool) -> ParsedQuestion:

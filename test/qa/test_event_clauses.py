@@ -15,6 +15,9 @@ from savvy_ros.qa.event_clauses import SpeechClause, is_said_by, sound_phrase, s
     ('someone mentioned making tea', 'someone', 'making tea'),
     ('bob spoke to me about the weather', 'bob', 'the weather'),
     ('she started talking', 'she', 'she started talking'),                  # nothing said about what
+    ('the topic of the delivery came up', '', 'the delivery'),              # speech named by its subject
+    ('the conversation about the lamp', '', 'the lamp'),
+    ('tea was mentioned', '', 'tea'),
 ])
 def test_a_clause_of_saying_gives_the_speaker_and_the_topic(clause, speaker, topic):
     assert speech_clause(clause) == SpeechClause(speaker, topic)

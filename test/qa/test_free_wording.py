@@ -109,6 +109,12 @@ def test_the_talker_a_pronoun_points_at_is_located_not_any_person(phrase_matcher
     ('where was the music coming from?', 'sound', 'music', RefKind.EVENT_SOURCE),
     ('how far away was the knock from the sofa?', 'sound', 'knock', RefKind.EVENT_SOURCE),
     ('which side was the tv on when the cat meowed?', 'sound', 'cat meowed', RefKind.NAMED),
+    ('where was the speaker when the topic of the delivery came up?', 'speech', 'the delivery',
+     RefKind.EVENT_SOURCE),
+    ('where was the person during the conversation about tea?', 'speech', 'tea', RefKind.EVENT_SOURCE),
+    ('where was the speaker when tea was mentioned?', 'speech', 'tea', RefKind.EVENT_SOURCE),
+    ('where was the cat during the knocking?', 'sound', 'knocking', RefKind.NAMED),
+    ('where was the kettle after the knock?', 'sound', 'knock', RefKind.NAMED),
 ])
 def test_free_wording_parses_to_the_event_and_the_talker(question, kind, phrase, target):
     parsed = parse_question(question)
@@ -120,6 +126,8 @@ def test_things_are_still_things_and_a_heading_is_not_a_direction():
     for question in ('where is the dog?', 'how far is the alarm clock?', 'where is the loudspeaker?'):
         parsed = parse_question(question)
         assert parsed.anchor is None and parsed.target.kind is RefKind.NAMED, question
+    parsed = parse_question('standing by the sofa facing the tv, where is the kettle relative to me?')
+    assert (parsed.perspective, parsed.target.text) == ('exo', 'kettle')
     with pytest.raises(UnparseableQuestionError, match='heading'):
         parse_question('where was I facing when the kettle went off?')
 
@@ -153,6 +161,9 @@ def test_distances_between_two_things_in_plain_words(question, reference, target
     ('if I were in the kitchen, where would the cat be?', 'imagined viewpoint'),
     ('where was the cat when I was facing the tv?', 'something you did'),          # not "now" instead
     ('where is the dog when you walked in?', 'something you did'),
+    ('where is the kettle relative to the sofa?', 'needs a way to face'),             # not from the wearer
+    ('is the kettle to the left of the sofa?', 'needs a way to face'),
+    ('where was the cat at 30 seconds?', 'window'),                                  # not at "now"
 ])
 def test_what_cannot_be_answered_as_asked_is_refused_not_answered_otherwise(question, words):
     with pytest.raises(UnparseableQuestionError, match=words):
