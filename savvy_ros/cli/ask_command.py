@@ -3,11 +3,18 @@
 Examples:
   savvy-ros ask "how far is the kettle from the sofa?"
   savvy-ros ask "where is the speaker when the door knock sound comes up?" --options "A: left" "B: right" "C: back"
+  savvy-ros ask "where was the cat when someone knocked?" --map build/demo/evaluation/maps/episode_all.cdr
+
+With --map the question is answered by the QA core in this process from a map an evaluation saved
+(`savvy-ros eval` / `make demo` write maps/<episode>_<run>.cdr), without a running node graph:
+the same answer the service gives, except that speech is matched to its first-pass transcripts
+only (hearing it again for the topic needs the hearing node).
 """
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
 
@@ -29,21 +36,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--service', default='/savvy/ask', help='service name')
     parser.add_argument('--timeout', type=float, default=10.0, help='seconds to wait for the service and answer')
     parser.add_argument('--json', action='store_true', help='print the whole response as one JSON object')
+    parser.add_argument('--map', type=Path, metavar='MAP_CDR',
+                        help='answer from a saved GlobalMap (an evaluation\'s maps/*.cdr) instead of the service')
 
 
 def run(args: argparse.Namespace) -> int:
-    import rclpy
-    from rclpy.context import Context
-    from rclpy.executors import SingleThreadedExecutor
-    from rclpy.node import Node
-
     from savvy_ros.qa.spatial_qa import AskRequest
-    from savvy_ros.ros.ask_client import AskClient, AskServiceUnavailable, response_to_dict
 
     if args.timeout <= 0:
         raise CliError('--timeout must be > 0')
     request = AskRequest(args.question, list(args.options), tuple(args.window) if args.window else None,
                          args.task, args.target, args.reference, args.facing, args.best_guess)
+    response = _ask_saved_map(request, args.map) if args.map is not None else _ask_service(request, args)
+    _print(response, args.json)
+    return EXIT_OK if response.success else EXIT_FAILURE
+
+
+def _ask_saved_map(request, path: Path):
+    """The service's response to `request`, computed here from the GlobalMap saved at `path`."""
+    from rclpy.serialization import deserialize_message
+
+    from savvy_ros.msg import GlobalMap
+    from savvy_ros.nodes.qa_node import fill_response
+    from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
+    from savvy_ros.qa.spatial_qa import SpatialQA
+    from savvy_ros.ros.map_messages import global_map_to_view
+    from savvy_ros.srv import AskSpatial
+
+    if not path.is_file():
+        raise CliError(f'{path}: no such map file (an evaluation writes them as <out>/maps/<episode>_<run>.cdr)')
+    try:
+        view = global_map_to_view(deserialize_message(path.read_bytes(), GlobalMap))
+    except Exception as exc:  # noqa: BLE001 - whatever the file holds, say which file and why
+        raise CliError(f'{path}: not a serialized savvy_ros/msg/GlobalMap ({exc})') from exc
+    try:
+        qa = SpatialQA(create_phrase_matcher())
+    except PhraseModelError as exc:
+        raise CliError(str(exc)) from exc
+    return fill_response(qa.ask(request, view), AskSpatial.Response())
+
+
+def _ask_service(request, args: argparse.Namespace):
+    import rclpy
+    from rclpy.context import Context
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.node import Node
+
+    from savvy_ros.ros.ask_client import AskClient, AskServiceUnavailable
+
     context = Context()
     rclpy.init(args=['savvy-ros-ask'], context=context)
     node = Node('savvy_ask_cli', context=context)
@@ -59,13 +99,17 @@ def run(args: argparse.Namespace) -> int:
         executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown(context=context)
-    result = response_to_dict(response)
-    if args.json:
-        print(json.dumps(result))
+    return response
+
+
+def _print(response, as_json: bool) -> None:
+    from savvy_ros.ros.ask_client import response_to_dict
+
+    if as_json:
+        print(json.dumps(response_to_dict(response)))
     elif response.success:
         print(f'{response.answer_text} (answer {response.answer}, {response.value:.2f} {response.value_unit}, '
               f'confidence {response.confidence:.2f})\n  {response.explanation}\n'
               f'  evidence: {", ".join(response.evidence_ids)}')
     else:
         print(f'not answered ({response.error_code}): {response.error}')
-    return EXIT_OK if response.success else EXIT_FAILURE

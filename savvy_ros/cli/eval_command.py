@@ -79,6 +79,10 @@ def evaluate_and_report(episodes, options, out: Path, progress_enabled: bool) ->
     print(f'results: {out / "results.jsonl"}\nsummary: {out / "summary.md"}')
     for plot in plots:
         print(f'plot: {plot}')
+    saved = sorted((out / 'maps').glob('*_all.cdr'))
+    if saved:
+        print(f'ask your own questions of a saved map: savvy-ros ask --map {saved[0]} '
+              '"where was the cat when someone knocked on the door?"')
     failed = [r.name for r in runs if not r.items]
     return EXIT_FAILURE if failed else EXIT_OK
 

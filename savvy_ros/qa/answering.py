@@ -136,7 +136,8 @@ class QuestionAnswerer:
         if ref.kind is RefKind.NAMED:
             grounded = ground_object(ref, self.view, self.matcher, thresholds=self.thresholds,
                                      best_guess=self.best_guess, exclude=exclude, index=self.index)
-            return self._at_object(grounded.object, t0, t1, grounded.score)
+            unsure = f': the closest to "{ref.text}"; best guess' if grounded.score < self.thresholds.object else ''
+            return self._at_object(grounded.object, t0, t1, grounded.score, note=unsure)
         # The event's source: its linked object, else where the map placed the sound.
         heard = event.event if event is not None else None
         if heard is None and event is not None:

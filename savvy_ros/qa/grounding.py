@@ -28,9 +28,10 @@ from savvy_ros.mapping.labels import (is_ambient, names_ambient_sound, names_imp
 from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
-from savvy_ros.qa.phrase_matcher import PhraseMatcher, phonetic_agreement, sound_alike_share
+from savvy_ros.qa.phrase_matcher import PhraseMatcher, content_words, phonetic_agreement, sound_alike_share
 from savvy_ros.qa.question import EventAnchor, ObjectRef, RefKind
 from savvy_ros.qa.question_parser import normalise
+from savvy_ros.vision.coco_labels import COCO_LABELS
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ SOUND_ALIKE_WEIGHT = 0.3
 # A transcript's n-best alternatives keep this share of their match: a word only the next-best reading
 # has is evidence, but the beam adds readings, and with them chance matches (a short "I'm ready!").
 ALTERNATIVE_WEIGHT = 0.7
+# Names of things a map may lack: an object phrase nearer one of them than, by this margin, to every
+# mapped name names something the map has not seen ("giraffe" is 0.5 from a mapped "teddy bear":
+# above the object threshold, but it is a giraffe), not the nearest mapped thing.
+KNOWN_OBJECT_NAMES = tuple(sorted({label for label in COCO_LABELS.values() if label}))
+ABSENT_NAME_MARGIN = 0.1
 # Speech events transcribed again toward the topic, per question: the best first-pass matches. The
 # hearing node decodes each (segment, topic) once, in about 0.05 s with the segment's encoder output
 # kept (0.5 s without); a topic asked again is served from its cache.
@@ -331,6 +337,23 @@ def heard_from(event: MapEventView, objects: list[MapObjectView], view: MapView)
     return best
 
 
+def _absent_name(phrase: str, score: float, index: MapIndex, matcher: PhraseMatcher) -> str | None:
+    """A known object name the map lacks that `phrase` is nearer to, by ABSENT_NAME_MARGIN, than to the
+    best mapped name (scored `score`); None when there is none."""
+    if score >= 1.0:
+        return None
+    mapped = set(index.objects_by_name)
+    # One sharing a word with a mapped name may be what that one is ("cell phone" and a tag table's
+    # "phone box"): no evidence of absence.
+    mapped_words = {w for name in mapped for w in content_words(name)}
+    absent = [n for n in KNOWN_OBJECT_NAMES if n not in mapped and not content_words(n) & mapped_words]
+    if not absent:
+        return None
+    scores = matcher.similarity(phrase, absent)
+    best = int(np.argmax(scores))
+    return absent[best] if float(scores[best]) >= score + ABSENT_NAME_MARGIN else None
+
+
 def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
                   thresholds: GroundingThresholds = GroundingThresholds(),
                   best_guess: bool = False, exclude: set[int] | None = None,
@@ -363,8 +386,15 @@ def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
         best = max(range(len(names)), key=lambda i: (round(float(scores[i]), 6), -i))
         score, name = float(scores[best]), names[best]
     obj = best_supported(usable(name))
+    known = ', '.join(sorted({o.label for n in names for o in index.objects_by_name[n]})[:12])
+    absent = _absent_name(ref.text, score, index, matcher)
+    if absent is not None:
+        if not best_guess:
+            raise UnknownObjectError(f'no object in the map matches "{ref.text}": it names a "{absent}", which the '
+                                     f'map has not seen (the closest mapped is "{obj.label}", object {obj.id}, '
+                                     f'similarity {score:.2f}); known labels: {known}')
+        score = min(score, thresholds.object * 0.99)   # a best guess, and below the threshold: said to be unsure
     if score < thresholds.object and not best_guess:
-        known = ', '.join(sorted({o.label for n in names for o in index.objects_by_name[n]})[:12])
         raise UnknownObjectError(f'no object in the map matches "{ref.text}": the closest is "{obj.label}" '
                                  f'(object {obj.id}, similarity {score:.2f} < {thresholds.object:.2f}); '
                                  f'known labels: {known}')

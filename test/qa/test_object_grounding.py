@@ -19,3 +19,31 @@ def test_a_reference_with_every_mapped_object_already_used_says_so(phrase_matche
     assert 'holds no objects' not in str(raised.value)
     with pytest.raises(UnknownObjectError, match='holds no objects yet'):
         ground_object(ObjectRef(RefKind.NAMED, 'back door'), dataclasses.replace(view, objects=[]), phrase_matcher)
+
+
+def _room(*labels: str):
+    from qa_maps import static_object
+    return dataclasses.replace(example_view(), objects=[static_object(k, label, (k, 0.0))
+                                                        for k, label in enumerate(labels, start=1)])
+
+
+@pytest.mark.parametrize('phrase, absent, mapped', [
+    ('the giraffe', 'giraffe', 'teddy bear'),      # 0.5 from a teddy bear: above the threshold, but a giraffe
+    ('a horse', 'horse', 'dog'),
+    ('my laptop', 'laptop', 'keyboard'),
+])
+def test_a_phrase_naming_a_known_thing_the_map_lacks_is_not_the_nearest_mapped_one(phrase_matcher, phrase, absent,
+                                                                                     mapped):
+    view = _room(mapped, 'door')
+    with pytest.raises(UnknownObjectError, match=f'names a "{absent}", which the map has not seen'):
+        ground_object(ObjectRef(RefKind.NAMED, phrase), view, phrase_matcher)
+    guessed = ground_object(ObjectRef(RefKind.NAMED, phrase), view, phrase_matcher, best_guess=True)
+    assert guessed.object.label == mapped and guessed.score < 0.45   # a best guess, and said to be unsure
+
+
+def test_a_mapped_name_sharing_a_word_with_a_known_one_may_be_it(phrase_matcher):
+    # A tag table's "phone box" is the desk phone, though "cell phone" is the nearer COCO name.
+    grounded = ground_object(ObjectRef(RefKind.NAMED, 'the desk phone'), _room('phone box', 'person'), phrase_matcher)
+    assert grounded.object.label == 'phone box'
+    assert ground_object(ObjectRef(RefKind.NAMED, 'the sofa'), _room('couch', 'tv'), phrase_matcher).object.label == \
+        'couch'
