@@ -95,3 +95,26 @@ def test_node_executable_reports_bad_parameters_without_traceback():
     assert result.returncode == EXIT_USAGE
     assert 'expected_rates has 1 entries but watched_topics has 2' in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_ask_answers_from_a_saved_map_without_a_running_graph(tmp_path):
+    import json
+
+    from qa_maps import example_view
+    from rclpy.serialization import serialize_message
+
+    from savvy_ros.ros.map_messages import map_view_to_global_map
+
+    saved = tmp_path / 'episode_all.cdr'
+    saved.write_bytes(serialize_message(map_view_to_global_map(example_view(), revision=1)))
+    result = run_cli('ask', 'how far is the kettle from the sofa?', '--map', str(saved), '--json')
+    assert result.returncode == EXIT_OK, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer['success'] and answer['value'] == pytest.approx(4.0, abs=1e-6)
+    refused = run_cli('ask', 'where is the giraffe?', '--map', str(saved))
+    assert refused.returncode == EXIT_FAILURE and 'not answered (unknown_object)' in refused.stdout
+    garbage = tmp_path / 'garbage.cdr'
+    garbage.write_bytes(b'\x00\x01 not a map')
+    for path, words in ((garbage, 'not a serialized savvy_ros/msg/GlobalMap'), (tmp_path / 'none.cdr', 'no such map')):
+        failed = run_cli('ask', 'where is the tv?', '--map', str(path))
+        assert failed.returncode != EXIT_OK and words in failed.stderr and 'Traceback' not in failed.stderr
