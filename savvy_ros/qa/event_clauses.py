@@ -44,9 +44,11 @@ _CONTENT_LEAD = re.compile(r"^(?:(?:to|with) (?:me|us|you|him|her|them|everyone)
                            r"(?:about|of|on|that|how|to)?\s*")
 # A talker described by what they said: "the person who offered me a drink", "the man asking about
 # the delivery", "someone talking about tea".
-_TALKER = re.compile(rf"^(?:the |a |an )?(?:other )?(?:person|man|woman|speaker|one|someone|somebody|guy|lady|boy|girl|"
-                     rf"child|kid|people|voice|talker)(?: (?:who|that))?(?: (?:was|were|is|are|had|has))? "
-                     rf"(?P<verb>{_CONTENT_VERBS}|{_KIND_VERBS})\b\s*(?P<rest>.*)$")
+_TALKER_WORDS = (rf"(?:person|man|woman|speaker|one|someone|somebody|guy|lady|boy|girl|child|kid|people|voice|talker)"
+                 rf"(?: (?:who|that))?(?: (?:was|were|is|are|had|has))? (?P<verb>{_CONTENT_VERBS}|{_KIND_VERBS})\b")
+_TALKER = re.compile(rf"^(?:the |a |an )?(?:other )?{_TALKER_WORDS}\s*(?P<rest>.*)$")
+# The same within a question, up to the end of its clause.
+TALKER_IN_QUESTION = re.compile(rf"\b{_TALKER_WORDS}[^,?;:]*")
 PERSON_WORDS = frozenset({'person', 'man', 'woman', 'speaker', 'guy', 'lady', 'boy', 'girl', 'child', 'kid',
                           'talker', 'someone', 'somebody', 'people'})
 _PRONOUNS = frozenset({'he', 'she', 'they', 'someone', 'somebody', 'the person', 'the speaker'})

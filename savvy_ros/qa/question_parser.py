@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from savvy_ros.mapping.labels import names_a_sound
 from savvy_ros.qa.errors import (EmptyQuestionError, MalformedOptionsError, QuestionTooLongError,
                                  UnparseableQuestionError)
-from savvy_ros.qa.event_clauses import is_said_by, sound_phrase, speech_clause, talker_topic
+from savvy_ros.qa.event_clauses import TALKER_IN_QUESTION, is_said_by, sound_phrase, speech_clause, talker_topic
 from savvy_ros.qa.question import EVENT_SOURCE, WEARER, EventAnchor, ObjectRef, ParsedQuestion, RefKind
 from savvy_ros.qa.savvy_conventions import OptionsError, level_of_options, parse_options
 
@@ -30,7 +30,7 @@ _SPEECH_QUOTED = re.compile(
 _SOUND_TEMPLATE = re.compile(
     r'\b(?:when|while|during) (?:the )?(?P<p>.+?) sound (?:comes up|is happening|happens|happened|is heard|'
     r'was heard|occurs|occurred|starts|started|plays|played|is playing|was playing)\b')
-_SOUND_DURING = re.compile(r'\b(?:during|at) the (?P<p>.+?) sound\b')
+_SOUND_DURING = re.compile(r'\b(?:during|at) the (?P<p>[^,?;:]+?) sound\b(?! source)')
 _WHEN_CLAUSE = re.compile(r'\b(?:when|while|during|as soon as|right after|after) (?P<p>[^,?:;]+?)\s*(?:[,?:;]|$)')
 # Where an object phrase ends: a clause of time or of viewpoint begins.
 _ENDS = r'\s*(?:[:?,;]|\b(?:when|while|during|after|before|as soon as|relative|with respect)\b|$)'
@@ -63,7 +63,7 @@ _IMAGINED = re.compile(r'\b(?:if (?:i|you) (?:were|was|stood|stand|sat|am|are)|i
                        r'(?!(?: that)? (?:you are|you\'re|i am|i\'m) (?:the )?(?:camera )?wearer\b)')
 _BETWEEN = re.compile(r'\b(?:distance (?:between|from)|how far apart (?:is|was|are|were)) (?:the )?(?P<a>.+?) '
                       r'(?:and|to) (?:the )?(?P<b>.+?)'
-                      r'(?: in (?:meters|metres|m))?\s*(?:[?,.;]|$)')
+                      r'(?: in (?:meters|metres|m))?' + _ENDS.replace('[:?,;]', '[?,.;]'))
 _HOW_FAR = re.compile(r'\bhow (?:far|close)(?: away)? (?:is|was|are|were) (?:the )?(?P<a>.+?)'
                       r'(?: (?:from|to) (?:the )?(?P<b>.+?))?' + _ENDS.replace('[:?,;]', '[?,.;]'))
 _WHERE = re.compile(r'\bwhere (?:is|was|are|were) (?:the )?(?P<t>.+?)' + _ENDS)
@@ -122,6 +122,10 @@ def find_anchor(question: str) -> EventAnchor | None:
         if match:
             return EventAnchor('sound', match.group('p').strip())
     match = _WHEN_CLAUSE.search(question)
+    talker = TALKER_IN_QUESTION.search(question)
+    if match and talker and talker.start() < match.start() < talker.end() and match.group(0).split()[0] != 'when':
+        # "the person talking about walking while thinking": the clause is part of what was said.
+        match = _WHEN_CLAUSE.search(question, talker.end())
     if match:
         clause = match.group('p').strip()
         said = speech_clause(clause)
@@ -234,7 +238,7 @@ def _parse_distance(question: str, anchor: EventAnchor | None, template: bool) -
     if target.kind is RefKind.WEARER:
         raise UnparseableQuestionError('a distance between you and yourself was asked')
     perspective = 'ego' if reference.kind is RefKind.WEARER else 'exo'
-    anchor, target, reference = _free_wording(anchor, target, reference)
+    anchor, target, reference = _free_wording(anchor, target, reference, question)
     _require_anchor_for_source(target, reference, anchor)
     return ParsedQuestion('distance', perspective, 'hard', target, reference, None, anchor, template=template)
 
@@ -267,21 +271,39 @@ def _parse_direction(question: str, anchor: EventAnchor | None, level: str, temp
         reference, facing, perspective = WEARER, None, 'ego'
     if target.kind is RefKind.WEARER and perspective == 'ego':
         raise UnparseableQuestionError('asked where you are relative to yourself')
-    anchor, target, reference = _free_wording(anchor, target, reference)
+    anchor, target, reference = _free_wording(anchor, target, reference, question)
     _require_anchor_for_source(target, reference, anchor)
     return ParsedQuestion('direction', perspective, level, target, reference, facing, anchor,
                           polar_word=polar_word, template=template)
 
 
-def _free_wording(anchor: EventAnchor | None, target: ObjectRef,
-                  reference: ObjectRef) -> tuple[EventAnchor | None, ObjectRef, ObjectRef]:
+def _words(text: str) -> str:
+    return ' '.join(re.findall(r"[a-z0-9']+", text))
+
+
+def _talker_topic(ref: ObjectRef, question: str) -> str | None:
+    """What a talker described by their speech said ("the person who offered me a drink"); where the
+    object phrase stopped at a word of time that belongs to the topic ("talking about the report
+    before lunch", "... walking while thinking"), read on to the end of the clause."""
+    topic = talker_topic(ref.text)
+    if topic is None:
+        return None
+    words = _ARTICLE.sub('', ref.text)
+    at = question.find(words)
+    more = re.match(r'\s+(?:after|before|while|during|as soon as)\b[^,?;:]*', question[at + len(words):]) \
+        if at >= 0 else None
+    return (talker_topic(words + more.group(0)) or topic) if more else topic
+
+
+def _free_wording(anchor: EventAnchor | None, target: ObjectRef, reference: ObjectRef,
+                  question: str) -> tuple[EventAnchor | None, ObjectRef, ObjectRef]:
     """What plain words leave implicit: the event of a talker described by their speech ("where was
     the person who offered me a drink?"), the talker a speech clause's pronoun points at ("where was
     the woman when she offered a drink?": the woman is the event's source), and the object a sound
     clause's "it" stands for ("how far was the kettle when it beeped?": the kettle beeping)."""
     if anchor is None:
         for ref in (target, reference):
-            topic = talker_topic(ref.text) if ref.kind is RefKind.EVENT_SOURCE else None
+            topic = _talker_topic(ref, question) if ref.kind is RefKind.EVENT_SOURCE else None
             if topic:
                 return EventAnchor('speech', topic), target, reference
         # A sound asked about as a thing ("how far away was the knock?"): where its source was, then.
@@ -292,6 +314,13 @@ def _free_wording(anchor: EventAnchor | None, target: ObjectRef,
             return EventAnchor('sound', _ARTICLE.sub('', reference.text)), target, \
                 ObjectRef(RefKind.EVENT_SOURCE, reference.text)
         return anchor, target, reference
+    for ref in (target, reference):
+        topic = _talker_topic(ref, question) if ref.kind is RefKind.EVENT_SOURCE else None
+        if topic and (anchor.kind != 'speech' or _words(topic) != _words(anchor.phrase)):
+            # The talker's speech and the anchor are two events; the source of the anchor is not the talker.
+            raise UnparseableQuestionError(
+                f'two events are named, what the {_ARTICLE.sub("", ref.text)} said and "{anchor.phrase}": answers '
+                'are found during one event; ask about one of them')
     if anchor.kind == 'speech' and target.kind is RefKind.NAMED and is_said_by(anchor.speaker, target.text):
         target = ObjectRef(RefKind.EVENT_SOURCE, target.text)
     elif anchor.kind == 'sound':

@@ -115,6 +115,15 @@ def test_the_talker_a_pronoun_points_at_is_located_not_any_person(phrase_matcher
     ('where was the speaker when tea was mentioned?', 'speech', 'tea', RefKind.EVENT_SOURCE),
     ('where was the cat during the knocking?', 'sound', 'knocking', RefKind.NAMED),
     ('where was the kettle after the knock?', 'sound', 'knock', RefKind.NAMED),
+    # Words of time inside what was said belong to it.
+    ('where was the person talking about requesting the report before lunch?', 'speech',
+     'requesting the report before lunch', RefKind.EVENT_SOURCE),
+    ('where was the person talking about explaining walking while thinking?', 'speech',
+     'explaining walking while thinking', RefKind.EVENT_SOURCE),
+    ('how far was the man asking for the salt from the sofa?', 'speech', 'asking for the salt', RefKind.EVENT_SOURCE),
+    # "at the ... sound" of a viewpoint is no sound anchor ("stood at the lamp ... the sound source").
+    ('if I stood at the tall lamp box facing the white desk, where would the sound source be when the knocking door '
+     'started?', 'sound', 'knocking door', RefKind.EVENT_SOURCE),
 ])
 def test_free_wording_parses_to_the_event_and_the_talker(question, kind, phrase, target):
     parsed = parse_question(question)
@@ -164,6 +173,7 @@ def test_distances_between_two_things_in_plain_words(question, reference, target
     ('where is the kettle relative to the sofa?', 'needs a way to face'),             # not from the wearer
     ('is the kettle to the left of the sofa?', 'needs a way to face'),
     ('where was the cat at 30 seconds?', 'window'),                                  # not at "now"
+    ('where was the person talking about tea when the dog barked?', 'two events'),   # not the dog instead
 ])
 def test_what_cannot_be_answered_as_asked_is_refused_not_answered_otherwise(question, words):
     with pytest.raises(UnparseableQuestionError, match=words):

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Plain-word paraphrases of the bench's questions: do they get the template's answer?
+
+For every question of the generated episodes (`savvy-ros synth --bench`, and the demo's when
+`build/demo/episode` exists) a few paraphrases are written from its ground-truth context, in the
+plain wording the QA service documents ("where was the speaker when they were talking about X?",
+"if I stood at the sofa facing the tv, where would the sound source be when the phone ringing
+started?", "how far away was the knocking door?"), and asked of the ground-truth-map oracle
+beside the template itself. The oracle holds the true transcripts, sound names and positions, so
+a paraphrase answered like its template was understood the same way; one answered otherwise was
+parsed or grounded differently. Printed per task: paraphrases asked, answered, answered like the
+template (same angle within 1 deg, same distance within 1 cm), and the bench score of the template
+and of the paraphrases. No timing, no perception: a check of the parser and the grounding.
+
+    .venv/bin/python bench/bench_free_wording.py [build/bench] [--episode build/demo/episode] [--misses]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from savvy_ros.evaluation.evaluator import options_of  # noqa: E402
+from savvy_ros.evaluation.oracle_map import load_ground_truth, oracle_map_view  # noqa: E402
+from savvy_ros.mapping.labels import names_a_sound  # noqa: E402
+from savvy_ros.qa.phrase_matcher import EmbeddingPhraseMatcher  # noqa: E402
+from savvy_ros.qa.savvy_conventions import direction_letter  # noqa: E402
+from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA  # noqa: E402
+
+SAME_ANGLE_DEG, SAME_DISTANCE_M = 1.0, 0.01
+
+
+def _the(description: str) -> str:
+    text = description.strip()
+    return text if text.lower().startswith(('the ', 'a ', 'an ')) else f'the {text}'
+
+
+def paraphrases(item: dict) -> list[str]:
+    """Plain-word versions of a bench item, from its ground-truth context."""
+    value, context = item['anno_value'], item['gt_context_json']
+    task = item['task'].removeprefix('spatial_temporal_audio_')
+    speech = item['anno_modality'] == 'speech'
+    topic = value.get('descriptive_topic', '')
+    sound = value.get('sound', '')
+    if speech:
+        whens = [f'when they were talking about {topic}', f'when the topic of {topic} came up']
+        source = 'the speaker'
+    else:
+        whens = [f'when the {sound} started', f'when you heard the {sound}']
+        source = 'the sound source'
+    reference = _the(context['reference_object']['description']) if task.endswith('_exo') else ''
+    facing = ''
+    if task == 'direction_exo':
+        facing = _the(context['reference_forward_vector']['description'].split(' to ', 1)[1])
+    out = []
+    for when in whens:
+        if task == 'direction_ego':
+            out.append(f'where was {source} {when}?')
+        elif task == 'direction_exo':
+            out.append(f'if I stood at {reference} facing {facing}, where would {source} be {when}?')
+        elif task == 'distance_ego':
+            out.append(f'how far away was {source} {when}?')
+        else:
+            out.append(f'how far was {source} from {reference} {when}?')
+    # The sound itself as the thing asked about, and the talker described by the topic.
+    if not speech and names_a_sound(sound):
+        if task == 'direction_ego':
+            out.append(f'where did the {sound} come from?')
+        elif task == 'distance_ego':
+            out.append(f'how far away was the {sound}?')
+    if speech and task == 'direction_ego':
+        out.append(f'where was the person talking about {topic}?')
+    return out
+
+
+def score(item: dict, answer) -> float:
+    """The bench's score of an answer to `item` (direction: its option letter; distance: the MRA)."""
+    if answer is None:
+        return 0.0
+    truth = item['groundtruth']
+    if item['task'].endswith(('direction_ego', 'direction_exo')):
+        return float(direction_letter(answer.value, options_of(item))[0] == truth)
+    error = abs(answer.value - float(truth))
+    thresholds = [0.1 * k for k in range(1, 11)]
+    return sum(error < t for t in thresholds) / len(thresholds)
+
+
+def same(item: dict, a, b) -> bool:
+    if a is None or b is None:
+        return False
+    if item['task'].endswith('direction_ego') or item['task'].endswith('direction_exo'):
+        return abs((a.value - b.value + 180.0) % 360.0 - 180.0) < SAME_ANGLE_DEG
+    return abs(a.value - b.value) < SAME_DISTANCE_M
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('bench', nargs='?', type=Path, default=ROOT / 'build' / 'bench')
+    parser.add_argument('--episode', type=Path, action='append', default=[],
+                        help='another episode folder (default: build/demo/episode when it exists)')
+    parser.add_argument('--misses', action='store_true', help='list every paraphrase answered otherwise')
+    args = parser.parse_args(argv)
+    episodes = sorted(p for p in args.bench.glob('*') if (p / 'ground_truth.json').is_file())
+    demo = ROOT / 'build' / 'demo' / 'episode'
+    episodes += args.episode or ([demo] if (demo / 'ground_truth.json').is_file() else [])
+    if not episodes:
+        print(f'no episodes under {args.bench}: run `savvy-ros synth --bench --out {args.bench}` first',
+              file=sys.stderr)
+        return 2
+    qa = SpatialQA(EmbeddingPhraseMatcher())
+    rows: dict[str, list[tuple[float, float, bool, bool]]] = defaultdict(list)
+    misses = []
+    for episode in episodes:
+        view = oracle_map_view(load_ground_truth(episode / 'ground_truth.json'))
+        for item in json.loads((episode / 'questions.json').read_text()):
+            template = qa.ask(AskRequest(item['question'], options_of(item)), view)
+            base = template.answer if template.success else None
+            for text in paraphrases(item):
+                result = qa.ask(AskRequest(text), view)
+                answer = result.answer if result.success else None
+                agreed = same(item, base, answer)
+                rows[item['task'].removeprefix('spatial_temporal_audio_')].append(
+                    (score(item, base), score(item, answer), answer is not None, agreed))
+                if not agreed:
+                    misses.append(f'{episode.name} {item["id"]}: "{text}" -> '
+                                  f'{answer.answer_text if answer else result.error}'
+                                  f' (template: {base.answer_text if base else template.error})')
+    print(f'{len(episodes)} episodes; paraphrases asked of the ground-truth map beside their templates')
+    print(f'{"task":16s} {"asked":>6s} {"answered":>9s} {"as template":>12s} {"template score":>15s} '
+          f'{"paraphrase score":>17s}')
+    everything = [r for task_rows in rows.values() for r in task_rows]
+    for task, task_rows in [*sorted(rows.items()), ('all', everything)]:
+        n = len(task_rows)
+        print(f'{task:16s} {n:6d} {100 * sum(r[2] for r in task_rows) / n:8.1f}% '
+              f'{100 * sum(r[3] for r in task_rows) / n:11.1f}% {100 * sum(r[0] for r in task_rows) / n:14.1f} '
+              f'{100 * sum(r[1] for r in task_rows) / n:16.1f}')
+    if args.misses:
+        print('\n'.join(misses))
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
