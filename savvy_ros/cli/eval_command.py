@@ -11,6 +11,7 @@ all modalities and the ground-truth-map oracle (needs ground_truth.json beside t
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
@@ -81,7 +82,8 @@ def evaluate_and_report(episodes, options, out: Path, progress_enabled: bool) ->
         print(f'plot: {plot}')
     saved = sorted((out / 'maps').glob('*_all.cdr'))
     if saved:
-        print(f'ask your own questions of a saved map: savvy-ros ask --map {saved[0]} '
+        program = sys.argv[0] if Path(sys.argv[0]).name == 'savvy-ros' else 'savvy-ros'
+        print(f'ask your own questions of the saved map, e.g.: {program} ask --map {saved[0]} '
               '"where was the cat when someone knocked on the door?"')
     failed = [r.name for r in runs if not r.items]
     return EXIT_FAILURE if failed else EXIT_OK
