@@ -33,7 +33,7 @@ _DETERMINER = re.compile(r"(?:^|\s)(?:the|a|an|my|your|his|her|their|our|its|thi
 # Speech named by its subject: "the topic of the delivery came up", "the conversation about tea",
 # "tea was mentioned".
 _TALK_ABOUT = re.compile(r"^(?:the |a )?(?:topic|subject|conversation|talk|discussion|chat|question)"
-                         r"(?: of| about| on)? (?:the topic of )?(?P<topic>.+?)"
+                         r" (?:of|about|on) (?:the topic of )?(?P<topic>.+?)"
                          r"(?: (?:came up|comes up|started|starts|began|begins|was raised|was asked))?$")
 _PASSIVE = re.compile(r"^(?P<topic>.+?) (?:was|were|is|are|got|had been|has been) (?:first )?"
                       r"(?:mentioned|said|discussed|brought up|talked about|asked about|spoken about|offered|"

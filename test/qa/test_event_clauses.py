@@ -24,7 +24,8 @@ def test_a_clause_of_saying_gives_the_speaker_and_the_topic(clause, speaker, top
 
 
 @pytest.mark.parametrize('clause', ['the kettle beeped', 'the warning beep sounded', 'a shout came',
-                                    'the dog barked at the door', 'the tv was on'])
+                                    'the dog barked at the door', 'the tv was on',
+                                    'the conversation started', 'the talk show started'])   # no topic said
 def test_sounds_and_nouns_of_saying_are_not_speech(clause):
     assert speech_clause(clause) is None
 
