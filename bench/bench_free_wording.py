@@ -12,7 +12,13 @@ parsed or grounded differently. Printed per task: paraphrases asked, answered, a
 template (same angle within 1 deg, same distance within 1 cm), and the bench score of the template
 and of the paraphrases. No timing, no perception: a check of the parser and the grounding.
 
+With --maps DIR (an evaluation's maps/ folder) each episode's perceived map of the `all` run,
+<episode>_all.cdr, is asked instead of the oracle (best guesses on, as the evaluator asks; speech
+matched to first-pass transcripts): the same check where transcripts, tags and positions are
+the pipeline's own.
+
     .venv/bin/python bench/bench_free_wording.py [build/bench] [--episode build/demo/episode] [--misses]
+    .venv/bin/python bench/bench_free_wording.py --maps build/bench_eval/maps
 """
 from __future__ import annotations
 
@@ -98,12 +104,21 @@ def same(item: dict, a, b) -> bool:
     return abs(a.value - b.value) < SAME_DISTANCE_M
 
 
+def perceived_map(path: Path):
+    from rclpy.serialization import deserialize_message
+
+    from savvy_ros.msg import GlobalMap
+    from savvy_ros.ros.map_messages import global_map_to_view
+    return global_map_to_view(deserialize_message(path.read_bytes(), GlobalMap))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('bench', nargs='?', type=Path, default=ROOT / 'build' / 'bench')
     parser.add_argument('--episode', type=Path, action='append', default=[],
                         help='another episode folder (default: build/demo/episode when it exists)')
     parser.add_argument('--misses', action='store_true', help='list every paraphrase answered otherwise')
+    parser.add_argument('--maps', type=Path, help='ask the perceived maps <episode>_all.cdr saved here instead')
     args = parser.parse_args(argv)
     episodes = sorted(p for p in args.bench.glob('*') if (p / 'ground_truth.json').is_file())
     demo = ROOT / 'build' / 'demo' / 'episode'
@@ -114,14 +129,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     qa = SpatialQA(EmbeddingPhraseMatcher())
     rows: dict[str, list[tuple[float, float, bool, bool]]] = defaultdict(list)
-    misses = []
+    misses, asked = [], 0
     for episode in episodes:
-        view = oracle_map_view(load_ground_truth(episode / 'ground_truth.json'))
+        view, best_guess = oracle_map_view(load_ground_truth(episode / 'ground_truth.json')), False
+        if args.maps is not None:
+            saved = args.maps / f'{episode.name}_all.cdr'
+            if not saved.is_file():
+                print(f'{episode.name}: no {saved}, skipped', file=sys.stderr)
+                continue
+            view, best_guess = perceived_map(saved), True
+        asked += 1
         for item in json.loads((episode / 'questions.json').read_text()):
-            template = qa.ask(AskRequest(item['question'], options_of(item)), view)
+            template = qa.ask(AskRequest(item['question'], options_of(item), best_guess=best_guess), view)
             base = template.answer if template.success else None
             for text in paraphrases(item):
-                result = qa.ask(AskRequest(text), view)
+                result = qa.ask(AskRequest(text, best_guess=best_guess), view)
                 answer = result.answer if result.success else None
                 agreed = same(item, base, answer)
                 rows[item['task'].removeprefix('spatial_temporal_audio_')].append(
@@ -130,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
                     misses.append(f'{episode.name} {item["id"]}: "{text}" -> '
                                   f'{answer.answer_text if answer else result.error}'
                                   f' (template: {base.answer_text if base else template.error})')
-    print(f'{len(episodes)} episodes; paraphrases asked of the ground-truth map beside their templates')
+    asked_of = f'the perceived maps in {args.maps}' if args.maps else 'the ground-truth map'
+    print(f'{asked} episodes; paraphrases asked of {asked_of} beside their templates')
     print(f'{"task":16s} {"asked":>6s} {"answered":>9s} {"as template":>12s} {"template score":>15s} '
           f'{"paraphrase score":>17s}')
     everything = [r for task_rows in rows.values() for r in task_rows]
