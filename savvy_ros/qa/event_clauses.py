@@ -61,7 +61,7 @@ _SOMEONE = re.compile(r"^(?:someone|somebody|something) ")
 _ASPECT = re.compile(r"\s+(?:came up|comes up|come up|came|started|starts|began|begins|happened|happens|"
                      r"occurred|occurs|stopped|stops|ended|ends|was heard|is heard|could be heard|went on|goes on|"
                      r"was going on|is going on)$")
-_ARTICLE = re.compile(r"^(?:the|a|an) ")
+ARTICLE = re.compile(r"^(?:the|a|an) ")   # a leading article, as question phrases begin
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def sound_phrase(clause: str) -> str:
     """The sound a when-clause names, without who heard it or that it started: "you heard the
     knocking" -> "knocking", "the knock on the door came" -> "knock on the door"."""
     phrase = clause.strip()
-    for rule in (_HEARD, _SOUND_OF, _ARTICLE, _SOMEONE, _ASPECT):
+    for rule in (_HEARD, _SOUND_OF, ARTICLE, _SOMEONE, _ASPECT):
         shorter = rule.sub('', phrase, count=1).strip()
         phrase = shorter or phrase
     return phrase
@@ -111,8 +111,8 @@ def sound_phrase(clause: str) -> str:
 
 def is_said_by(speaker: str, target: str) -> bool:
     """True when `target` ("the woman") plainly is whoever the clause's `speaker` ("she") is."""
-    target = _ARTICLE.sub('', target.strip())
+    target = ARTICLE.sub('', target.strip())
     if target not in PERSON_WORDS:
         return False
     speaker = speaker.strip()
-    return not speaker or speaker in _PRONOUNS or _ARTICLE.sub('', speaker) == target
+    return not speaker or speaker in _PRONOUNS or ARTICLE.sub('', speaker) == target

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from savvy_ros.mapping.labels import names_a_sound
 from savvy_ros.qa.errors import (EmptyQuestionError, MalformedOptionsError, QuestionTooLongError,
                                  UnparseableQuestionError)
-from savvy_ros.qa.event_clauses import TALKER_IN_QUESTION, is_said_by, sound_phrase, speech_clause, talker_topic
+from savvy_ros.qa.event_clauses import (ARTICLE, TALKER_IN_QUESTION, is_said_by, sound_phrase, speech_clause,
+                                       talker_topic)
 from savvy_ros.qa.question import EVENT_SOURCE, WEARER, EventAnchor, ObjectRef, ParsedQuestion, RefKind
 from savvy_ros.qa.savvy_conventions import OptionsError, level_of_options, parse_options
 
@@ -43,7 +44,6 @@ _CLOCK_TIME = re.compile(r'\b(?:at|after|before) (?:\d+(?:\.\d+)?|one|two|five|t
 # --- tasks ------------------------------------------------------------------------------------
 _DISTANCE = re.compile(r'\b(?:distance|how far|how close|how many (?:meters|metres))\b')
 _WHERE_WOULD = re.compile(r'\bwhere (?:would|will) (?:the )?(?P<t>.+?) be\b')
-
 _DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were|did|does|do|would|will)|which (?:direction|side)|'
                         r'in which direction|what direction|'
                         r'(?:to|on) (?:my|your|the) (?:left|right)|behind (?:me|you)|in front of (?:me|you))\b')
@@ -88,7 +88,6 @@ _BOILERPLATE = re.compile(
     r'\(if you are standing at the origin[^)]*\)|\bthe directions refer to the quadrants[^.?]*[.?]?|'
     r'\bconsider the center point location[^.?]*[.?]?|\bif the object is generally[^.?]*[.?]?|'
     r'\banswer in numeric format[.?]?')
-_ARTICLE = re.compile(r'^(?:the|a|an) ')
 _TRAILING = re.compile(r'(?:\s+(?:coming|come|comes|came|sounding))?\s+from$|'
                        r'\s+(?:in (?:meters|metres)|now|right now|currently|at the moment|then)$')
 
@@ -288,7 +287,7 @@ def _talker_topic(ref: ObjectRef, question: str) -> str | None:
     topic = talker_topic(ref.text)
     if topic is None:
         return None
-    words = _ARTICLE.sub('', ref.text)
+    words = ARTICLE.sub('', ref.text)
     at = question.find(words)
     more = re.match(r'\s+(?:after|before|while|during|as soon as)\b[^,?;:]*', question[at + len(words):]) \
         if at >= 0 else None
@@ -308,10 +307,10 @@ def _free_wording(anchor: EventAnchor | None, target: ObjectRef, reference: Obje
                 return EventAnchor('speech', topic), target, reference
         # A sound asked about as a thing ("how far away was the knock?"): where its source was, then.
         if target.kind is RefKind.NAMED and names_a_sound(target.text):
-            sound = EventAnchor('sound', _ARTICLE.sub('', target.text))
+            sound = EventAnchor('sound', ARTICLE.sub('', target.text))
             return sound, ObjectRef(RefKind.EVENT_SOURCE, target.text), reference
         if reference.kind is RefKind.NAMED and names_a_sound(reference.text):
-            return EventAnchor('sound', _ARTICLE.sub('', reference.text)), target, \
+            return EventAnchor('sound', ARTICLE.sub('', reference.text)), target, \
                 ObjectRef(RefKind.EVENT_SOURCE, reference.text)
         return anchor, target, reference
     for ref in (target, reference):
@@ -319,7 +318,7 @@ def _free_wording(anchor: EventAnchor | None, target: ObjectRef, reference: Obje
         if topic and (anchor.kind != 'speech' or _words(topic) != _words(anchor.phrase)):
             # The talker's speech and the anchor are two events; the source of the anchor is not the talker.
             raise UnparseableQuestionError(
-                f'two events are named, what the {_ARTICLE.sub("", ref.text)} said and "{anchor.phrase}": answers '
+                f'two events are named, what the {ARTICLE.sub("", ref.text)} said and "{anchor.phrase}": answers '
                 'are found during one event; ask about one of them')
     if anchor.kind == 'speech' and target.kind is RefKind.NAMED and is_said_by(anchor.speaker, target.text):
         target = ObjectRef(RefKind.EVENT_SOURCE, target.text)
@@ -327,7 +326,7 @@ def _free_wording(anchor: EventAnchor | None, target: ObjectRef, reference: Obje
         it = re.match(r'^(?:it|they)\b\s*(?P<rest>.*)$', anchor.phrase)
         if it:
             named = target if target.kind is RefKind.NAMED else reference if reference.kind is RefKind.NAMED else None
-            phrase = f"{_ARTICLE.sub('', named.text)} {it.group('rest')}" if named else it.group('rest')
+            phrase = f"{ARTICLE.sub('', named.text)} {it.group('rest')}" if named else it.group('rest')
             anchor = EventAnchor('sound', phrase.strip() or anchor.phrase)
     return anchor, target, reference
 
