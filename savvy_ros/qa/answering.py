@@ -23,7 +23,7 @@ from savvy_ros.qa.errors import (EmptyMapError, MalformedOptionsError, SourceNot
 from savvy_ros.qa.grounding import (GroundedEvent, GroundingThresholds, MapIndex, Retranscribe, SnapshotWindow,
                                     ground_event, ground_object)
 from savvy_ros.qa.phrase_matcher import PhraseMatcher
-from savvy_ros.qa.question import ObjectRef, ParsedQuestion, RefKind
+from savvy_ros.qa.question import EventAnchor, ObjectRef, ParsedQuestion, RefKind
 from savvy_ros.qa.savvy_conventions import (FRONT_THRESHOLD_DEG, OptionsError, Viewpoint, direction_letter,
                                             direction_word, distance_2d, signed_angle_deg)
 
@@ -138,6 +138,8 @@ class QuestionAnswerer:
                                      best_guess=self.best_guess, exclude=exclude, index=self.index)
             unsure = f': the closest to "{ref.text}"; best guess' if grounded.score < self.thresholds.object else ''
             return self._at_object(grounded.object, t0, t1, grounded.score, note=unsure)
+        if ref.kind is RefKind.TALKER:
+            return self._talker(ref, t0, t1)
         # The event's source: its linked object, else where the map placed the sound.
         heard = event.event if event is not None else None
         if heard is None and event is not None:
@@ -177,6 +179,25 @@ class QuestionAnswerer:
             return along
         raise SourceNotLocatedError(f'{event.description} at {heard.start:.2f} s was heard, but the map has not '
                                     'located its source (no linked object and no source position)')
+
+    def _talker(self, ref: ObjectRef, t0: float, t1: float) -> LocatedPoint:
+        """Whoever said `ref.text` (the object their speech is linked to), where they were over [t0, t1]:
+        "where was the person talking about tea when the dog barked?"."""
+        spoken = ground_event(EventAnchor('speech', ref.text), self.view, self.matcher, thresholds=self.thresholds,
+                              best_guess=self.best_guess, index=self.index, retranscribe=self.retranscribe)
+        heard = spoken.event
+        obj = None
+        if heard is not None and heard.object_id:
+            try:
+                obj = self.view.object(heard.object_id)
+            except LookupError:
+                obj = None   # linked to an object since dropped
+        if obj is None:
+            raise SourceNotLocatedError(f'the one who said "{ref.text}" was heard ({spoken.description}), but the '
+                                        'map has not placed who said it')
+        score = min(spoken.score, max(heard.link_score, 0.5))
+        return self._at_object(obj, t0, t1, score, note=f', who spoke in {spoken.description}',
+                               evidence=(f'event/{heard.id}',))
 
     def _at_object(self, obj: MapObjectView, t0: float, t1: float, confidence: float, note: str = '',
                    evidence: tuple[str, ...] = ()) -> LocatedPoint:

@@ -9,6 +9,7 @@ class RefKind(str, Enum):
     EVENT_SOURCE = 'event_source'   # "the sound source", "the speaker", "the other person"
     WEARER = 'wearer'               # "you", "me", "the camera wearer"
     NAMED = 'named'                 # a described object: "the wooden dining table"
+    TALKER = 'talker'               # whoever said something, at another event's time: text = what they said
 
 
 @dataclass(frozen=True)

@@ -313,13 +313,14 @@ def _free_wording(anchor: EventAnchor | None, target: ObjectRef, reference: Obje
             return EventAnchor('sound', ARTICLE.sub('', reference.text)), target, \
                 ObjectRef(RefKind.EVENT_SOURCE, reference.text)
         return anchor, target, reference
+    talkers = []
     for ref in (target, reference):
         topic = _talker_topic(ref, question) if ref.kind is RefKind.EVENT_SOURCE else None
-        if topic and (anchor.kind != 'speech' or _words(topic) != _words(anchor.phrase)):
-            # The talker's speech and the anchor are two events; the source of the anchor is not the talker.
-            raise UnparseableQuestionError(
-                f'two events are named, what the {ARTICLE.sub("", ref.text)} said and "{anchor.phrase}": answers '
-                'are found during one event; ask about one of them')
+        # "where was the person talking about tea when the dog barked?": the talker is whoever made
+        # that speech, located during the other event (not the dog, the source of the anchor).
+        talkers.append(ObjectRef(RefKind.TALKER, topic)
+                       if topic and (anchor.kind != 'speech' or _words(topic) != _words(anchor.phrase)) else ref)
+    target, reference = talkers
     if anchor.kind == 'speech' and target.kind is RefKind.NAMED and is_said_by(anchor.speaker, target.text):
         target = ObjectRef(RefKind.EVENT_SOURCE, target.text)
     elif anchor.kind == 'sound':

@@ -6,6 +6,8 @@ and a buzzer (abrupt too), and speech with its real transcripts, misheard words 
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from qa_maps import static_object
 
 from savvy_ros.mapping.map_view import MapEventView, MapView
 from savvy_ros.qa.errors import UnparseableQuestionError
-from savvy_ros.qa.question import RefKind
+from savvy_ros.qa.question import ObjectRef, RefKind
 from savvy_ros.qa.question_parser import parse_question
 from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA
 
@@ -173,8 +175,23 @@ def test_distances_between_two_things_in_plain_words(question, reference, target
     ('where is the kettle relative to the sofa?', 'needs a way to face'),             # not from the wearer
     ('is the kettle to the left of the sofa?', 'needs a way to face'),
     ('where was the cat at 30 seconds?', 'window'),                                  # not at "now"
-    ('where was the person talking about tea when the dog barked?', 'two events'),   # not the dog instead
 ])
 def test_what_cannot_be_answered_as_asked_is_refused_not_answered_otherwise(question, words):
     with pytest.raises(UnparseableQuestionError, match=words):
         parse_question(question)
+
+
+def test_a_talker_is_located_during_another_event(phrase_matcher):
+    # Not the knock's source: whoever talked about tea, where they were when the knock came.
+    parsed = parse_question('where was the person talking about tea when the knock on the door came?')
+    assert parsed.target == ObjectRef(RefKind.TALKER, 'tea') and parsed.anchor.phrase == 'knock on the door'
+    result = SpatialQA(phrase_matcher).ask(
+        AskRequest('how far was the man who asked about a delivery from me when the kettle beeped?'), living_room())
+    assert result.success, result.error
+    assert set(result.answer.evidence_ids) == {'event/17', 'event/7', f'object/{BOB}'}   # the beep, his line, him
+    assert result.answer.value == pytest.approx(np.hypot(3.8 - 2.0, 1.0 - 3.5), abs=1e-6)
+    unplaced = SpatialQA(phrase_matcher).ask(
+        AskRequest('where was the person talking about tea when the knock on the door came?'),
+        dataclasses.replace(living_room(), events=[dataclasses.replace(e, object_id=0) if e.id == 4 else e
+                                                   for e in living_room().events]))
+    assert not unplaced.success and unplaced.error_code == 'source_not_located'
