@@ -4,6 +4,7 @@ Examples:
   savvy-ros ask "how far is the kettle from the sofa?"
   savvy-ros ask "where is the speaker when the door knock sound comes up?" --options "A: left" "B: right" "C: back"
   savvy-ros ask "where was the cat when someone knocked?" --map build/demo/evaluation/maps/episode_all.cdr
+  savvy-ros ask - --map build/demo/evaluation/maps/episode_all.cdr      # one question per line of stdin
 
 With --map the question is answered by the QA core in this process from a map an evaluation saved
 (`savvy-ros eval` / `make demo` write maps/<episode>_<run>.cdr), without a running node graph:
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
@@ -23,7 +25,8 @@ HELP = 'ask the /savvy/ask service a spatial question'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('question', help='the question, in SAVVY-Bench wording or plain words')
+    parser.add_argument('question', help='the question, in SAVVY-Bench wording or plain words; "-": one per line '
+                                         'of standard input')
     parser.add_argument('--options', nargs='+', default=[], metavar='OPTION',
                         help='multiple-choice options, e.g. "A: left" "B: right" "C: back"')
     parser.add_argument('--window', nargs=2, type=float, metavar=('START', 'END'),
@@ -45,61 +48,102 @@ def run(args: argparse.Namespace) -> int:
 
     if args.timeout <= 0:
         raise CliError('--timeout must be > 0')
-    request = AskRequest(args.question, list(args.options), tuple(args.window) if args.window else None,
-                         args.task, args.target, args.reference, args.facing, args.best_guess)
-    response = _ask_saved_map(request, args.map) if args.map is not None else _ask_service(request, args)
-    _print(response, args.json)
-    return EXIT_OK if response.success else EXIT_FAILURE
-
-
-def _ask_saved_map(request, path: Path):
-    """The service's response to `request`, computed here from the GlobalMap saved at `path`."""
-    from rclpy.serialization import deserialize_message
-
-    from savvy_ros.msg import GlobalMap
-    from savvy_ros.nodes.qa_node import fill_response
-    from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
-    from savvy_ros.qa.spatial_qa import SpatialQA
-    from savvy_ros.ros.map_messages import global_map_to_view
-    from savvy_ros.srv import AskSpatial
-
-    if not path.is_file():
-        raise CliError(f'{path}: no such map file (an evaluation writes them as <out>/maps/<episode>_<run>.cdr)')
+    asker = SavedMapAsker(args.map) if args.map is not None else ServiceAsker(args.service, args.timeout)
+    answered = True
     try:
-        view = global_map_to_view(deserialize_message(path.read_bytes(), GlobalMap))
-    except Exception as exc:  # noqa: BLE001 - whatever the file holds, say which file and why
-        raise CliError(f'{path}: not a serialized savvy_ros/msg/GlobalMap ({exc})') from exc
-    try:
-        qa = SpatialQA(create_phrase_matcher())
-    except PhraseModelError as exc:
-        raise CliError(str(exc)) from exc
-    return fill_response(qa.ask(request, view), AskSpatial.Response())
-
-
-def _ask_service(request, args: argparse.Namespace):
-    import rclpy
-    from rclpy.context import Context
-    from rclpy.executors import SingleThreadedExecutor
-    from rclpy.node import Node
-
-    from savvy_ros.ros.ask_client import AskClient, AskServiceUnavailable
-
-    context = Context()
-    rclpy.init(args=['savvy-ros-ask'], context=context)
-    node = Node('savvy_ask_cli', context=context)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    try:
-        client = AskClient(node, args.service)
-        client.wait(args.timeout)
-        response = client.ask(request, executor, args.timeout)
-    except (AskServiceUnavailable, TimeoutError) as exc:
-        raise CliError(str(exc), EXIT_FAILURE) from exc
+        for question in _questions(args.question):
+            request = AskRequest(question, list(args.options), tuple(args.window) if args.window else None,
+                                 args.task, args.target, args.reference, args.facing, args.best_guess)
+            response = asker.ask(request)
+            _print(response, args.json)
+            answered &= bool(response.success)
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown(context=context)
-    return response
+        asker.close()
+    return EXIT_OK if answered else EXIT_FAILURE
+
+
+def _questions(question: str):
+    """The question, or with "-" one per line of standard input (blank lines and # comments skipped)."""
+    if question != '-':
+        yield question
+        return
+    prompt = sys.stdin.isatty()
+    while True:
+        if prompt:
+            print('? ', end='', file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return
+        if line.strip() and not line.lstrip().startswith('#'):
+            yield line.strip()
+
+
+class SavedMapAsker:
+    """The service's responses, computed here from the GlobalMap saved at `path` (loaded once)."""
+
+    def __init__(self, path: Path) -> None:
+        from rclpy.serialization import deserialize_message
+
+        from savvy_ros.msg import GlobalMap
+        from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
+        from savvy_ros.qa.spatial_qa import SpatialQA
+        from savvy_ros.ros.map_messages import global_map_to_view
+
+        if not path.is_file():
+            raise CliError(f'{path}: no such map file (an evaluation writes them as <out>/maps/<episode>_<run>.cdr)')
+        try:
+            self.view = global_map_to_view(deserialize_message(path.read_bytes(), GlobalMap))
+        except Exception as exc:  # noqa: BLE001 - whatever the file holds, say which file and why
+            raise CliError(f'{path}: not a serialized savvy_ros/msg/GlobalMap ({exc})') from exc
+        try:
+            self.qa = SpatialQA(create_phrase_matcher())
+        except PhraseModelError as exc:
+            raise CliError(str(exc)) from exc
+
+    def ask(self, request):
+        from savvy_ros.nodes.qa_node import fill_response
+        from savvy_ros.srv import AskSpatial
+        return fill_response(self.qa.ask(request, self.view), AskSpatial.Response())
+
+    def close(self) -> None:
+        pass
+
+
+class ServiceAsker:
+    """Responses of the running /savvy/ask service, through one client node."""
+
+    def __init__(self, service: str, timeout: float) -> None:
+        import rclpy
+        from rclpy.context import Context
+        from rclpy.executors import SingleThreadedExecutor
+        from rclpy.node import Node
+
+        from savvy_ros.ros.ask_client import AskClient, AskServiceUnavailable
+
+        self.timeout = timeout
+        self.context = Context()
+        rclpy.init(args=['savvy-ros-ask'], context=self.context)
+        self.node = Node('savvy_ask_cli', context=self.context)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        self.client = AskClient(self.node, service)
+        try:
+            self.client.wait(timeout)
+        except AskServiceUnavailable as exc:
+            self.close()
+            raise CliError(str(exc), EXIT_FAILURE) from exc
+
+    def ask(self, request):
+        try:
+            return self.client.ask(request, self.executor, self.timeout)
+        except TimeoutError as exc:
+            raise CliError(str(exc), EXIT_FAILURE) from exc
+
+    def close(self) -> None:
+        import rclpy
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.try_shutdown(context=self.context)
 
 
 def _print(response, as_json: bool) -> None:

@@ -113,6 +113,12 @@ def test_ask_answers_from_a_saved_map_without_a_running_graph(tmp_path):
     assert answer['success'] and answer['value'] == pytest.approx(4.0, abs=1e-6)
     refused = run_cli('ask', 'where is the giraffe?', '--map', str(saved))
     assert refused.returncode == EXIT_FAILURE and 'not answered (unknown_object)' in refused.stdout
+    # "-": one question per line of standard input, the map and the model loaded once.
+    lines = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'ask', '-', '--map', str(saved), '--json'],
+                           input='how far is the kettle from the sofa?\n# skipped\n\nwhere is the dog?\n',
+                           capture_output=True, text=True, timeout=60).stdout.strip().splitlines()
+    answers = [json.loads(line) for line in lines if line.startswith('{')]
+    assert len(answers) == 2 and all(a['success'] for a in answers)
     garbage = tmp_path / 'garbage.cdr'
     garbage.write_bytes(b'\x00\x01 not a map')
     for path, words in ((garbage, 'not a serialized savvy_ros/msg/GlobalMap'), (tmp_path / 'none.cdr', 'no such map')):
