@@ -93,8 +93,8 @@ def talker_topic(words: str) -> str | None:
     """What a talker described by their speech said ("the person who offered me a drink" ->
     "offered me a drink"), or None when `words` describe no talker that way."""
     match = _TALKER.match(words.strip())
-    if not match:
-        return None
+    if not match or not match.group('rest').strip():
+        return None   # "the person who was talking": who, but not by what they said
     clause = speech_clause(f"{match.group('verb')} {match.group('rest')}")
     return clause.topic if clause is not None else None
 

@@ -44,7 +44,8 @@ _CLOCK_TIME = re.compile(r'\b(?:at|after|before) (?:\d+(?:\.\d+)?|one|two|five|t
 # --- tasks ------------------------------------------------------------------------------------
 _DISTANCE = re.compile(r'\b(?:distance|how far|how close|how many (?:meters|metres))\b')
 _WHERE_WOULD = re.compile(r'\bwhere (?:would|will) (?:the )?(?P<t>.+?) be\b')
-_DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were|did|does|do|would|will)|which (?:direction|side)|'
+_DIRECTION = re.compile(r'\b(?:where (?:is|was|are|were|did|does|do|would|will)|which (?:direction|side|way)|'
+                        r'where (?:the )?[a-z][^,?;]*? (?:is|was|are|were)\b|'
                         r'in which direction|what direction|'
                         r'(?:to|on) (?:my|your|the) (?:left|right)|behind (?:me|you)|in front of (?:me|you))\b')
 
@@ -64,13 +65,18 @@ _IMAGINED = re.compile(r'\b(?:if (?:i|you) (?:were|was|stood|stand|sat|am|are)|i
 _BETWEEN = re.compile(r'\b(?:distance (?:between|from)|how far apart (?:is|was|are|were)) (?:the )?(?P<a>.+?) '
                       r'(?:and|to) (?:the )?(?P<b>.+?)'
                       r'(?: in (?:meters|metres|m))?' + _ENDS.replace('[:?,;]', '[?,.;]'))
-_HOW_FAR = re.compile(r'\bhow (?:far|close)(?: away)? (?:is|was|are|were) (?:the )?(?P<a>.+?)'
+_HOW_FAR = re.compile(r'\bhow (?:far|close|many (?:meters|metres))(?: away)? (?:is|was|are|were) (?:the )?(?P<a>.+?)'
                       r'(?: (?:from|to) (?:the )?(?P<b>.+?))?' + _ENDS.replace('[:?,;]', '[?,.;]'))
+# "how far from me was the cat?", "how far from the door is the sofa?"
+_HOW_FAR_FROM = re.compile(r'\bhow (?:far|close|many (?:meters|metres))(?: away)? from (?:the )?(?P<b>.+?) '
+                           r'(?:is|was|are|were) (?:the )?(?P<a>.+?)' + _ENDS.replace('[:?,;]', '[?,.;]'))
 _WHERE = re.compile(r'\bwhere (?:is|was|are|were) (?:the )?(?P<t>.+?)' + _ENDS)
 # "where did the knocking come from?", "which direction did the dog bark from?", "which side was the tv on?"
-_WHERE_FROM = re.compile(r'\b(?:where|(?:from |in )?(?:which|what) (?:direction|side)) '
+_WHERE_FROM = re.compile(r'\b(?:where|(?:from |in )?(?:which|what) (?:direction|side|way)) '
                          r'(?:did|does|do|is|was|are|were) (?:the )?(?P<t>.+?)'
                          r'(?: (?:come|comes|coming|came|sound|sounding|sounded))?(?: from| on)?' + _ENDS)
+# "can you tell me where the cat was when ...?"
+_WHERE_EMBEDDED = re.compile(r'\bwhere (?:the )?(?P<t>[a-z][^,?;]*?) (?:is|was|are|were)' + _ENDS)
 _FACING_ASKED = re.compile(r'^(?:i|you) (?:was |were |am |are )?(?:facing|looking|headed|heading)\b')
 _POLAR = re.compile(r'\b(?:is|was|are|were) (?:the )?(?P<t>.+?) (?:(?:to|on) (?:my|your|the) (?P<side>left|right)|'
                     r'(?P<back>behind) (?:me|you)|(?P<front>in front) of (?:me|you))\b')
@@ -88,6 +94,7 @@ _BOILERPLATE = re.compile(
     r'\(if you are standing at the origin[^)]*\)|\bthe directions refer to the quadrants[^.?]*[.?]?|'
     r'\bconsider the center point location[^.?]*[.?]?|\bif the object is generally[^.?]*[.?]?|'
     r'\banswer in numeric format[.?]?')
+_CONTRACTED_IS = re.compile(r"\b(where|how far|how close|what|which way|which side|which direction)'s\b")
 _TRAILING = re.compile(r'(?:\s+(?:coming|come|comes|came|sounding))?\s+from$|'
                        r'\s+(?:in (?:meters|metres)|now|right now|currently|at the moment|then)$')
 
@@ -104,6 +111,7 @@ def _validate(text: object) -> str:
         raise QuestionTooLongError(f'the question has {len(text)} characters; at most {MAX_QUESTION_CHARS} '
                                    'are accepted')
     question = _BOILERPLATE.sub(' ', normalise(text))
+    question = _CONTRACTED_IS.sub(r'\1 is', question)   # "where's the kettle?", "how far's the sofa?"
     question = re.sub(r'\s+', ' ', question).strip()
     if not re.search(r'[a-z]', question):
         raise EmptyQuestionError('the question is empty (no words)')
@@ -216,7 +224,7 @@ def _refuse_unsupported(question: str) -> None:
 
 def _parse_distance(question: str, anchor: EventAnchor | None, template: bool) -> ParsedQuestion:
     between = _BETWEEN.search(question)
-    match = between or _HOW_FAR.search(question)
+    match = between or _HOW_FAR.search(question) or _HOW_FAR_FROM.search(question)
     if not match:
         raise UnparseableQuestionError('a distance question must name two things: "the distance between A and B" '
                                        'or "how far is A from B"')
@@ -244,7 +252,8 @@ def _parse_distance(question: str, anchor: EventAnchor | None, template: bool) -
 
 def _parse_direction(question: str, anchor: EventAnchor | None, level: str, template: bool) -> ParsedQuestion:
     polar_word = None
-    where = _WHERE.search(question) or _WHERE_FROM.search(question) or _WHERE_WOULD.search(question)
+    where = _WHERE.search(question) or _WHERE_FROM.search(question) or _WHERE_WOULD.search(question) or \
+        _WHERE_EMBEDDED.search(question)
     if where and _FACING_ASKED.match(where.group('t')):
         raise UnparseableQuestionError('asked which way you faced: this service says where things are relative to '
                                        'you ("where was the kettle when ...?"), not your heading')
@@ -257,6 +266,8 @@ def _parse_direction(question: str, anchor: EventAnchor | None, level: str, temp
                                            '"is X to my left/right / behind me / in front of me"')
         target = object_ref(polar.group('t'))
         polar_word = polar.group('side') or ('back' if polar.group('back') else 'front')
+        if re.search(r'\b(?:left or (?:my |your |the )?right|right or (?:my |your |the )?left)\b', question):
+            polar_word, level = None, 'simple'   # "on my left or right?" asks which, not whether
     standing = _STANDING.search(question)
     if standing is None and _IMAGINED.search(question):
         raise UnparseableQuestionError('an imagined viewpoint needs a place and what you face there: '

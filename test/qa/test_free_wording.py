@@ -195,3 +195,23 @@ def test_a_talker_is_located_during_another_event(phrase_matcher):
         dataclasses.replace(living_room(), events=[dataclasses.replace(e, object_id=0) if e.id == 4 else e
                                                    for e in living_room().events]))
     assert not unplaced.success and unplaced.error_code == 'source_not_located'
+
+
+@pytest.mark.parametrize('question, task, target, reference', [
+    ("where's the kettle?", 'direction', 'kettle', 'you'),                       # contractions
+    ("how far's the sofa?", 'distance', 'sofa', 'you'),
+    ('how far from me was the cat when it meowed?', 'distance', 'cat', 'you'),
+    ('how far from the door is the sofa?', 'distance', 'sofa', 'door'),
+    ('how many meters is the sofa from the door?', 'distance', 'sofa', 'door'),
+    ('which way was the tv when the kettle beeped?', 'direction', 'tv', 'you'),
+    ('can you tell me where the cat was when the knock came?', 'direction', 'cat', 'you'),
+])
+def test_everyday_forms_of_the_two_questions(question, task, target, reference):
+    parsed = parse_question(question)
+    assert (parsed.task, parsed.target.text, parsed.reference.text) == (task, target, reference)
+
+
+def test_left_or_right_asks_which_not_whether():
+    parsed = parse_question('is the cat on my left or right?')
+    assert parsed.polar_word is None and parsed.level == 'simple'
+    assert parse_question('is the cat on my left?').polar_word == 'left'
