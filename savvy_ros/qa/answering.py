@@ -59,6 +59,12 @@ class LocatedPoint:
     score: float                     # grounding score
 
 
+def _link_confidence(grounding_score: float, heard: MapEventView) -> float:
+    """Confidence in an event's source taken from its object link: the grounding's, capped by the link
+    (whose score counts at least 0.5: a weak link still names a plausible source)."""
+    return min(grounding_score, max(heard.link_score, 0.5))
+
+
 def _object_ids(evidence: Sequence[str]) -> set[int]:
     """The map object ids among evidence ids ('object/N')."""
     return {int(e.split('/')[1]) for e in evidence if e.startswith('object/')}
@@ -148,19 +154,15 @@ class QuestionAnswerer:
             raise SourceNotLocatedError(f'"{ref}" is the source of an event, but nothing placed was heard during '
                                         f'{event.description if event else "the window"} ({t0:.2f}-{t1:.2f} s)')
         evidence = (f'event/{heard.id}',)
-        if heard.object_id:
-            try:
-                obj = self.view.object(heard.object_id)
-            except LookupError:
-                obj = None
-            if obj is not None:
-                score = min(event.score, max(heard.link_score, 0.5))
-                if heard.bearing_direction is not None and heard.bearing_origin is not None and \
-                        not obj.modalities & SEEN_MODALITIES:
-                    on_bearing = self._on_bearing_at_object_range(heard, obj, t0, t1, score, evidence)
-                    if on_bearing is not None:
-                        return on_bearing
-                return self._at_object(obj, t0, t1, score, evidence=evidence)
+        obj = self._linked_object(heard)
+        if obj is not None:
+            score = _link_confidence(event.score, heard)
+            if heard.bearing_direction is not None and heard.bearing_origin is not None and \
+                    not obj.modalities & SEEN_MODALITIES:
+                on_bearing = self._on_bearing_at_object_range(heard, obj, t0, t1, score, evidence)
+                if on_bearing is not None:
+                    return on_bearing
+            return self._at_object(obj, t0, t1, score, evidence=evidence)
         if event is not None and event.heard_from is not None and event.event is heard:
             # the object the phrase names, where the event was heard from
             return self._at_object(event.heard_from, t0, t1, event.score, ', heard from there', evidence)
@@ -186,18 +188,21 @@ class QuestionAnswerer:
         spoken = ground_event(EventAnchor('speech', ref.text), self.view, self.matcher, thresholds=self.thresholds,
                               best_guess=self.best_guess, index=self.index, retranscribe=self.retranscribe)
         heard = spoken.event
-        obj = None
-        if heard is not None and heard.object_id:
-            try:
-                obj = self.view.object(heard.object_id)
-            except LookupError:
-                obj = None   # linked to an object since dropped
+        obj = self._linked_object(heard) if heard is not None else None
         if obj is None:
             raise SourceNotLocatedError(f'the one who said "{ref.text}" was heard ({spoken.description}), but the '
                                         'map has not placed who said it')
-        score = min(spoken.score, max(heard.link_score, 0.5))
-        return self._at_object(obj, t0, t1, score, note=f', who spoke in {spoken.description}',
-                               evidence=(f'event/{heard.id}',))
+        return self._at_object(obj, t0, t1, _link_confidence(spoken.score, heard),
+                               note=f', who spoke in {spoken.description}', evidence=(f'event/{heard.id}',))
+
+    def _linked_object(self, heard: MapEventView) -> MapObjectView | None:
+        """The map object event `heard` is linked to; None when unlinked or linked to one since dropped."""
+        if not heard.object_id:
+            return None
+        try:
+            return self.view.object(heard.object_id)
+        except LookupError:
+            return None
 
     def _at_object(self, obj: MapObjectView, t0: float, t1: float, confidence: float, note: str = '',
                    evidence: tuple[str, ...] = ()) -> LocatedPoint:
