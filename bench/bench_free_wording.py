@@ -37,6 +37,7 @@ from savvy_ros.mapping.labels import names_a_sound  # noqa: E402
 from savvy_ros.qa.phrase_matcher import EmbeddingPhraseMatcher  # noqa: E402
 from savvy_ros.qa.savvy_conventions import direction_letter  # noqa: E402
 from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA  # noqa: E402
+from savvy_ros.ros.map_messages import global_map_view_from_cdr  # noqa: E402
 
 SAME_ANGLE_DEG, SAME_DISTANCE_M = 1.0, 0.01
 
@@ -104,14 +105,6 @@ def same(item: dict, a, b) -> bool:
     return abs(a.value - b.value) < SAME_DISTANCE_M
 
 
-def perceived_map(path: Path):
-    from rclpy.serialization import deserialize_message
-
-    from savvy_ros.msg import GlobalMap
-    from savvy_ros.ros.map_messages import global_map_to_view
-    return global_map_to_view(deserialize_message(path.read_bytes(), GlobalMap))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('bench', nargs='?', type=Path, default=ROOT / 'build' / 'bench')
@@ -137,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             if not saved.is_file():
                 print(f'{episode.name}: no {saved}, skipped', file=sys.stderr)
                 continue
-            view, best_guess = perceived_map(saved), True
+            view, best_guess = global_map_view_from_cdr(saved.read_bytes()), True
         asked += 1
         for item in json.loads((episode / 'questions.json').read_text()):
             template = qa.ask(AskRequest(item['question'], options_of(item), best_guess=best_guess), view)

@@ -20,16 +20,13 @@ from typing import Any
 
 def reanswer(questions: list[dict[str, Any]], map_cdr: bytes, best_guess: bool = True, matcher=None):
     """RunScores of the QA core's answers to `questions` over the serialized GlobalMap `map_cdr`."""
-    from rclpy.serialization import deserialize_message
-
     from savvy_ros.evaluation.evaluator import ask_questions
     from savvy_ros.evaluation.report import score_answers
-    from savvy_ros.msg import GlobalMap
     from savvy_ros.qa.phrase_matcher import EmbeddingPhraseMatcher
     from savvy_ros.qa.spatial_qa import SpatialQA
-    from savvy_ros.ros.map_messages import global_map_to_view
+    from savvy_ros.ros.map_messages import global_map_view_from_cdr
 
-    view = global_map_to_view(deserialize_message(map_cdr, GlobalMap))
+    view = global_map_view_from_cdr(map_cdr)
     qa = SpatialQA(matcher if matcher is not None else EmbeddingPhraseMatcher())
     responses = ask_questions(qa, view, questions, best_guess=best_guess)
     return score_answers('reanswered', questions, responses, note='QA core over a saved map')

@@ -82,17 +82,14 @@ class SavedMapAsker:
     """The service's responses, computed here from the GlobalMap saved at `path` (loaded once)."""
 
     def __init__(self, path: Path) -> None:
-        from rclpy.serialization import deserialize_message
-
-        from savvy_ros.msg import GlobalMap
         from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
         from savvy_ros.qa.spatial_qa import SpatialQA
-        from savvy_ros.ros.map_messages import global_map_to_view
+        from savvy_ros.ros.map_messages import global_map_view_from_cdr
 
         if not path.is_file():
             raise CliError(f'{path}: no such map file (an evaluation writes them as <out>/maps/<episode>_<run>.cdr)')
         try:
-            self.view = global_map_to_view(deserialize_message(path.read_bytes(), GlobalMap))
+            self.view = global_map_view_from_cdr(path.read_bytes())
         except Exception as exc:  # noqa: BLE001 - whatever the file holds, say which file and why
             raise CliError(f'{path}: not a serialized savvy_ros/msg/GlobalMap ({exc})') from exc
         try:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from rclpy.serialization import deserialize_message
 
 from savvy_ros.mapping.map_view import MapView
 from savvy_ros.msg import GlobalMap, SnapshotDescriptor
@@ -22,7 +21,7 @@ from savvy_ros.qa.phrase_matcher import PhraseModelError, create_phrase_matcher
 from savvy_ros.qa.spatial_qa import AskRequest, AskResult, SpatialQA
 from savvy_ros.ros.diagnostics import node_status
 from savvy_ros.ros.executor_thread import ExecutorThread
-from savvy_ros.ros.map_messages import global_map_to_view
+from savvy_ros.ros.map_messages import global_map_view_from_cdr
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
@@ -201,7 +200,7 @@ class SpatialQaNode(Node):
         if data is None:
             return self.view
         try:
-            self.view = global_map_to_view(deserialize_message(data, GlobalMap), self.params['max_extrapolation'])
+            self.view = global_map_view_from_cdr(data, self.params['max_extrapolation'])
         except Exception as exc:  # noqa: BLE001 - whatever a bad map holds, the service keeps answering
             self.dropped_maps += 1
             self.get_logger().warning(f'dropped a malformed GlobalMap ({self.dropped_maps} so far): {exc}',

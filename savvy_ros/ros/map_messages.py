@@ -204,6 +204,12 @@ _COLOURS = {'vision': (0.2, 0.6, 1.0), 'audio': (1.0, 0.5, 0.1), 'snapshot': (0.
             'hearing': (1.0, 0.8, 0.1)}
 
 
+def global_map_view_from_cdr(data: bytes, max_extrapolation: float = 2.0) -> MapView:
+    """A serialized GlobalMap (as received, or as an evaluation saves it) as a MapView."""
+    from rclpy.serialization import deserialize_message
+    return global_map_to_view(deserialize_message(data, GlobalMap), max_extrapolation)
+
+
 def _colour(obj: MapObjectView, alpha: float) -> ColorRGBA:
     kind = 'vision' if 'vision' in obj.modalities else 'audio' if 'audio' in obj.modalities else \
         'snapshot' if 'snapshot' in obj.modalities else 'hearing'
