@@ -152,6 +152,11 @@ class MapIndex:
                 self.objects_by_name.setdefault(name.casefold(), []).append(obj)
         self.names = list(self.objects_by_name)
         self.event_texts = {e.id: _event_texts(e, view) for e in view.events}
+        # Known object names the map lacks. One sharing a word with a mapped name may be what that one
+        # is ("cell phone" and a tag table's "phone box"): no evidence of absence.
+        mapped_words = {w for name in self.names for w in content_words(name)}
+        self.absent_names = [n for n in KNOWN_OBJECT_NAMES
+                             if n not in self.objects_by_name and not content_words(n) & mapped_words]
 
 
 def _describe(event: MapEventView, reheard: str = '', impacts: bool = False) -> str:
@@ -340,14 +345,8 @@ def heard_from(event: MapEventView, objects: list[MapObjectView], view: MapView)
 def _absent_name(phrase: str, score: float, index: MapIndex, matcher: PhraseMatcher) -> str | None:
     """A known object name the map lacks that `phrase` is nearer to, by ABSENT_NAME_MARGIN, than to the
     best mapped name (scored `score`); None when there is none."""
-    if score >= 1.0:
-        return None
-    mapped = set(index.objects_by_name)
-    # One sharing a word with a mapped name may be what that one is ("cell phone" and a tag table's
-    # "phone box"): no evidence of absence.
-    mapped_words = {w for name in mapped for w in content_words(name)}
-    absent = [n for n in KNOWN_OBJECT_NAMES if n not in mapped and not content_words(n) & mapped_words]
-    if not absent:
+    absent = index.absent_names
+    if score >= 1.0 or not absent:
         return None
     scores = matcher.similarity(phrase, absent)
     best = int(np.argmax(scores))
