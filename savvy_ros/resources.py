@@ -1,6 +1,7 @@
-"""Find the package's shared files (config/, launch/, rviz/) in a checkout or an install."""
+"""Find the package's shared files (config/, launch/, rviz/) in a checkout or an install, and its cache."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE = 'savvy_ros'
@@ -22,3 +23,10 @@ def share_dir() -> Path:
 
 def config_file(name: str = 'savvy.yaml') -> Path:
     return share_dir() / 'config' / name
+
+
+def cache_dir() -> Path:
+    """Where models derived from the shipped ones are kept between runs (unpacked YAMNet, the SSD
+    backbone as OpenVINO IR): $XDG_CACHE_HOME/savvy_ros, else ~/.cache/savvy_ros."""
+    base = os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache'
+    return Path(base) / PACKAGE

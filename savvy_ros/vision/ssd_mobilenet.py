@@ -1,5 +1,5 @@
-"""SSD-MobileNet-v2 (COCO) split in two: cv2.dnn runs the backbone (and the prior boxes), numpy runs
-the predictor heads: the class heads for the wanted classes only and the box regressors, then SSD
+"""SSD-MobileNet-v2 (COCO) split in two: cv2.dnn or OpenVINO (openvino_trunk.py, 3x faster) runs the
+backbone, cv2.dnn the prior boxes, numpy the predictor heads: the class heads for the wanted classes only and the box regressors, then SSD
 box decoding and per-class NMS.
 
 The class heads (3x3 convolutions to anchors x 91 classes on six feature maps) cost about half of
@@ -80,8 +80,25 @@ def _taps(weights: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(weights.reshape(k, -1, 3, 3).transpose(2, 3, 0, 1).reshape(9 * k, -1))
 
 
+BACKENDS = ('auto', 'openvino', 'opencv')
+
+
+def resolve_backend(backend: str) -> str:
+    """'openvino' or 'opencv' for a backend setting; 'auto' = OpenVINO where it is installed."""
+    from savvy_ros.vision.openvino_trunk import openvino_available
+
+    if backend not in BACKENDS:
+        raise ValueError(f'backend must be one of {", ".join(BACKENDS)}, got {backend!r}')
+    if backend == 'auto':
+        return 'openvino' if openvino_available() else 'opencv'
+    return backend
+
+
 class SsdMobileNetV2:
-    def __init__(self, graph_file: Path, text_graph_file: Path) -> None:
+    def __init__(self, graph_file: Path, text_graph_file: Path, backend: str = 'auto', threads: int = 0) -> None:
+        """`backend` runs the backbone (see resolve_backend); `threads`: OpenVINO's inference threads, 0 = its
+        default (cv2.dnn follows cv2.setNumThreads)."""
+        self.backend = resolve_backend(backend)
         graph, text = graph_file.read_bytes(), text_graph_file.read_text()
         full = cv2.dnn.readNetFromTensorflow(_buffer(graph), _buffer(text.encode()))
         features: dict[int, str] = {}
@@ -117,7 +134,13 @@ class SsdMobileNetV2:
         # The prior boxes only need the feature map's size: read it from the feature itself.
         self._trunk_text = re.sub(r'input: "BoxPredictor_(\d+)/BoxEncodingPredictor/BiasAdd"',
                                   lambda m: f'input: "{features[int(m.group(1))]}"', ''.join(trunk_blocks)).encode()
-        self._trunks: dict[int, cv2.dnn.Net] = {300: self._read_trunk(graph)}
+        # Feature maps the heads read, each once, in head order: the OpenVINO model's outputs.
+        self._features = list(dict.fromkeys(head.feature for head in self.heads))
+        self._openvino = None
+        if self.backend == 'openvino':
+            from savvy_ros.vision.openvino_trunk import OpenVinoTrunk
+            self._openvino = OpenVinoTrunk(graph_file, graph, self._features, threads)
+        self._trunks: dict[int, cv2.dnn.Net] = {} if self._openvino else {300: self._read_trunk(graph)}
         self._priors: dict[int, tuple[np.ndarray, np.ndarray]] = {}   # input size -> (prior boxes, variances)
         self._subsets: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._lock = threading.Lock()
@@ -139,10 +162,29 @@ class SsdMobileNetV2:
         useful = [i for i, (w, h) in enumerate(self.anchor_sizes) if w.size and _square_iou(side, w, h).max() >= 0.5]
         return useful[-1] + 1 if useful else len(self.heads)
 
-    def prepare(self, input_size: int) -> None:
-        """Load the trunk for `input_size` now rather than on the first frame that needs it (~0.5 s)."""
+    def _wanted(self, maps: int | None) -> list[str]:
+        """The feature maps the lowest `maps` heads read (None: all), a prefix of self._features."""
+        return list(dict.fromkeys(head.feature for head in self.heads[:maps]))
+
+    def _prior_boxes(self, input_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(prior boxes, variances) for an input size: they depend on the feature maps' sizes alone, read once
+        from the cv2.dnn trunk's PriorBox layers (with OpenVINO from a net kept only for this). Under the lock."""
+        if input_size not in self._priors:
+            trunk = self._read_trunk() if self._openvino else self._trunk(input_size)
+            trunk.setInput(np.zeros((1, 3, input_size, input_size), np.float32))
+            priors = trunk.forward(PRIORS)
+            self._priors[input_size] = (priors[0, 0].reshape(-1, 4), priors[0, 1].reshape(-1, 4))
+        return self._priors[input_size]
+
+    def prepare(self, input_size: int, maps: int | None = None) -> None:
+        """Load the trunk for `input_size` (predicting from the lowest `maps` feature maps) now rather than
+        on the first frame that needs it (~0.5 s)."""
         with self._lock:
-            self._trunk(input_size)
+            self._prior_boxes(input_size)
+            if self._openvino:
+                self._openvino.prepare(input_size, len(self._wanted(maps)))
+            else:
+                self._trunk(input_size)
 
     def _head_weights(self, class_ids: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per head: tap-major weights (9*K, C) and bias (K,) of the `class_ids` logits followed by the
@@ -216,22 +258,20 @@ class SsdMobileNetV2:
         and their variances (priors, 4)."""
         # Only the feature maps the heads read (crops use the lowest few: the layers above are skipped); the
         # prior boxes depend on the input size alone and are read once per size.
-        wanted = list(dict.fromkeys(head.feature for head in self.heads[:maps]))
+        wanted = self._wanted(maps)
         outputs = []
         with self._lock:  # the nets may be shared by nodes on a multi-threaded executor
-            trunk = self._trunk(input_size)
+            prior_boxes, variances = self._prior_boxes(input_size)
             for image in images:   # one at a time: a batch size change would re-plan the net too
+                if self._openvino:
+                    outputs.append(self._openvino.forward(image, input_size, len(wanted)))
+                    continue
+                trunk = self._trunk(input_size)
                 # The graph normalises internally and expects RGB in 0..255 (OpenCV's ssd_tf settings).
                 trunk.setInput(cv2.dnn.blobFromImage(image, size=(input_size, input_size), swapRB=False, crop=False))
-                if input_size not in self._priors:
-                    *maps_out, priors = trunk.forward(wanted + [PRIORS])
-                    self._priors[input_size] = (priors[0, 0].reshape(-1, 4), priors[0, 1].reshape(-1, 4))
-                    outputs.append(maps_out)
-                else:
-                    outputs.append(trunk.forward(wanted))
+                outputs.append(trunk.forward(wanted))
             features = {name: np.concatenate([out[i] for out in outputs]) for i, name in enumerate(wanted)}
             logits, encodings = self._predict(features, class_ids, maps)   # the heads' weights read once for all
-            prior_boxes, variances = self._priors[input_size]
         return logits, encodings, prior_boxes, variances
 
     def _postprocess(self, logits: np.ndarray, encodings: np.ndarray, prior_boxes: np.ndarray, variances: np.ndarray,

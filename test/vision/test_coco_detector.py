@@ -1,4 +1,4 @@
-"""The real SSD-MobileNet-v2 COCO graph through cv2.dnn on scikit-image photos."""
+"""The real SSD-MobileNet-v2 COCO graph (backbone by OpenVINO or cv2.dnn) on scikit-image photos."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,8 +37,9 @@ def test_finds_a_person_and_a_cat_where_they_are(detector):
     assert detector.detect(image) == detections  # deterministic
 
 
-def test_split_network_matches_the_stock_detection_output():
-    """Backbone in cv2.dnn + numpy class heads == the stock graph with its DetectionOutput layer."""
+@pytest.mark.parametrize('backend', ['opencv', 'openvino'])
+def test_split_network_matches_the_stock_detection_output(backend):
+    """Backbone in cv2.dnn or OpenVINO + numpy class heads == the stock graph with its DetectionOutput layer."""
     import cv2
 
     from savvy_ros.vision.coco_labels import COCO_LABELS
@@ -50,7 +51,7 @@ def test_split_network_matches_the_stock_detection_output():
     stock = cv2.dnn.readNetFromTensorflow(*(str(f) for f in ssd_model_files()))
     stock.setInput(cv2.dnn.blobFromImage(image, size=(300, 300), swapRB=False))
     rows = [r for r in stock.forward().reshape(-1, 7) if r[2] >= 0.05]
-    ours = CocoSsdDetector(score_threshold=0.05, class_thresholds=(), zoom_crops=0).detect(image)
+    ours = CocoSsdDetector(score_threshold=0.05, class_thresholds=(), zoom_crops=0, backend=backend).detect(image)
     assert len(rows) >= 5 and len(ours) == len(rows)
     for mine, row in zip(ours, rows):
         assert mine.label == COCO_LABELS[int(row[1])] and mine.score == pytest.approx(row[2], abs=1e-4)
