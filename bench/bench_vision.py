@@ -100,7 +100,7 @@ def match(truth: list[dict], estimates: list) -> list[tuple[int, int]]:
     return [(int(i), int(j)) for i, j in zip(*linear_sum_assignment(-iou)) if iou[i, j] >= 0.5]
 
 
-# The vision node's defaults (config/savvy.yaml): OpenVINO backbone where installed, one thread.
+# The vision node's defaults (config/savvy.yaml): network in OpenVINO where installed, one thread.
 DEFAULT = DetectorConfig(classes=('indoor',), num_threads=1)
 # Column name -> detector configuration; the first is the default the targets apply to.
 SETTINGS = {'default': DEFAULT,
@@ -219,8 +219,8 @@ def main() -> int:
     zoom = (f'{DEFAULT.zoom_crops} zoomed crop(s) at {DEFAULT.zoom_input_size} px (doubtful detections and '
             f'objects >= {DEFAULT.zoom_objectness:g} no class names)')
     thresholds = ', '.join([f'{DEFAULT.score_threshold:g}'] + [f'{lb} {t:g}' for lb, t in DEFAULT.class_thresholds])
-    backbone = {'openvino': 'OpenVINO', 'opencv': 'cv2.dnn'}[resolve_backend(DEFAULT.backend)]
-    print(f'COCO default: SSD-MobileNet-v2 at {DEFAULT.input_size} px ({backbone} backbone) + {zoom}; '
+    backbone = {'openvino': 'OpenVINO', 'opencv': 'cv2.dnn + numpy'}[resolve_backend(DEFAULT.backend)]
+    print(f'COCO default: SSD-MobileNet-v2 at {DEFAULT.input_size} px (in {backbone}) + {zoom}; '
           f'thresholds {thresholds}')
     print(f'{"COCO recall (IoU >= 0.5, same label)":<48} {" | ".join(SETTINGS):>22}  {"target":>8}')
     for label in CLASSES:
@@ -257,7 +257,7 @@ def main() -> int:
     print(f'{"Throughput, 640x480, detect + lift + track":<48} {"frames/s CPU | wall":>22}  {"target":>8}')
     settings = {f'coco default (indoor, 300 px + {DEFAULT.zoom_crops} zoom crops)': DEFAULT,
                 'coco, zoom off (full frame only)': replace(DEFAULT, zoom_crops=0),
-                'coco default, backbone in cv2.dnn': replace(DEFAULT, backend='opencv'),
+                'coco default, cv2.dnn + numpy heads': replace(DEFAULT, backend='opencv'),
                 'coco, 1 crop, doubtful detections only': replace(DEFAULT, zoom_crops=1, zoom_objectness=1.0),
                 'coco, all 80 classes': replace(DEFAULT, classes=()),
                 'coco, indoor classes, input 256 px': replace(DEFAULT, input_size=256)}
@@ -270,7 +270,7 @@ def main() -> int:
     default_fps = rates[names[0]][0]
     row('  ratio default / target (CPU)', f'{default_fps / 15.0:.2f}', '>= 1.00', default_fps >= 15)
     row('  ratio default / zoom off (CPU)', f'{default_fps / rates[names[1]][0]:.2f}', 'reported', None)
-    row('  ratio default / cv2.dnn backbone (CPU)', f'{default_fps / rates[names[2]][0]:.2f}', 'reported', None)
+    row('  ratio default / cv2.dnn + numpy (CPU)', f'{default_fps / rates[names[2]][0]:.2f}', 'reported', None)
     row('  ratio default / all classes (CPU)', f'{default_fps / rates[names[4]][0]:.2f}', 'reported', None)
     return 0
 

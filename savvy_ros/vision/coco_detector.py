@@ -17,7 +17,7 @@ from savvy_ros.vision.camera_model import CameraModel
 from savvy_ros.vision.coco_labels import COCO_LABELS, expand_class_sets
 from savvy_ros.vision.detection import Detection
 from savvy_ros.vision.detector import Detector, DetectorConfig, DetectorUnavailableError
-from savvy_ros.vision.openvino_trunk import OpenVinoUnavailableError
+from savvy_ros.vision.openvino_ssd import OpenVinoUnavailableError
 from savvy_ros.vision.ssd_mobilenet import RawDetection, SsdMobileNetV2, resolve_backend
 from savvy_ros.vision.ssd_mobilenet import BACKGROUND
 from savvy_ros.vision.zoom import (from_window, interleave, merge_zoomed, object_like, select_proposals,
@@ -79,16 +79,22 @@ class CocoSsdDetector(Detector):
             self.model = shared_ssd_model(resolve_backend(config.backend), config.num_threads)
         except OpenVinoUnavailableError as exc:
             raise DetectorUnavailableError(str(exc)) from exc
-        # A crop is `zoom_context` x its object: the feature maps for larger objects are skipped there.
-        self.zoom_maps = self.model.maps_for_object(config.zoom_input_size / config.zoom_context)
-        self.model.prepare(config.input_size)
-        if config.zoom_crops:
-            self.model.prepare(config.zoom_input_size, self.zoom_maps)
         self.config = config
         self.min_threshold = min([score_threshold] + [t for _, t in config.class_thresholds])
         self.crops_run = 0   # zoomed crops looked at so far (benchmarks report it per frame)
         # Only the wanted classes' heads are computed: fewer classes, faster frames.
         self.class_ids = tuple(i for i, label in COCO_LABELS.items() if self.config.keeps(label))
+        # A crop is `zoom_context` x its object: the feature maps for larger objects are skipped there.
+        self.zoom_maps = self.model.maps_for_object(config.zoom_input_size / config.zoom_context)
+        self.model.prepare(config.input_size, None,
+                           (BACKGROUND,) + self.class_ids if self._looks_for_objects else self.class_ids)
+        if config.zoom_crops:
+            self.model.prepare(config.zoom_input_size, self.zoom_maps, self.class_ids)
+
+    @property
+    def _looks_for_objects(self) -> bool:
+        """Whether the full-frame pass also scores objectness (its background head) to propose crops."""
+        return self.config.zoom_crops > 0 and self.config.zoom_objectness < 1.0
 
     @classmethod
     def from_config(cls, config: DetectorConfig) -> CocoSsdDetector:
@@ -104,15 +110,14 @@ class CocoSsdDetector(Detector):
         h, w = rgb.shape[:2]
         # Zooming needs the weak full-frame detections as proposals, hence the lower floor.
         floor = min(self.min_threshold, c.zoom_min_score) if c.zoom_crops else self.min_threshold
-        looks_for_objects = c.zoom_crops > 0 and c.zoom_objectness < 1.0
-        if looks_for_objects:
+        if self._looks_for_objects:
             raw, objects = self.model.detect_with_objects(rgb, self.class_ids, floor, c.zoom_objectness, c.input_size)
         else:
             raw, objects = self.model.detect(rgb, self.class_ids, floor, c.input_size), []
         found = self._detections(raw, w, h)
         max_height = c.zoom_max_height * h
         doubtful = select_proposals(found, len(found), c.zoom_min_score, max_height, c.threshold)
-        if looks_for_objects:
+        if self._looks_for_objects:
             # Crops alternate between doubtful detections and what the network sees but names as nothing it
             # reports (a small cup far away scores low on every class); what one kind leaves goes to the other.
             boxes = self._detections(objects, w, h)

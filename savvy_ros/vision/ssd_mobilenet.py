@@ -1,12 +1,13 @@
-"""SSD-MobileNet-v2 (COCO) split in two: cv2.dnn or OpenVINO (openvino_trunk.py, 3x faster) runs the
-backbone, cv2.dnn the prior boxes, numpy the predictor heads: the class heads for the wanted classes only and the box regressors, then SSD
-box decoding and per-class NMS.
+"""SSD-MobileNet-v2 (COCO) for the wanted classes only: the backbone and the predictor heads (the class
+heads of those classes and the box regressors) run in OpenVINO (openvino_ssd.py, 2x faster) or in
+cv2.dnn (backbone) + numpy (heads); cv2.dnn gives the prior boxes, numpy the SSD box decoding and
+per-class NMS.
 
 The class heads (3x3 convolutions to anchors x 91 classes on six feature maps) cost about half of
 the whole network in cv2.dnn. Scores are per-class sigmoids, so the logits of a class subset are
 exactly those of the full network: with a class filter only that subset is computed. The box
-regressors (4 x anchors outputs) ride along in the same matrix product, which is cheaper than
-cv2.dnn's thin 3x3 convolutions. Results match the stock graph's DetectionOutput
+regressors (4 x anchors outputs) ride along in the same convolution (in numpy, the same matrix product,
+which is cheaper than cv2.dnn's thin 3x3 convolutions). Results match the stock graph's DetectionOutput
 (test_coco_detector.py compares them).
 """
 from __future__ import annotations
@@ -85,7 +86,7 @@ BACKENDS = ('auto', 'openvino', 'opencv')
 
 def resolve_backend(backend: str) -> str:
     """'openvino' or 'opencv' for a backend setting; 'auto' = OpenVINO where it is installed."""
-    from savvy_ros.vision.openvino_trunk import openvino_available
+    from savvy_ros.vision.openvino_ssd import openvino_available
 
     if backend not in BACKENDS:
         raise ValueError(f'backend must be one of {", ".join(BACKENDS)}, got {backend!r}')
@@ -138,10 +139,11 @@ class SsdMobileNetV2:
         self._features = list(dict.fromkeys(head.feature for head in self.heads))
         self._openvino = None
         if self.backend == 'openvino':
-            from savvy_ros.vision.openvino_trunk import OpenVinoTrunk
-            self._openvino = OpenVinoTrunk(graph_file, graph, self._features, threads)
+            from savvy_ros.vision.openvino_ssd import OpenVinoSsd
+            self._openvino = OpenVinoSsd(graph_file, graph, self._features, threads)
         self._trunks: dict[int, cv2.dnn.Net] = {} if self._openvino else {300: self._read_trunk(graph)}
         self._priors: dict[int, tuple[np.ndarray, np.ndarray]] = {}   # input size -> (prior boxes, variances)
+        self._kernels: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._subsets: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._lock = threading.Lock()
 
@@ -176,28 +178,41 @@ class SsdMobileNetV2:
             self._priors[input_size] = (priors[0, 0].reshape(-1, 4), priors[0, 1].reshape(-1, 4))
         return self._priors[input_size]
 
-    def prepare(self, input_size: int, maps: int | None = None) -> None:
-        """Load the trunk for `input_size` (predicting from the lowest `maps` feature maps) now rather than
-        on the first frame that needs it (~0.5 s)."""
+    def prepare(self, input_size: int, maps: int | None = None, class_ids: tuple[int, ...] | None = None) -> None:
+        """Load the network for `input_size`, predicting `class_ids` from the lowest `maps` feature maps, now
+        rather than on the first frame that needs it (~0.5 s)."""
         with self._lock:
             self._prior_boxes(input_size)
-            if self._openvino:
-                self._openvino.prepare(input_size, len(self._wanted(maps)))
-            else:
+            if self._openvino and class_ids is not None:
+                self._openvino.prepare_heads(input_size, (class_ids, maps), self._openvino_heads(class_ids, maps))
+            elif not self._openvino:
                 self._trunk(input_size)
 
-    def _head_weights(self, class_ids: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per head: tap-major weights (9*K, C) and bias (K,) of the `class_ids` logits followed by the
-        box encodings (K = anchors * (len(class_ids) + 4)); cached per class subset."""
-        if class_ids not in self._subsets:
+    def _head_kernels(self, class_ids: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per head: (K, C, 3, 3) kernels and (K,) bias of the `class_ids` logits followed by the box
+        encodings (K = anchors * (len(class_ids) + 4)); cached per class subset."""
+        if class_ids not in self._kernels:
             ids = np.asarray(class_ids)
             subset = []
             for head in self.heads:
                 rows = (np.arange(head.anchors)[:, None] * NUM_CLASSES + ids[None, :]).ravel()
                 weights = np.vstack([head.class_weights[rows], head.box_weights])
-                subset.append((_taps(weights), np.concatenate([head.class_bias[rows], head.box_bias])))
-            self._subsets[class_ids] = subset
+                subset.append((weights.reshape(weights.shape[0], -1, 3, 3),
+                               np.concatenate([head.class_bias[rows], head.box_bias])))
+            self._kernels[class_ids] = subset
+        return self._kernels[class_ids]
+
+    def _head_weights(self, class_ids: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """_head_kernels as tap-major weights (9*K, C) for numpy's convolution; cached per class subset."""
+        if class_ids not in self._subsets:
+            self._subsets[class_ids] = [(_taps(kernels.reshape(kernels.shape[0], -1)), bias)
+                                        for kernels, bias in self._head_kernels(class_ids)]
         return self._subsets[class_ids]
+
+    def _openvino_heads(self, class_ids: tuple[int, ...], maps: int | None) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(feature index, kernels, bias) of the lowest `maps` heads, for OpenVinoSsd.predict."""
+        return [(self._features.index(head.feature), kernels, bias)
+                for head, (kernels, bias) in list(zip(self.heads, self._head_kernels(class_ids)))[:maps]]
 
     def _predict(self, features: dict[str, np.ndarray], class_ids: tuple[int, ...],
                  maps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -207,7 +222,7 @@ class SsdMobileNetV2:
         A 3x3 'SAME' convolution as one product of every tap's weights with the unpadded feature maps of
         all images, then the nine (K, H, W) results summed shifted: no 9x im2col copy of the features.
         """
-        logits, encodings = [], []
+        outputs = []
         for head, (weights, bias) in list(zip(self.heads, self._head_weights(class_ids)))[:maps]:
             feature = features[head.feature]
             images, channels, height, width = feature.shape
@@ -218,10 +233,19 @@ class SsdMobileNetV2:
             for dy in range(3):
                 for dx in range(3):   # tap (dy, dx) at input (i, j) feeds output (i + 1 - dy, j + 1 - dx)
                     padded[..., 2 - dy:2 - dy + height, 2 - dx:2 - dx + width] += taps[dy, dx]
-            out = padded[..., 1:height + 1, 1:width + 1].reshape(k, images, height * width).transpose(1, 2, 0) + bias
+            outputs.append(padded[..., 1:height + 1, 1:width + 1].reshape(k, images, height * width).transpose(1, 2, 0)
+                           + bias)
+        return self._split(outputs, class_ids)
+
+    def _split(self, outputs: list[np.ndarray], class_ids: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Per head (images, locations, K) outputs -> (images, priors, classes) logits and (images, priors, 4)
+        box encodings, priors ordered like the graph's (location, anchor)."""
+        logits, encodings = [], []
+        for head, out in zip(self.heads, outputs):
+            images, locations, _ = out.shape
             n_class = head.anchors * len(class_ids)
-            logits.append(out[..., :n_class].reshape(images, height * width * head.anchors, len(class_ids)))
-            encodings.append(out[..., n_class:].reshape(images, height * width * head.anchors, 4))
+            logits.append(out[..., :n_class].reshape(images, locations * head.anchors, len(class_ids)))
+            encodings.append(out[..., n_class:].reshape(images, locations * head.anchors, 4))
         return np.concatenate(logits, axis=1), np.concatenate(encodings, axis=1)
 
     def detect(self, rgb: np.ndarray, class_ids: tuple[int, ...], score_threshold: float,
@@ -256,23 +280,36 @@ class SsdMobileNetV2:
                  maps: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Trunk and heads: logits (images, priors, classes), box encodings (images, priors, 4), prior boxes
         and their variances (priors, 4)."""
-        # Only the feature maps the heads read (crops use the lowest few: the layers above are skipped); the
-        # prior boxes depend on the input size alone and are read once per size.
-        wanted = self._wanted(maps)
-        outputs = []
         with self._lock:  # the nets may be shared by nodes on a multi-threaded executor
+            # The prior boxes depend on the input size alone and are read once per size.
             prior_boxes, variances = self._prior_boxes(input_size)
-            for image in images:   # one at a time: a batch size change would re-plan the net too
-                if self._openvino:
-                    outputs.append(self._openvino.forward(image, input_size, len(wanted)))
-                    continue
-                trunk = self._trunk(input_size)
-                # The graph normalises internally and expects RGB in 0..255 (OpenCV's ssd_tf settings).
-                trunk.setInput(cv2.dnn.blobFromImage(image, size=(input_size, input_size), swapRB=False, crop=False))
-                outputs.append(trunk.forward(wanted))
-            features = {name: np.concatenate([out[i] for out in outputs]) for i, name in enumerate(wanted)}
-            logits, encodings = self._predict(features, class_ids, maps)   # the heads' weights read once for all
+            if self._openvino:
+                logits, encodings = self._predict_openvino(images, class_ids, input_size, maps)
+            else:
+                logits, encodings = self._predict(self._features_opencv(images, input_size, maps), class_ids, maps)
         return logits, encodings, prior_boxes, variances
+
+    def _features_opencv(self, images: list[np.ndarray], input_size: int, maps: int | None) -> dict[str, np.ndarray]:
+        """The feature maps the lowest `maps` heads read, from cv2.dnn (crops use the lowest few: the layers above
+        are skipped), all images stacked. Under the lock."""
+        wanted = self._wanted(maps)
+        trunk = self._trunk(input_size)
+        outputs = []
+        for image in images:   # one at a time: a batch size change would re-plan the net too
+            # The graph normalises internally and expects RGB in 0..255 (OpenCV's ssd_tf settings).
+            trunk.setInput(cv2.dnn.blobFromImage(image, size=(input_size, input_size), swapRB=False, crop=False))
+            outputs.append(trunk.forward(wanted))
+        return {name: np.concatenate([out[i] for out in outputs]) for i, name in enumerate(wanted)}
+
+    def _predict_openvino(self, images: list[np.ndarray], class_ids: tuple[int, ...], input_size: int,
+                          maps: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """_predict's outputs with backbone and heads in OpenVINO. Under the lock."""
+        heads = self._openvino_heads(class_ids, maps)
+        per_image = [self._openvino.predict(image, input_size, (class_ids, maps), heads) for image in images]
+        # Per head (1, K, H, W) per image -> (images, H * W, K), the numpy path's layout.
+        outputs = [np.concatenate([out[i].reshape(1, out[i].shape[1], -1) for out in per_image]).transpose(0, 2, 1)
+                   for i in range(len(heads))]
+        return self._split(outputs, class_ids)
 
     def _postprocess(self, logits: np.ndarray, encodings: np.ndarray, prior_boxes: np.ndarray, variances: np.ndarray,
                      class_ids: tuple[int, ...], score_threshold: float) -> list[RawDetection]:

@@ -1,5 +1,5 @@
-"""The SSD backbone through OpenVINO: the same feature maps and detections as cv2.dnn, its converted
-model cached on disk, and clear errors when it cannot run."""
+"""SSD-MobileNet-v2 through OpenVINO: the same feature maps, head outputs and detections as cv2.dnn +
+numpy, its converted model cached on disk, and clear errors when it cannot run."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scenes import background, paste
 
-from savvy_ros.vision import openvino_trunk
+from savvy_ros.vision import openvino_ssd
 from savvy_ros.vision.coco_detector import CocoSsdDetector, ssd_model_files
 from savvy_ros.vision.detector import DetectorConfig, DetectorUnavailableError, create_detector
 from savvy_ros.vision.ssd_mobilenet import SsdMobileNetV2, resolve_backend
@@ -39,10 +39,22 @@ def test_feature_maps_match_cv2_dnn(models):
         trunk = cv._trunk(size)
         trunk.setInput(cv2.dnn.blobFromImage(image, size=(size, size), swapRB=False, crop=False))
         expected = trunk.forward(wanted)
-        got = ov._openvino.forward(image, size, len(wanted))
+        got = ov._openvino.features(image, size, len(wanted))
         assert len(got) == len(wanted) == (len(cv._features) if maps is None else 3)
         for e, g in zip(expected, got):
             assert g.shape == e.shape and g.dtype == np.float32
+            np.testing.assert_allclose(g, e, rtol=0, atol=1e-4 * np.abs(e).max())
+
+
+def test_head_outputs_match_numpy(models):
+    """Logits and box encodings of a class subset, full frame and a crop's lowest maps."""
+    cv, ov = models
+    image = _scene()
+    for size, maps, ids in ((300, None, (0, 1, 17, 47)), (128, 2, (1, 17))):
+        expected = cv._forward([image, image[::-1]], ids, size, maps)
+        got = ov._forward([image, image[::-1]], ids, size, maps)
+        for e, g in zip(expected, got):
+            assert g.shape == e.shape
             np.testing.assert_allclose(g, e, rtol=0, atol=1e-4 * np.abs(e).max())
 
 
@@ -72,8 +84,8 @@ def test_backend_setting():
 
 def test_thread_count_reaches_the_compiled_model(models):
     _, ov = models
-    ov.prepare(300)
-    compiled = ov._openvino._compiled_for(300, len(ov._features))
+    ov.prepare(300, None, (1, 2))
+    compiled = ov._openvino._compiled[(300, ('heads', ((1, 2), None)))]
     assert compiled.get_property('INFERENCE_NUM_THREADS') == 1
     assert str(compiled.get_property('INFERENCE_PRECISION_HINT')) in ('<Type: \'float32\'>', 'f32')
 
@@ -85,25 +97,25 @@ def test_converted_model_is_cached_and_a_damaged_cache_is_replaced(tmp_path, mon
     features = SsdMobileNetV2(*ssd_model_files(), backend='opencv')._features
     image = _scene()
 
-    first = openvino_trunk.OpenVinoTrunk(graph_file, graph, features, threads=1)
+    first = openvino_ssd.OpenVinoSsd(graph_file, graph, features, threads=1)
     cached = sorted((tmp_path / 'savvy_ros').glob('ssd_mobilenet_v2_trunk-*'))
     assert [p.suffix for p in cached] == ['.bin', '.xml'] and cached[0].stat().st_size > 10_000_000
-    reference = first.forward(image, 300, len(features))
+    reference = first.features(image, 300, len(features))
 
     def no_conversion(*args):
         raise AssertionError('converted again although the cache holds the model')
-    monkeypatch.setattr(openvino_trunk, '_convert', no_conversion)
-    again = openvino_trunk.OpenVinoTrunk(graph_file, graph, features, threads=1)
-    for a, b in zip(reference, again.forward(image, 300, len(features))):
+    monkeypatch.setattr(openvino_ssd, '_convert', no_conversion)
+    again = openvino_ssd.OpenVinoSsd(graph_file, graph, features, threads=1)
+    for a, b in zip(reference, again.features(image, 300, len(features))):
         np.testing.assert_array_equal(a, b)
 
     monkeypatch.undo()
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path))
     cached[1].write_text('<not a model')
-    with caplog.at_level(logging.WARNING, logger=openvino_trunk.__name__):
-        mended = openvino_trunk.OpenVinoTrunk(graph_file, graph, features, threads=1)
+    with caplog.at_level(logging.WARNING, logger=openvino_ssd.__name__):
+        mended = openvino_ssd.OpenVinoSsd(graph_file, graph, features, threads=1)
     assert 'unreadable' in caplog.text and cached[1].read_text().startswith('<?xml')
-    np.testing.assert_array_equal(reference[0], mended.forward(image, 300, len(features))[0])
+    np.testing.assert_array_equal(reference[0], mended.features(image, 300, len(features))[0])
 
 
 def test_unwritable_cache_still_runs(tmp_path, monkeypatch, caplog):
@@ -112,17 +124,17 @@ def test_unwritable_cache_still_runs(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv('XDG_CACHE_HOME', str(blocker))
     graph_file, _ = ssd_model_files()
     features = SsdMobileNetV2(*ssd_model_files(), backend='opencv')._features
-    with caplog.at_level(logging.WARNING, logger=openvino_trunk.__name__):
-        trunk = openvino_trunk.OpenVinoTrunk(graph_file, graph_file.read_bytes(), features)
+    with caplog.at_level(logging.WARNING, logger=openvino_ssd.__name__):
+        network = openvino_ssd.OpenVinoSsd(graph_file, graph_file.read_bytes(), features)
     assert 'converted at every start' in caplog.text
-    assert len(trunk.forward(_scene(), 300, 2)) == 2
+    assert len(network.features(_scene(), 300, 2)) == 2
 
 
 def test_missing_openvino_is_a_clear_unavailable_error(monkeypatch):
-    monkeypatch.setattr(openvino_trunk, 'openvino_available', lambda: False)
+    monkeypatch.setattr(openvino_ssd, 'openvino_available', lambda: False)
     graph_file, _ = ssd_model_files()
-    with pytest.raises(openvino_trunk.OpenVinoUnavailableError, match='pip install openvino'):
-        openvino_trunk.OpenVinoTrunk(graph_file, b'', ['x'])
+    with pytest.raises(openvino_ssd.OpenVinoUnavailableError, match='pip install openvino'):
+        openvino_ssd.OpenVinoSsd(graph_file, b'', ['x'])
     assert resolve_backend('auto') == 'opencv'     # auto falls back to cv2.dnn
     from savvy_ros.vision import coco_detector
     coco_detector.shared_ssd_model.cache_clear()

@@ -1,10 +1,11 @@
-"""The SSD-MobileNet-v2 backbone run by OpenVINO instead of cv2.dnn: the same frozen graph, cut to
-the six feature maps the predictor heads read, converted once to OpenVINO IR (cached on disk) and
-compiled per input size.
+"""SSD-MobileNet-v2 run by OpenVINO instead of cv2.dnn + numpy: the same frozen graph, cut to the six
+feature maps the predictor heads read, converted once to OpenVINO IR (cached on disk), with the heads
+of the wanted classes appended as convolutions, compiled per input size and class subset.
 
-Why: the backbone is most of the vision node's CPU. On this project's 2-core Xeon, one 300 px
-frame takes 36 ms in cv2.dnn and 12 ms here (the whole detector: bench/bench_vision.py); the feature maps
-agree to 1e-5 relative, so the detections are the same. Weights stay float32 (OpenVINO would
+Why: the network is most of the vision node's CPU. On this project's 2-core Xeon one 300 px frame's
+backbone takes 36 ms in cv2.dnn and 12 ms here, the 35 indoor classes' heads 14 ms in numpy and
+9 ms here (the whole detector: bench/bench_vision.py); outputs agree to 1e-5 relative, so the
+detections are the same. Weights stay float32 (OpenVINO would
 otherwise store them as fp16 and, on CPUs with bf16 support, infer in bf16: a few percent off,
 and slower without AMX).
 
@@ -20,6 +21,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -96,9 +98,13 @@ def _cached_model(core, graph_file: Path, graph: bytes, features: list[str]):
     return model
 
 
-class OpenVinoTrunk:
-    """forward(image, input_size, outputs) -> the first `outputs` feature maps, NCHW float32, like
-    cv2.dnn's trunk.forward for the same names."""
+class OpenVinoSsd:
+    """The backbone, and the predictor heads for a class subset, compiled per input size (and subset).
+
+    features(image, input_size, count): the first `count` feature maps, NCHW float32, like cv2.dnn's
+    trunk.forward for the same names. predict(image, input_size, key, heads): 3x3 'SAME' convolutions
+    (the heads' kernels for some classes) on those maps, run inside the same network.
+    """
 
     def __init__(self, graph_file: Path, graph: bytes, features: list[str], threads: int = 0) -> None:
         if not openvino_available():
@@ -112,34 +118,64 @@ class OpenVinoTrunk:
         except (RuntimeError, StopIteration) as exc:
             raise OpenVinoUnavailableError(f'OpenVINO cannot convert {graph_file}: {exc}') from exc
         self._threads = threads
-        self._compiled: dict[tuple[int, int], object] = {}
+        self._compiled: dict[tuple, object] = {}
         self._lock = threading.Lock()
 
-    def _compiled_for(self, input_size: int, outputs: int):
-        key = (input_size, outputs)
-        if key not in self._compiled:
+    def _network(self, input_size: int, key: tuple, outputs: Callable[[list], list]):
+        """The compiled network for an input size whose outputs are `outputs(feature ports)`; cached by
+        (input_size, key). Under the lock."""
+        if (input_size, key) not in self._compiled:
             import openvino as ov
+            import openvino.opset13 as ops
 
             model = self._model.clone()
             model.reshape({model.inputs[0]: ov.PartialShape([1, input_size, input_size, 3])})
-            if outputs < len(model.outputs):   # crops read the low maps only: the layers above are not run
-                model = ov.Model(list(model.outputs)[:outputs], model.get_parameters())
+            features = [result.input_value(0) for result in model.get_results()]
+            # Only what the outputs need is run: crops reading the low maps skip the layers above.
+            model = ov.Model([ops.result(port) for port in outputs(features)], model.get_parameters())
             # float32 as in the graph; no pinning: the graph's nodes share the cores.
             config = {'INFERENCE_PRECISION_HINT': 'f32', 'PERFORMANCE_HINT': 'LATENCY', 'NUM_STREAMS': 1,
                       'ENABLE_CPU_PINNING': False}
             if self._threads > 0:
                 config['INFERENCE_NUM_THREADS'] = self._threads
-            self._compiled[key] = self._core.compile_model(model, 'CPU', config)
-        return self._compiled[key]
+            self._compiled[(input_size, key)] = self._core.compile_model(model, 'CPU', config)
+        return self._compiled[(input_size, key)]
 
-    def prepare(self, input_size: int, outputs: int) -> None:
+    def _features_network(self, input_size: int, count: int):
+        return self._network(input_size, ('features', count), lambda features: features[:count])
+
+    def _heads_network(self, input_size: int, key: tuple, heads: Sequence[tuple[int, np.ndarray, np.ndarray]]):
+        import openvino.opset13 as ops
+
+        def convolutions(features: list) -> list:
+            return [ops.add(ops.convolution(features[index], ops.constant(np.ascontiguousarray(kernels, np.float32)),
+                                            [1, 1], [1, 1], [1, 1], [1, 1]),
+                            ops.constant(np.asarray(bias, np.float32).reshape(1, -1, 1, 1)))
+                    for index, kernels, bias in heads]
+        return self._network(input_size, ('heads', key), convolutions)
+
+    def prepare_features(self, input_size: int, count: int) -> None:
         with self._lock:
-            self._compiled_for(input_size, outputs)
+            self._features_network(input_size, count)
 
-    def forward(self, image: np.ndarray, input_size: int, outputs: int) -> list[np.ndarray]:
+    def prepare_heads(self, input_size: int, key: tuple, heads: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        with self._lock:
+            self._heads_network(input_size, key, heads)
+
+    def features(self, image: np.ndarray, input_size: int, count: int) -> list[np.ndarray]:
+        with self._lock:
+            return self._run(self._features_network(input_size, count), image, input_size)
+
+    def predict(self, image: np.ndarray, input_size: int, key: tuple,
+                heads: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+        """Per head (feature index, (K, C, 3, 3) kernels, (K,) bias): its (1, K, H, W) output; `key` names
+        the head set (the compiled network is kept under it)."""
+        with self._lock:
+            return self._run(self._heads_network(input_size, key, heads), image, input_size)
+
+    @staticmethod
+    def _run(compiled, image: np.ndarray, input_size: int) -> list[np.ndarray]:
         # cv2.dnn.blobFromImage's resize (bilinear), so both backends see the same pixels.
         resized = cv2.resize(image, (input_size, input_size), interpolation=cv2.INTER_LINEAR)
-        with self._lock:
-            compiled = self._compiled_for(input_size, outputs)
-            result = compiled(resized[None])
-            return [np.asarray(result[port]) for port in compiled.outputs]
+        result = compiled(resized[None])
+        return [np.asarray(result[port]) for port in compiled.outputs]
