@@ -64,6 +64,23 @@ def test_human_readable_output(tmp_path, camera_yaml, capsys):
     assert '1 object(s)' in out and 'cat' in out and 'z=' in out
 
 
+def test_either_coco_backend_gives_the_same_observations(tmp_path, camera_yaml, capsys):
+    scene = background()
+    paste(scene, 'person', (40, 150), 220)
+    paste(scene, 'cat', (380, 250), 150)
+    write_rgb(tmp_path / 'scene.png', scene)
+    outputs = {}
+    for backend in ('opencv', 'openvino'):
+        assert main(['detect', str(tmp_path / 'scene.png'), '--camera-info', str(camera_yaml), '--json',
+                     '--coco-backend', backend]) == 0
+        outputs[backend] = json.loads(capsys.readouterr().out)['observations']
+    assert {o['label'] for o in outputs['openvino']} >= {'person', 'cat'}
+    assert [o['label'] for o in outputs['opencv']] == [o['label'] for o in outputs['openvino']]
+    for a, b in zip(outputs['opencv'], outputs['openvino']):
+        assert a['score'] == pytest.approx(b['score'], abs=1e-3)
+        np.testing.assert_allclose(a['box'], b['box'], atol=0.2)
+
+
 def test_errors(tmp_path, camera_yaml, capsys):
     assert main(['detect', str(tmp_path / 'none.png'), '--camera-info', str(camera_yaml)]) == 2
     assert 'no such image or directory' in capsys.readouterr().err
