@@ -313,8 +313,8 @@ class QuestionAnswerer:
         if reference is None:   # best guess, the object is not in the map: measured from the wearer instead
             position, _ = self._body(t0, t1)
             reference = LocatedPoint(np.asarray(position[:2], float), 0.05,
-                                     f'where you stood ("{question.reference}" is not in the map; best guess)', (),
-                                     WEARER_STANCE_SCORE)
+                                     f'where you stood ({self._missing(question.reference, exclude)}; best guess)',
+                                     (), WEARER_STANCE_SCORE)
         distance = distance_2d(target.xy, reference.xy)
         sigma = math.hypot(target.sigma, reference.sigma)
         confidence = min(target.score, reference.score, event.score if event else 1.0) * \
@@ -335,7 +335,7 @@ class QuestionAnswerer:
         facing = self._exo_point(question.facing, event, t0, t1,
                                  exclude | _object_ids(reference.evidence if reference else ()))
         if reference is None or facing is None:
-            return self._wearer_stance(question, reference, facing, t0, t1)
+            return self._wearer_stance(question, reference, facing, t0, t1, exclude)
         forward = facing.xy - reference.xy
         if float(np.hypot(*forward)) < 1e-6:
             raise UnknownObjectError(f'{reference.label} and {facing.label} are at the same place: '
@@ -360,8 +360,21 @@ class QuestionAnswerer:
             return None
         return None if named_guess and point.score < self.thresholds.object else point
 
+    def _missing(self, ref: ObjectRef | None, exclude: set[int]) -> str:
+        """Why a named object of an exo question has no place in the map: absent, or the very object the
+        question asks about (the question presumes two different things: the map linked the event to the
+        object the question stands or faces at)."""
+        if ref is not None and ref.kind is RefKind.NAMED and exclude:
+            try:
+                named = ground_object(ref, self.view, self.matcher, thresholds=self.thresholds, index=self.index)
+            except UnknownObjectError:
+                named = None
+            if named is not None and named.object.id in exclude:
+                return f'"{ref.text}" is object {named.object.id}, the one asked about'
+        return f'"{ref}" is not in the map'
+
     def _wearer_stance(self, question: ParsedQuestion, reference: LocatedPoint | None, facing: LocatedPoint | None,
-                       t0: float, t1: float) -> tuple[Viewpoint, str, tuple[str, ...], float, float]:
+                       t0: float, t1: float, exclude: set[int]) -> tuple[Viewpoint, str, tuple[str, ...], float, float]:
         """Best guess for an exo viewpoint whose objects are not in the map: the wearer stands in for
         them (where they stood, the way they faced), which still beats refusing a scored question."""
         position, yaw = self._body(t0, t1)
@@ -371,9 +384,9 @@ class QuestionAnswerer:
         if float(np.hypot(*forward)) < 1e-6:
             forward = heading
         stand = (f'standing at {reference.label} {_fmt(reference.xy)}' if reference is not None else
-                 f'standing where you stood {_fmt(origin)} ("{question.reference}" is not in the map)')
+                 f'standing where you stood {_fmt(origin)} ({self._missing(question.reference, exclude)})')
         face = (f'facing {facing.label} {_fmt(facing.xy)}' if facing is not None else
-                f'facing the way you faced ({math.degrees(yaw):.0f} deg; "{question.facing}" is not in the map)')
+                f'facing the way you faced ({math.degrees(yaw):.0f} deg; {self._missing(question.facing, exclude)})')
         evidence = (*(reference.evidence if reference else ()), *(facing.evidence if facing else ()))
         viewpoint = Viewpoint((float(origin[0]), float(origin[1])), (float(forward[0]), float(forward[1])))
         return viewpoint, f'{stand} {face}; best guess', evidence, WEARER_STANCE_SCORE, \

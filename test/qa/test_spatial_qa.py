@@ -379,6 +379,25 @@ def test_an_exo_viewpoint_whose_objects_are_not_mapped_is_the_wearers_with_a_bes
     assert 'standing where you stood (0.00, 0.00) ("sofa" is not in the map)' in guess.answer.explanation
 
 
+def test_an_exo_object_that_is_the_one_asked_about_is_said_to_be_so(qa, view):
+    """Facing the door while asking where the door's knock came from: the question presumes two things,
+    the map has one (the knock's source is the door). The best guess stands in the wearer's heading and
+    says why, instead of claiming the door is not in the map."""
+    small = MapView('map', 20.0, [o for o in view.objects if o.label in ('door', 'sofa')],
+                    [e for e in view.events if e.id == 11], 'head', view.body_times, view.body_positions,
+                    view.body_yaws)
+    facing_the_door = ('Imagine you are standing by the sofa and facing the door, when the knocking door sound comes '
+                       'up, relative to where you are facing, where is the sounding object?')
+    assert not ask(qa, small, facing_the_door, HARD_OPTIONS).success
+    guess = ask(qa, small, facing_the_door, HARD_OPTIONS, best_guess=True)
+    assert guess.success, guess.error
+    assert 'facing the way you faced (0 deg; "door" is object 1, the one asked about)' in guess.answer.explanation
+    assert 'is not in the map' not in guess.answer.explanation
+    distance = ask(qa, small, 'When the knocking door sound is happening, what is the distance between the door and '
+                              'the sounding object in meters?', best_guess=True)
+    assert distance.success and '"door" is object 1, the one asked about; best guess' in distance.answer.explanation
+
+
 def test_a_distance_from_an_object_not_in_the_map_is_measured_from_the_wearer_with_a_best_guess(qa, view):
     """As for an exo viewpoint: an unrelated object (here a lamp, far below the object threshold)
     says nothing of where the printer is; where the wearer stood (the origin) is the guess."""
