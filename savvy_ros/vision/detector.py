@@ -86,6 +86,10 @@ class Detector(ABC):
     def detect(self, rgb: np.ndarray, camera: CameraModel | None = None) -> list[Detection]:
         """rgb: (H, W, 3) uint8. Returns detections sorted by score, best first."""
 
+    def describe(self) -> str:
+        """What runs, for the node's start-up log."""
+        return self.name
+
 
 DetectorFactory = Callable[[DetectorConfig], Detector]
 _FACTORIES: dict[str, str | DetectorFactory] = {
@@ -114,6 +118,9 @@ class CombinedDetector(Detector):
     def detect(self, rgb: np.ndarray, camera: CameraModel | None = None) -> list[Detection]:
         merged = [d for detector in self.detectors for d in detector.detect(rgb, camera)]
         return sorted(merged, key=lambda d: -d.score)   # stable: backend order breaks ties
+
+    def describe(self) -> str:
+        return ', '.join(d.describe() for d in self.detectors)
 
 
 def create_detector(name: str, config: DetectorConfig | None = None) -> Detector:

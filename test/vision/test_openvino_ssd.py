@@ -143,3 +143,29 @@ def test_missing_openvino_is_a_clear_unavailable_error(monkeypatch):
             CocoSsdDetector(backend='openvino')
     finally:
         coco_detector.shared_ssd_model.cache_clear()
+
+
+def test_auto_falls_back_to_cv2_dnn_when_openvino_cannot_run(monkeypatch, caplog):
+    """'auto' takes the best backend that runs here: a failing conversion leaves the cv2.dnn path, with a
+    warning; asked for explicitly, openvino fails with a clear error instead."""
+    from savvy_ros.vision import coco_detector
+
+    def broken(*args, **kwargs):
+        raise openvino_ssd.OpenVinoUnavailableError('OpenVINO cannot convert the graph: test')
+    monkeypatch.setattr(openvino_ssd, 'OpenVinoSsd', broken)
+    coco_detector.shared_ssd_model.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger=coco_detector.__name__):
+            detector = CocoSsdDetector(backend='auto', zoom_crops=0)
+        assert detector.model.backend == 'opencv' and 'runs in cv2.dnn + numpy instead' in caplog.text
+        assert detector.describe() == 'coco (SSD-MobileNet-v2 in cv2.dnn + numpy, 80 classes)'
+        assert {d.label for d in detector.detect(_scene())} >= {'person'}
+        with pytest.raises(DetectorUnavailableError, match='cannot convert the graph'):
+            CocoSsdDetector(backend='openvino')
+    finally:
+        coco_detector.shared_ssd_model.cache_clear()
+    monkeypatch.undo()
+    from savvy_ros.vision.pipeline import default_config_path
+    combined = create_detector('coco,aruco', DetectorConfig(classes=('indoor',),
+                                                            aruco_table=default_config_path('aruco_markers.yaml')))
+    assert combined.describe() == 'coco (SSD-MobileNet-v2 in OpenVINO, 35 classes), aruco'
