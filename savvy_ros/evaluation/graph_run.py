@@ -48,11 +48,15 @@ class RunConfig:
 # [s] A consumer this slow is still working (Whisper on a loaded CPU takes seconds per segment);
 # only a node that left the graph is stopped being waited for sooner.
 ACK_TIMEOUT_S = 60.0
-# Every node of the graph queues at least 10 inputs, so two in flight (the next one waiting in its queue,
-# hiding the player's hand-over latency: demo 1.12x instead of 0.94x with look-ahead) would fit; but with
-# look-ahead and two in flight one graph replay in four answered 5e-6 deg off the 1x one, so the
-# evaluator keeps one in flight per node and bag order until that is understood.
-IN_FLIGHT = 1
+# Every node of the graph queues at least 10 inputs, so two in flight fit: the next input waits in a node's
+# queue while it works, hiding the player's hand-over latency. Look-ahead lets a free node run up to 1 s of
+# bag time ahead of a busy one (the hearing node transcribing) while /clock waits. Demo at rate 0 with the
+# detector in OpenVINO: 1.86x in bag order, 2.28-2.40x with both; 11 replays with them (2026-11-29) gave
+# every value bit-identical to the 1x replay. (On 2026-11-27 one replay in four had answered 5e-6 deg off;
+# the hearing node has since learnt to wait for its last bearings, a race of the same size. Not seen since;
+# test_replay_rate_independence watches for it.)
+IN_FLIGHT = 2
+LOOKAHEAD_S = 1.0
 CLOCK_TAIL_S = 3.0   # [s] of /clock after the bag: sim-time flushes (hearing's last segment) happen
 
 
@@ -183,7 +187,8 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         # Flow control: the player waits for the acknowledging nodes, so a slow node is never fed
         # faster than it can take (the rate is then an upper bound).
         result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S,
-                                           in_flight=IN_FLIGHT), context=context, ack_timeout_s=ACK_TIMEOUT_S)
+                                           in_flight=IN_FLIGHT, lookahead_s=LOOKAHEAD_S),
+                          context=context, ack_timeout_s=ACK_TIMEOUT_S)
         node_cpu = cpu_used(cpu_before, {name: process_cpu_seconds(p.pid) for name, p in processes.items()})
         play_seconds = result.stats.messages_wall_s
         deadline = time.monotonic() + 60.0
