@@ -97,8 +97,8 @@ def resolve_backend(backend: str) -> str:
 
 class SsdMobileNetV2:
     def __init__(self, graph_file: Path, text_graph_file: Path, backend: str = 'auto', threads: int = 0) -> None:
-        """`backend` runs the backbone (see resolve_backend); `threads`: OpenVINO's inference threads, 0 = its
-        default (cv2.dnn follows cv2.setNumThreads)."""
+        """`backend` runs the network, backbone and heads (see resolve_backend); `threads`: OpenVINO's inference
+        threads, 0 = its default (cv2.dnn follows cv2.setNumThreads, numpy its BLAS)."""
         self.backend = resolve_backend(backend)
         graph, text = graph_file.read_bytes(), text_graph_file.read_text()
         full = cv2.dnn.readNetFromTensorflow(_buffer(graph), _buffer(text.encode()))
