@@ -370,7 +370,8 @@ class QuestionAnswerer:
             except UnknownObjectError:
                 named = None
             if named is not None and named.object.id in exclude:
-                return f'"{ref.text}" is object {named.object.id}, the one asked about'
+                label = '' if named.object.label.casefold() == ref.text.strip().casefold() else f' ("{named.object.label}")'
+                return f'"{ref.text}" is object {named.object.id}{label}, the one asked about'
         return f'"{ref}" is not in the map'
 
     def _wearer_stance(self, question: ParsedQuestion, reference: LocatedPoint | None, facing: LocatedPoint | None,
