@@ -77,25 +77,29 @@ class CocoSsdDetector(Detector):
                              f'0 < zoom_min_score < 1, 0 < zoom_max_height <= 1, 0 < zoom_objectness <= 1; got {config}')
         if config.num_threads < 0:
             raise ValueError(f'num_threads must be >= 0 (0 = every core), got {config.num_threads}')
-        try:
-            self.model = shared_ssd_model(resolve_backend(config.backend), config.num_threads)
-        except OpenVinoUnavailableError as exc:
-            if config.backend != 'auto':
-                raise DetectorUnavailableError(str(exc)) from exc
-            # auto: the best backend that runs here; the other one gives the same detections, slower.
-            _LOG.warning('%s; the coco network runs in cv2.dnn + numpy instead', exc)
-            self.model = shared_ssd_model('opencv', config.num_threads)
         self.config = config
         self.min_threshold = min([score_threshold] + [t for _, t in config.class_thresholds])
         self.crops_run = 0   # zoomed crops looked at so far (benchmarks report it per frame)
         # Only the wanted classes' heads are computed: fewer classes, faster frames.
         self.class_ids = tuple(i for i, label in COCO_LABELS.items() if self.config.keeps(label))
+        try:
+            self.model = self._load(resolve_backend(config.backend))
+        except OpenVinoUnavailableError as exc:
+            if config.backend != 'auto':
+                raise DetectorUnavailableError(str(exc)) from exc
+            # auto: the best backend that runs here; the other one gives the same detections, slower.
+            _LOG.warning('%s; the coco network runs in cv2.dnn + numpy instead', exc)
+            self.model = self._load('opencv')
+
+    def _load(self, backend: str) -> SsdMobileNetV2:
+        """The shared network on `backend`, its nets for full frames and zoomed crops compiled now."""
+        model, c = shared_ssd_model(backend, self.config.num_threads), self.config
         # A crop is `zoom_context` x its object: the feature maps for larger objects are skipped there.
-        self.zoom_maps = self.model.maps_for_object(config.zoom_input_size / config.zoom_context)
-        self.model.prepare(config.input_size, None,
-                           (BACKGROUND,) + self.class_ids if self._looks_for_objects else self.class_ids)
-        if config.zoom_crops:
-            self.model.prepare(config.zoom_input_size, self.zoom_maps, self.class_ids)
+        self.zoom_maps = model.maps_for_object(c.zoom_input_size / c.zoom_context)
+        model.prepare(c.input_size, None, (BACKGROUND,) + self.class_ids if self._looks_for_objects else self.class_ids)
+        if c.zoom_crops:
+            model.prepare(c.zoom_input_size, self.zoom_maps, self.class_ids)
+        return model
 
     def describe(self) -> str:
         engine = {'openvino': 'OpenVINO', 'opencv': 'cv2.dnn + numpy'}[self.model.backend]

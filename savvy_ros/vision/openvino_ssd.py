@@ -138,7 +138,10 @@ class OpenVinoSsd:
                       'ENABLE_CPU_PINNING': False}
             if self._threads > 0:
                 config['INFERENCE_NUM_THREADS'] = self._threads
-            self._compiled[(input_size, key)] = self._core.compile_model(model, 'CPU', config)
+            try:
+                self._compiled[(input_size, key)] = self._core.compile_model(model, 'CPU', config)
+            except RuntimeError as exc:   # e.g. a CPU the plugin does not support
+                raise OpenVinoUnavailableError(f'OpenVINO cannot compile the network for the CPU: {exc}') from exc
         return self._compiled[(input_size, key)]
 
     def _features_network(self, input_size: int, count: int):

@@ -165,6 +165,20 @@ def test_auto_falls_back_to_cv2_dnn_when_openvino_cannot_run(monkeypatch, caplog
     finally:
         coco_detector.shared_ssd_model.cache_clear()
     monkeypatch.undo()
+    # Converted but not compiled (a CPU the plugin refuses): the same fallback.
+    import openvino as ov
+
+    def refuse(self, *args, **kwargs):
+        raise RuntimeError('Exception from src/inference: unsupported CPU (test)')
+    monkeypatch.setattr(ov.Core, 'compile_model', refuse)
+    coco_detector.shared_ssd_model.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger=coco_detector.__name__):
+            detector = CocoSsdDetector(backend='auto', zoom_crops=0)
+        assert detector.model.backend == 'opencv' and 'cannot compile the network for the CPU' in caplog.text
+    finally:
+        coco_detector.shared_ssd_model.cache_clear()
+    monkeypatch.undo()
     from savvy_ros.vision.pipeline import default_config_path
     combined = create_detector('coco,aruco', DetectorConfig(classes=('indoor',),
                                                             aruco_table=default_config_path('aruco_markers.yaml')))
