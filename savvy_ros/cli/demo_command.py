@@ -9,6 +9,7 @@ where the results and plots are.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import shutil
 from pathlib import Path
@@ -39,12 +40,59 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--no-progress', action='store_true', help='no progress bars')
 
 
+def _imported_sources(path: Path, package_root: Path) -> set[Path]:
+    """The files of the savvy_ros modules `path` imports (anywhere in it, functions too), with the
+    __init__.py of each package on the way."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:   # relative: resolved against the importing module's package
+                package = path.parent.relative_to(package_root.parent).parts
+                base = '.'.join(package[:len(package) - node.level + 1] + ((node.module,) if node.module else ()))
+            else:
+                base = node.module or ''
+            # `from savvy_ros.x import y`: y may be a module too
+            modules = [base] + [f'{base}.{alias.name}' for alias in node.names]
+        else:
+            continue
+        for module in modules:
+            parts = module.split('.')
+            if parts[0] != package_root.name:
+                continue
+            for depth in range(1, len(parts) + 1):   # the packages on the way, then the module
+                target = package_root.joinpath(*parts[1:depth])
+                for candidate in (target / '__init__.py', target.with_suffix('.py')):
+                    if candidate.is_file():
+                        found.add(candidate)
+    return found
+
+
+def generator_sources() -> list[Path]:
+    """Everything the episode generator runs or reads: savvy_ros/synth and every savvy_ros module it
+    imports, directly or not (the mic array geometry, the bag writer, the ground-truth answering),
+    the shipped microphone-array files and the message definitions the bag is written with."""
+    import savvy_ros
+    from savvy_ros.resources import config_file, share_dir
+
+    root = Path(savvy_ros.__file__).parent
+    todo, seen = sorted((root / 'synth').glob('*.py')), set()
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo.extend(sorted(_imported_sources(path, root) - seen))
+    data = [*config_file('mic_arrays').glob('*.yaml'), *(share_dir() / 'msg').glob('*.msg')]
+    return sorted(seen) + sorted(data)
+
+
 def generator_fingerprint(scene_file: Path, quick: bool) -> str:
-    """Scene text, mode and the generator's own code: any change means a new episode."""
-    import savvy_ros.synth as synth
+    """Scene text, mode and the generator's code and data: any change means a new episode (hashing
+    savvy_ros/synth alone once kept a demo episode whose audio the current code no longer makes)."""
     digest = hashlib.sha256(scene_file.read_bytes() + (b'quick' if quick else b'full'))
-    for source in sorted(Path(synth.__file__).parent.glob('*.py')):
-        digest.update(source.name.encode() + source.read_bytes())
+    for source in generator_sources():
+        digest.update(f'{source.parent.name}/{source.name}'.encode() + source.read_bytes())
     return digest.hexdigest()
 
 
