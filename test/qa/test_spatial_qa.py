@@ -396,6 +396,10 @@ def test_an_exo_object_that_is_the_one_asked_about_is_said_to_be_so(qa, view):
     distance = ask(qa, small, 'When the knocking door sound is happening, what is the distance between the door and '
                               'the sounding object in meters?', best_guess=True)
     assert distance.success and '"door" is object 1, the one asked about; best guess' in distance.answer.explanation
+    # Named in other words: the note says which mapped object that is.
+    other_words = ask(qa, small, facing_the_door.replace('facing the door', 'facing the front door'), HARD_OPTIONS,
+                      best_guess=True)
+    assert '"front door" is object 1 ("door"), the one asked about' in other_words.answer.explanation
 
 
 def test_a_distance_from_an_object_not_in_the_map_is_measured_from_the_wearer_with_a_best_guess(qa, view):
