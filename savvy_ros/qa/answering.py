@@ -370,8 +370,9 @@ class QuestionAnswerer:
             except UnknownObjectError:
                 named = None
             if named is not None and named.object.id in exclude:
-                label = '' if named.object.label.casefold() == ref.text.strip().casefold() else f' ("{named.object.label}")'
-                return f'"{ref.text}" is object {named.object.id}{label}, the one asked about'
+                label = named.object.label
+                said = '' if label.casefold() == ref.text.strip().casefold() else f' ("{label}")'
+                return f'"{ref.text}" is object {named.object.id}{said}, the one asked about'
         return f'"{ref}" is not in the map'
 
     def _wearer_stance(self, question: ParsedQuestion, reference: LocatedPoint | None, facing: LocatedPoint | None,

@@ -45,10 +45,11 @@ def ssd_model_files() -> tuple[Path, Path]:
 
 
 @lru_cache(maxsize=2)
-def shared_ssd_model(backend: str = 'auto', threads: int = 0) -> SsdMobileNetV2:
-    """One network per process and backend (loading takes ~1 s and ~100 MB, each further input size
-    ~0.3 s); SsdMobileNetV2 serialises its use."""
-    return SsdMobileNetV2(*ssd_model_files(), backend=resolve_backend(backend), threads=threads)
+def shared_ssd_model(backend: str, threads: int = 0) -> SsdMobileNetV2:
+    """One network per process and backend, 'openvino' or 'opencv' (resolve_backend's answer, so that
+    'auto' shares it); loading takes ~1 s and ~100 MB, each further input size ~0.3 s. SsdMobileNetV2
+    serialises its use."""
+    return SsdMobileNetV2(*ssd_model_files(), backend=backend, threads=threads)
 
 
 class CocoSsdDetector(Detector):

@@ -157,10 +157,6 @@ class OpenVinoSsd:
                     for index, kernels, bias in heads]
         return self._network(input_size, ('heads', key), convolutions)
 
-    def prepare_features(self, input_size: int, count: int) -> None:
-        with self._lock:
-            self._features_network(input_size, count)
-
     def prepare_heads(self, input_size: int, key: tuple, heads: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> None:
         with self._lock:
             self._heads_network(input_size, key, heads)
