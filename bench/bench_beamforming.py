@@ -26,6 +26,7 @@ from bench_hearing import SENTENCES, word_errors, words  # noqa: E402
 
 from savvy_ros.audio.beamforming import SteeredBeamformer  # noqa: E402
 from savvy_ros.audio.mic_arrays import load_mic_array  # noqa: E402
+from savvy_ros.hearing.asr import DEFAULT_MIN_WINDOW  # noqa: E402
 from savvy_ros.hearing import HearingPipeline, HearingStream, StreamConfig, load_models  # noqa: E402
 from savvy_ros.hearing.events import SPEECH  # noqa: E402
 from savvy_ros.hearing.files import hear_array  # noqa: E402
@@ -78,13 +79,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--per-room', type=int, default=4, help='sentences per room')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--asr-window', type=float, default=DEFAULT_MIN_WINDOW,
+                        help="shortest Whisper encoder window [s] (the hearing node's asr_min_window)")
     args = parser.parse_args()
     if not espeak_available():
         print('bench_beamforming: espeak-ng is not installed (make setup installs it)', file=sys.stderr)
         return 2
     aria = load_mic_array('aria')
     positions = np.asarray(aria.positions)
-    models = load_models()
+    models = load_models(asr_min_window=args.asr_window)
     ways = {'channel average': lambda: HearingStream(HearingPipeline(models)),
             'channel 0': lambda: HearingStream(HearingPipeline(models), StreamConfig(reference_channel=0)),
             'steered beam': lambda: HearingStream(HearingPipeline(models), steering_array=aria)}

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from savvy_ros.audio.mic_arrays import load_mic_array  # noqa: E402
 from savvy_ros.hearing import HearingPipeline, HearingStream, load_models  # noqa: E402
+from savvy_ros.hearing.asr import DEFAULT_MIN_WINDOW  # noqa: E402
 from savvy_ros.hearing.files import hear_array  # noqa: E402
 from savvy_ros.hearing.synthetic import make_sound, scene  # noqa: E402
 from savvy_ros.synth.acoustics import AcousticSettings, RoomSimulator, Source  # noqa: E402
@@ -110,9 +111,11 @@ def main() -> int:
     parser.add_argument('--rooms', type=int, default=8, help='rooms per sound kind (room condition)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--asr-window', type=float, default=DEFAULT_MIN_WINDOW,
+                        help="shortest Whisper encoder window [s] (the hearing node's asr_min_window)")
     parser.add_argument('--long', type=float, default=60.0, help='length of the real-time-ratio clip [s]')
     args = parser.parse_args()
-    models = load_models(threads=args.threads)
+    models = load_models(threads=args.threads, asr_min_window=args.asr_window)
     onset, offset, errors, ref_words, missed_speech = [], [], 0, 0, 0
     sound_onset, sound_offset, spurious, detected = [], [], 0, 0
     per_class = {name: [0, 0] for name in SOUND_CLASSES}  # hits, total

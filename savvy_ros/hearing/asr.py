@@ -8,8 +8,15 @@ A transcript can also be biased toward words the speech may hold (Whisper's "pre
 as faster-whisper's initial_prompt): told to expect "asking for the salt", the recogniser hears
 "the salt of the pan" where unbiased it wrote "have the power of the pen", and where nothing like
 those words was said it rarely writes them anyway (see savvy_ros/hearing/speech_audio.py). The
-encoder's output (Whisper's cost: it always encodes a 30 s window) is kept for the newest segments,
-so that reading one again with a prompt costs only the decoding.
+encoder's output is kept for the newest segments, so that reading one again with a prompt costs only
+the decoding.
+
+The encoder is Whisper's cost: it was trained on 30 s windows (a short segment padded with silence)
+and its attention grows with the square of the window, so the 30 s window of a 3 s utterance takes
+~0.45 s of CPU with tiny.en where a 15 s one takes ~0.1 s. CTranslate2 encodes any even number of
+frames up to 3000, so `min_window` chooses the window: the segment plus WINDOW_MARGIN of silence,
+never less than `min_window`, never more than 30 s. Below ~10 s the transcripts lose words
+(bench/bench_beamforming.py --asr-window).
 """
 from __future__ import annotations
 
@@ -28,6 +35,9 @@ from savvy_ros.hearing.errors import ModelFileError
 MAX_INITIAL_TIMESTAMP = 1.0     # [s]
 NOT_SPEECH_PROBABILITY = 0.8    # Whisper's no-speech probability above which ...
 NOT_SPEECH_LOGPROB = -1.0       # ... a low-confidence transcript is dropped as "not speech"
+WINDOW_MARGIN = 2.0             # [s] of silence after the speech in a window shorter than 30 s
+FRAMES_PER_SECOND = 100         # Whisper's log-mel frames
+DEFAULT_MIN_WINDOW = 15.0       # [s] 4x less encoder CPU than 30 s for about the same words
 
 
 @dataclass(frozen=True)
@@ -48,14 +58,18 @@ class WhisperTranscriber:
     """Transcribes one 16 kHz speech segment at a time; deterministic (beam search, temperature 0 only)."""
 
     def __init__(self, model_dir: Path, threads: int = 1, beam_size: int = 5, language: str = 'en',
-                 alternatives: int = 2, encoder_cache: int = 32) -> None:
-        """`encoder_cache`: encoder outputs kept for the newest segments (2.3 MB each for tiny)."""
+                 alternatives: int = 2, encoder_cache: int = 32,
+                 min_window: float = DEFAULT_MIN_WINDOW) -> None:
+        """`encoder_cache`: encoder outputs kept for the newest segments (2.3 MB each for tiny);
+        `min_window`: the shortest encoder window [s] (30 = always Whisper's full window)."""
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_suppressed_tokens
 
         if alternatives < 0 or encoder_cache < 0:
             raise ValueError(f'alternatives and encoder_cache must be >= 0, got {alternatives}, {encoder_cache}')
+        if not 1.0 <= min_window <= 30.0:
+            raise ValueError(f'min_window must be within [1, 30] s, got {min_window}')
         try:
             self.model = WhisperModel(str(model_dir), device='cpu', compute_type='int8', cpu_threads=int(threads),
                                       num_workers=1, local_files_only=True)
@@ -70,6 +84,7 @@ class WhisperTranscriber:
         self._prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         self._suppressed = list(get_suppressed_tokens(tokenizer, [-1]))
         self.encoder_cache = int(encoder_cache)
+        self.min_window = float(min_window)
         self._encoded: OrderedDict[bytes, object] = OrderedDict()
 
     def __call__(self, samples: np.ndarray, prompt: str = '') -> Transcript:
@@ -80,16 +95,23 @@ class WhisperTranscriber:
         # A biased reading verifies words: its next-best add nothing.
         return self._n_best(samples, 0 if prompt.strip() else self.alternatives, prompt)
 
+    def window_frames(self, frames: int) -> int:
+        """Encoder window [log-mel frames] for a segment of `frames`: even (the encoder's stride-2 convolution)."""
+        full = self.model.feature_extractor.nb_max_frames
+        wanted = max(math.ceil(self.min_window * FRAMES_PER_SECOND), frames + WINDOW_MARGIN * FRAMES_PER_SECOND)
+        return min(full, int(math.ceil(wanted / 2) * 2))
+
     def _encode(self, samples: np.ndarray):
-        """The encoder's output for one 30 s window, from the cache when these samples were encoded lately."""
+        """The encoder's output for one window, from the cache when these samples were encoded lately."""
         from faster_whisper.audio import pad_or_trim
 
         key = hashlib.blake2b(samples.tobytes(), digest_size=16).digest()
         if key in self._encoded:
             self._encoded.move_to_end(key)
             return self._encoded[key]
-        features = self.model.feature_extractor(samples)
-        encoded = self.model.encode(pad_or_trim(features[:, :features.shape[-1] - 1]))
+        features = self.model.feature_extractor(samples)[:, :-1]
+        window = pad_or_trim(features, self.window_frames(features.shape[-1]))
+        encoded = self.model.encode(np.ascontiguousarray(window))
         if self.encoder_cache:
             self._encoded[key] = encoded
             while len(self._encoded) > self.encoder_cache:

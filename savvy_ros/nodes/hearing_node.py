@@ -16,6 +16,7 @@ from savvy_ros.audio.mic_arrays import load_mic_array
 from savvy_ros.cpu_threads import thread_count
 from savvy_ros.hearing import (BearingJoiner, BearingSample, ChunkRejected, HearingEvent, HearingPipeline,
                                HearingStream, ModelPaths, PipelineConfig, StreamConfig, load_models)
+from savvy_ros.hearing.asr import DEFAULT_MIN_WINDOW
 from savvy_ros.hearing.events import SPEECH
 from savvy_ros.hearing.sound_events import SoundConfig
 from savvy_ros.hearing.speech_audio import SpeechAudioStore, SpeechRetranscriber
@@ -38,6 +39,9 @@ PARAMETERS = [
                   '-1 = channel average'),
     ParameterSpec('asr_enabled', True, 'Transcribe speech segments with Whisper tiny.en'),
     ParameterSpec('asr_beam_size', 5, 'Whisper beam width (1 = greedy, faster) [count]'),
+    ParameterSpec('asr_min_window', DEFAULT_MIN_WINDOW, "Shortest Whisper encoder window [s]: a segment is encoded with 2 s of "
+                  "silence after it, padded to at least this; 30 = always Whisper's full window (4x the CPU of 15 s, "
+                  'about the same words; under 10 s words are lost) [1, 30]'),
     ParameterSpec('asr_alternatives', 2, 'Next-best distinct transcripts kept per speech segment (AudioEvent.'
                   'alternatives, n-best; the QA matches topics against them too) [count]; 0 = the best only'),
     ParameterSpec('num_threads', 1, 'CPU threads per model, and of the BLAS / OpenMP pools [count]; 0 = the '
@@ -109,7 +113,8 @@ class HearingNode(Node):
         paths = ModelPaths(p['vad_model_path'], p['asr_model_path'], p['yamnet_model_path'],
                            p['yamnet_class_map_path'])
         models = load_models(paths, asr=p['asr_enabled'], threads=p['num_threads'], beam_size=p['asr_beam_size'],
-                             alternatives=p['asr_alternatives'], encoder_cache=p['asr_encoder_cache'])
+                             alternatives=p['asr_alternatives'], encoder_cache=p['asr_encoder_cache'],
+                             asr_min_window=p['asr_min_window'])
         config = PipelineConfig(
             speech=SegmenterConfig(threshold=p['speech_threshold'], neg_threshold=p['speech_end_threshold'],
                                    min_speech=p['speech_min_duration'], min_silence=p['speech_min_silence'],

@@ -95,3 +95,15 @@ def test_expecting_a_topic_each_speech_segment_is_heard_again(scene_wav, capsys)
     assert len(lines) == 3 and "expecting 'closing the window':" in lines[1]
     assert main(['hear', str(path), '--no-asr', '--expect', 'closing the window']) == 2
     assert 'drop --no-asr' in capsys.readouterr().err
+
+
+def test_the_encoder_window_defaults_to_the_nodes_and_out_of_range_is_an_error(scene_wav, capsys):
+    import argparse
+
+    from savvy_ros.cli import hear_command
+    from savvy_ros.hearing.asr import DEFAULT_MIN_WINDOW
+    parser = argparse.ArgumentParser()
+    hear_command.add_arguments(parser)
+    assert parser.parse_args([str(scene_wav)]).asr_window == DEFAULT_MIN_WINDOW
+    assert main(['hear', str(scene_wav), '--asr-window', '40']) != 0
+    assert '--asr-window must be within [1, 30] s' in capsys.readouterr().err
