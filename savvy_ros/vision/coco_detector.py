@@ -18,7 +18,7 @@ from savvy_ros.vision.camera_model import CameraModel
 from savvy_ros.vision.coco_labels import COCO_LABELS, expand_class_sets
 from savvy_ros.vision.detection import Detection
 from savvy_ros.vision.detector import Detector, DetectorConfig, DetectorUnavailableError
-from savvy_ros.vision.openvino_ssd import OpenVinoUnavailableError
+from savvy_ros.vision.openvino_ssd import PRECISIONS, OpenVinoUnavailableError
 from savvy_ros.vision.ssd_mobilenet import RawDetection, SsdMobileNetV2, resolve_backend
 from savvy_ros.vision.ssd_mobilenet import BACKGROUND
 from savvy_ros.vision.zoom import (from_window, interleave, merge_zoomed, object_like, select_proposals,
@@ -45,11 +45,11 @@ def ssd_model_files() -> tuple[Path, Path]:
 
 
 @lru_cache(maxsize=2)
-def shared_ssd_model(backend: str, threads: int = 0) -> SsdMobileNetV2:
-    """One network per process and backend, 'openvino' or 'opencv' (resolve_backend's answer, so that
-    'auto' shares it); loading takes ~1 s and ~100 MB, each further input size ~0.3 s. SsdMobileNetV2
-    serialises its use."""
-    return SsdMobileNetV2(*ssd_model_files(), backend=backend, threads=threads)
+def shared_ssd_model(backend: str, threads: int = 0, precision: str = 'f32') -> SsdMobileNetV2:
+    """One network per process, backend ('openvino' or 'opencv': resolve_backend's answer, so that 'auto'
+    shares it) and precision; loading takes ~1 s and ~100 MB, each further input size ~0.3 s.
+    SsdMobileNetV2 serialises its use."""
+    return SsdMobileNetV2(*ssd_model_files(), backend=backend, threads=threads, precision=precision)
 
 
 class CocoSsdDetector(Detector):
@@ -78,23 +78,30 @@ class CocoSsdDetector(Detector):
                              f'0 < zoom_min_score < 1, 0 < zoom_max_height <= 1, 0 < zoom_objectness <= 1; got {config}')
         if config.num_threads < 0:
             raise ValueError(f'num_threads must be >= 0 (0 = every core), got {config.num_threads}')
+        if config.precision not in PRECISIONS:
+            raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, got {config.precision!r}')
+        if config.precision != 'f32' and config.backend == 'opencv':
+            raise ValueError(f'precision {config.precision} needs the openvino backend (cv2.dnn runs f32 only)')
         self.config = config
         self.min_threshold = min([score_threshold] + [t for _, t in config.class_thresholds])
         self.crops_run = 0   # zoomed crops looked at so far (benchmarks report it per frame)
         # Only the wanted classes' heads are computed: fewer classes, faster frames.
         self.class_ids = tuple(i for i, label in COCO_LABELS.items() if self.config.keeps(label))
+        backend = resolve_backend(config.backend)
         try:
-            self.model = self._load(resolve_backend(config.backend))
+            if backend == 'opencv' and config.precision != 'f32':
+                raise OpenVinoUnavailableError(f'{config.precision} precision needs OpenVINO, which is not installed')
+            self.model = self._load(backend, config.precision)
         except OpenVinoUnavailableError as exc:
             if config.backend != 'auto':
                 raise DetectorUnavailableError(str(exc)) from exc
-            # auto: the best backend that runs here; the other one gives the same detections, slower.
-            _LOG.warning('%s; the coco network runs in cv2.dnn + numpy instead', exc)
-            self.model = self._load('opencv')
+            # auto: the best backend that runs here; cv2.dnn gives f32's detections, slower.
+            _LOG.warning('%s; the coco network runs in cv2.dnn + numpy (f32) instead', exc)
+            self.model = self._load('opencv', 'f32')
 
-    def _load(self, backend: str) -> SsdMobileNetV2:
+    def _load(self, backend: str, precision: str) -> SsdMobileNetV2:
         """The shared network on `backend`, its nets for full frames and zoomed crops compiled now."""
-        model, c = shared_ssd_model(backend, self.config.num_threads), self.config
+        model, c = shared_ssd_model(backend, self.config.num_threads, precision), self.config
         # A crop is `zoom_context` x its object: the feature maps for larger objects are skipped there.
         self.zoom_maps = model.maps_for_object(c.zoom_input_size / c.zoom_context)
         model.prepare(c.input_size, None, (BACKGROUND,) + self.class_ids if self._looks_for_objects else self.class_ids)
@@ -104,7 +111,7 @@ class CocoSsdDetector(Detector):
 
     def describe(self) -> str:
         engine = {'openvino': 'OpenVINO', 'opencv': 'cv2.dnn + numpy'}[self.model.backend]
-        return f'coco (SSD-MobileNet-v2 in {engine}, {len(self.class_ids)} classes)'
+        return f'coco (SSD-MobileNet-v2 in {engine}, {self.model.precision}, {len(self.class_ids)} classes)'
 
     @property
     def _looks_for_objects(self) -> bool:
@@ -118,7 +125,7 @@ class CocoSsdDetector(Detector):
                    zoom_input_size=config.zoom_input_size, zoom_context=config.zoom_context,
                    zoom_min_score=config.zoom_min_score, zoom_max_height=config.zoom_max_height,
                    zoom_objectness=config.zoom_objectness, backend=config.backend,
-                   num_threads=config.num_threads)
+                   num_threads=config.num_threads, precision=config.precision)
 
     def detect(self, rgb: np.ndarray, camera: CameraModel | None = None) -> list[Detection]:
         c = self.config

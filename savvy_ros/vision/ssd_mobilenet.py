@@ -96,10 +96,14 @@ def resolve_backend(backend: str) -> str:
 
 
 class SsdMobileNetV2:
-    def __init__(self, graph_file: Path, text_graph_file: Path, backend: str = 'auto', threads: int = 0) -> None:
+    def __init__(self, graph_file: Path, text_graph_file: Path, backend: str = 'auto', threads: int = 0,
+                 precision: str = 'f32') -> None:
         """`backend` runs the network, backbone and heads (see resolve_backend); `threads`: OpenVINO's inference
-        threads, 0 = its default (cv2.dnn follows cv2.setNumThreads, numpy its BLAS)."""
+        threads, 0 = its default (cv2.dnn follows cv2.setNumThreads, numpy its BLAS); `precision`: 'f32' or
+        'int8' (OpenVINO only: quantized, see int8_quantization.py)."""
         self.backend = resolve_backend(backend)
+        if precision != 'f32' and self.backend != 'openvino':
+            raise ValueError(f'precision {precision!r} needs the openvino backend; cv2.dnn runs f32 only')
         graph, text = graph_file.read_bytes(), text_graph_file.read_text()
         full = cv2.dnn.readNetFromTensorflow(_buffer(graph), _buffer(text.encode()))
         features: dict[int, str] = {}
@@ -140,12 +144,17 @@ class SsdMobileNetV2:
         self._openvino = None
         if self.backend == 'openvino':
             from savvy_ros.vision.openvino_ssd import OpenVinoSsd
-            self._openvino = OpenVinoSsd(graph_file, graph, self._features, threads)
+            self._openvino = OpenVinoSsd(graph_file, graph, self._features, threads, precision)
         self._trunks: dict[int, cv2.dnn.Net] = {} if self._openvino else {300: self._read_trunk(graph)}
         self._priors: dict[int, tuple[np.ndarray, np.ndarray]] = {}   # input size -> (prior boxes, variances)
         self._kernels: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._subsets: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def precision(self) -> str:
+        """What the network runs in: 'int8' only where it was asked for and NNCF could quantize."""
+        return self._openvino.precision if self._openvino else 'f32'
 
     def _read_trunk(self, graph: bytes | None = None) -> cv2.dnn.Net:
         graph = self._graph_file.read_bytes() if graph is None else graph

@@ -126,7 +126,7 @@ def test_unwritable_cache_still_runs(tmp_path, monkeypatch, caplog):
     features = SsdMobileNetV2(*ssd_model_files(), backend='opencv')._features
     with caplog.at_level(logging.WARNING, logger=openvino_ssd.__name__):
         network = openvino_ssd.OpenVinoSsd(graph_file, graph_file.read_bytes(), features)
-    assert 'converted at every start' in caplog.text
+    assert 'made again at every start' in caplog.text
     assert len(network.features(_scene(), 300, 2)) == 2
 
 
@@ -157,8 +157,8 @@ def test_auto_falls_back_to_cv2_dnn_when_openvino_cannot_run(monkeypatch, caplog
     try:
         with caplog.at_level(logging.WARNING, logger=coco_detector.__name__):
             detector = CocoSsdDetector(backend='auto', zoom_crops=0)
-        assert detector.model.backend == 'opencv' and 'runs in cv2.dnn + numpy instead' in caplog.text
-        assert detector.describe() == 'coco (SSD-MobileNet-v2 in cv2.dnn + numpy, 80 classes)'
+        assert detector.model.backend == 'opencv' and 'runs in cv2.dnn + numpy (f32) instead' in caplog.text
+        assert detector.describe() == 'coco (SSD-MobileNet-v2 in cv2.dnn + numpy, f32, 80 classes)'
         assert {d.label for d in detector.detect(_scene())} >= {'person'}
         with pytest.raises(DetectorUnavailableError, match='cannot convert the graph'):
             CocoSsdDetector(backend='openvino')
@@ -182,4 +182,4 @@ def test_auto_falls_back_to_cv2_dnn_when_openvino_cannot_run(monkeypatch, caplog
     from savvy_ros.vision.pipeline import default_config_path
     combined = create_detector('coco,aruco', DetectorConfig(classes=('indoor',),
                                                             aruco_table=default_config_path('aruco_markers.yaml')))
-    assert combined.describe() == 'coco (SSD-MobileNet-v2 in OpenVINO, 35 classes), aruco'
+    assert combined.describe() == 'coco (SSD-MobileNet-v2 in OpenVINO, f32, 35 classes), aruco'
