@@ -14,9 +14,11 @@ the decoding.
 The encoder is Whisper's cost: it was trained on 30 s windows (a short segment padded with silence)
 and its attention grows with the square of the window, so the 30 s window of a 3 s utterance takes
 ~0.45 s of CPU with tiny.en where a 15 s one takes ~0.1 s. CTranslate2 encodes any even number of
-frames up to 3000, so `min_window` chooses the window: the segment plus WINDOW_MARGIN of silence,
-never less than `min_window`, never more than 30 s. Below ~10 s the transcripts lose words
-(bench/bench_beamforming.py --asr-window).
+frames up to 3000, so `min_window` chooses the window of the first reading, made as the audio comes:
+the segment plus WINDOW_MARGIN of silence, never less than `min_window`, never more than 30 s. Below
+~10 s the transcripts lose words (bench/bench_beamforming.py --asr-window). A reading biased toward a
+prompt is made when a question asks for it, not as the audio comes: it takes Whisper's full window,
+which heard the asked-for words more often on the synthetic bench.
 """
 from __future__ import annotations
 
@@ -95,22 +97,27 @@ class WhisperTranscriber:
         # A biased reading verifies words: its next-best add nothing.
         return self._n_best(samples, 0 if prompt.strip() else self.alternatives, prompt)
 
-    def window_frames(self, frames: int) -> int:
-        """Encoder window [log-mel frames] for a segment of `frames`: even (the encoder's stride-2 convolution)."""
-        full = self.model.feature_extractor.nb_max_frames
+    def window_frames(self, frames: int, full: bool = False) -> int:
+        """Encoder window [log-mel frames] for a segment of `frames`: even (the encoder's stride-2 convolution);
+        `full`: Whisper's own 30 s."""
+        longest = self.model.feature_extractor.nb_max_frames
+        if full:
+            return longest
         wanted = max(math.ceil(self.min_window * FRAMES_PER_SECOND), frames + WINDOW_MARGIN * FRAMES_PER_SECOND)
-        return min(full, int(math.ceil(wanted / 2) * 2))
+        return min(longest, int(math.ceil(wanted / 2) * 2))
 
-    def _encode(self, samples: np.ndarray):
-        """The encoder's output for one window, from the cache when these samples were encoded lately."""
+    def _encode(self, samples: np.ndarray, full: bool = False):
+        """The encoder's output for one window (`full`: 30 s), from the cache when these samples were encoded
+        lately in such a window."""
         from faster_whisper.audio import pad_or_trim
 
-        key = hashlib.blake2b(samples.tobytes(), digest_size=16).digest()
+        features = self.model.feature_extractor(samples)[:, :-1]
+        frames = self.window_frames(features.shape[-1], full)
+        key = hashlib.blake2b(samples.tobytes() + frames.to_bytes(4, 'little'), digest_size=16).digest()
         if key in self._encoded:
             self._encoded.move_to_end(key)
             return self._encoded[key]
-        features = self.model.feature_extractor(samples)[:, :-1]
-        window = pad_or_trim(features, self.window_frames(features.shape[-1]))
+        window = pad_or_trim(features, frames)
         encoded = self.model.encode(np.ascontiguousarray(window))
         if self.encoder_cache:
             self._encoded[key] = encoded
@@ -128,7 +135,7 @@ class WhisperTranscriber:
     def _n_best(self, samples: np.ndarray, alternatives: int, prompt: str = '') -> Transcript:
         """One 30 s window decoded as transcribe() would (same prompt, suppression, beam), keeping more hypotheses."""
         result = self.model.model.generate(
-            self._encode(samples), [self._decoder_prompt(prompt)], beam_size=max(self.beam_size, 1 + alternatives),
+            self._encode(samples, full=bool(prompt.strip())), [self._decoder_prompt(prompt)], beam_size=max(self.beam_size, 1 + alternatives),
             patience=1, num_hypotheses=1 + alternatives, length_penalty=1, repetition_penalty=1, no_repeat_ngram_size=0,
             max_length=self.model.max_length, return_scores=True, return_no_speech_prob=True, suppress_blank=True,
             suppress_tokens=self._suppressed,

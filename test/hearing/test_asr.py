@@ -144,3 +144,13 @@ def test_a_15_s_window_loses_no_words_the_full_window_hears():
     short_errors = sum(word_errors(text, short(clip).text) for text, clip in zip(SENTENCES, clips))
     full_errors = sum(word_errors(text, full(clip).text) for text, clip in zip(SENTENCES, clips))
     assert short_errors <= full_errors   # measured: 7 and 13 of 31 words (10 dB white noise)
+
+
+def test_a_reading_toward_a_prompt_takes_whispers_full_window():
+    """Prompted readings are made when a question asks, not as the audio comes: they can afford 30 s."""
+    transcriber = WhisperTranscriber(whisper_model_dir(), min_window=15.0, encoder_cache=4)
+    clip = noisy_sentence('Please close the window in the living room.', 20.0, 1)
+    transcriber(clip)
+    transcriber(clip, prompt='closing the window')
+    transcriber(clip, prompt='the living room')   # the same window again: from the cache
+    assert sorted(np.asarray(encoded).shape[1] for encoded in transcriber._encoded.values()) == [750, 1500]
