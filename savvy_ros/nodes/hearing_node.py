@@ -152,7 +152,7 @@ class HearingNode(Node):
         self.get_logger().info(f"hearing {p['audio_topic']} -> {p['events_topic']} "
                                f"(VAD {models.vad_model.name}, YAMNet {len(models.tagger.class_names)} classes, "
                                f"{'ASR on the beam steered on ' + steering.name if steering else 'one mix for all'}, "
-                               f"ASR {'on' if models.transcriber else 'off'})")
+                               f"ASR {'on, encoder window >= %g s' % p['asr_min_window'] if models.transcriber else 'off'})")
 
     def _reject(self, kind: str, message: str) -> None:
         self.dropped[kind] += 1
