@@ -22,7 +22,7 @@ import logging
 import cv2
 import numpy as np
 
-CALIBRATION_VERSION = 1   # bump when the images or the quantization settings change (cache key)
+CALIBRATION_VERSION = 2   # bump when the images or the quantization settings change (cache key)
 
 
 class QuantizationUnavailableError(RuntimeError):
@@ -66,5 +66,7 @@ def quantize(model, input_size: int):
     nncf.set_log_level(logging.ERROR)
     samples = calibration_images(input_size)
     with contextlib.redirect_stdout(io.StringIO()):   # NNCF's progress bars: not for a node's log
+        # Full bias correction (not the fast one): on the demo's frames the int8 scores then lean 0.001
+        # above float32's instead of 0.007, and boxes 0.6 % taller instead of 1 %.
         return nncf.quantize(model, nncf.Dataset(samples), subset_size=len(samples),
-                             preset=nncf.QuantizationPreset.MIXED)
+                             preset=nncf.QuantizationPreset.MIXED, fast_bias_correction=False)
