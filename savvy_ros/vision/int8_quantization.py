@@ -63,10 +63,14 @@ def quantize(model, input_size: int):
                                            'requirements.lock), or precision f32')
     import nncf
 
-    nncf.set_log_level(logging.ERROR)
+    # Its logger only: nncf.set_log_level also sets the level of every handler on that logger.
+    logging.getLogger('nncf').setLevel(logging.ERROR)
     samples = calibration_images(input_size)
-    with contextlib.redirect_stdout(io.StringIO()):   # NNCF's progress bars: not for a node's log
-        # Full bias correction (not the fast one): on the demo's frames the int8 scores then lean 0.001
-        # above float32's instead of 0.007, and boxes 0.6 % taller instead of 1 %.
-        return nncf.quantize(model, nncf.Dataset(samples), subset_size=len(samples),
-                             preset=nncf.QuantizationPreset.MIXED, fast_bias_correction=False)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):   # NNCF's progress bars: not for a node's log
+            # Full bias correction (not the fast one): on the demo's frames the int8 scores then lean 0.001
+            # above float32's instead of 0.007, and boxes 0.6 % taller instead of 1 %.
+            return nncf.quantize(model, nncf.Dataset(samples), subset_size=len(samples),
+                                 preset=nncf.QuantizationPreset.MIXED, fast_bias_correction=False)
+    except (RuntimeError, ValueError, TypeError, KeyError) as exc:   # e.g. a model NNCF does not support
+        raise QuantizationUnavailableError(f'NNCF could not quantize the network: {exc!r}') from exc

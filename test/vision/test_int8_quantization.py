@@ -113,3 +113,20 @@ def test_precision_settings_cv2_dnn_cannot_run_are_refused():
         CocoSsdDetector(precision='int8', backend='opencv')
     with pytest.raises(ValueError, match='needs the openvino backend'):
         SsdMobileNetV2(*ssd_model_files(), backend='opencv', precision='int8')
+
+
+def test_a_network_nncf_cannot_quantize_runs_in_f32_with_a_warning(tmp_path, monkeypatch, caplog):
+    import nncf
+
+    def failing(*args, **kwargs):
+        raise RuntimeError('unsupported operation (test)')
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path))
+    monkeypatch.setattr(nncf, 'quantize', failing)
+    with pytest.raises(int8_quantization.QuantizationUnavailableError, match='NNCF could not quantize'):
+        int8_quantization.quantize(None, 64)
+    model = SsdMobileNetV2(*ssd_model_files(), backend='openvino', threads=1, precision='int8')
+    with caplog.at_level(logging.WARNING, logger=openvino_ssd.__name__):
+        model.prepare(128, 2, (1, 17))
+    assert 'this network runs in f32' in caplog.text
+    assert set(_convolution_precisions(model, 128, CROP_KEY)) == {'f32'}
+    assert not list((tmp_path / 'savvy_ros').glob('ssd_mobilenet_v2_int8-*'))   # nothing cached
