@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 import time
 from dataclasses import replace
@@ -26,6 +25,8 @@ from savvy_ros.hearing import HearingPipeline, HearingStream, load_models  # noq
 from savvy_ros.hearing.asr import DEFAULT_MIN_WINDOW  # noqa: E402
 from savvy_ros.hearing.files import hear_array  # noqa: E402
 from savvy_ros.hearing.synthetic import make_sound, scene  # noqa: E402
+from savvy_ros.hearing.word_errors import transcript_words as words  # noqa: E402,F401 (bench_beamforming)
+from savvy_ros.hearing.word_errors import word_errors  # noqa: E402
 from savvy_ros.synth.acoustics import AcousticSettings, RoomSimulator, Source  # noqa: E402
 from savvy_ros.synth.diffuse_noise import diffuse_noise  # noqa: E402
 from savvy_ros.synth.sounds import AUDIOSET_CLASSES as SOUND_CLASSES  # noqa: E402
@@ -41,21 +42,6 @@ SENTENCES = [
     'Let us meet at the station at seven',
 ]
 RATE, CHUNK = 48000, 0.1
-
-
-def words(text: str) -> list[str]:
-    return re.sub(r"[^a-z' ]", ' ', text.lower()).split()
-
-
-def word_errors(reference: str, hypothesis: str) -> int:
-    """Levenshtein distance over words."""
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1]
 
 
 def overlap(a_start: float, a_end: float, b_start: float, b_end: float) -> float:

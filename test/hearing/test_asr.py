@@ -11,6 +11,7 @@ from savvy_ros.hearing.asr import Transcript, WhisperTranscriber
 from savvy_ros.hearing.model_files import whisper_model_dir
 from savvy_ros.hearing.resample import MODEL_RATE
 from savvy_ros.hearing.synthetic import espeak, espeak_available
+from savvy_ros.hearing.word_errors import word_errors
 
 pytestmark = pytest.mark.skipif(not espeak_available(), reason='espeak-ng is not installed')
 
@@ -123,17 +124,6 @@ def test_the_encoder_window_is_the_segment_and_two_seconds_at_least_min_window_a
 
 SENTENCES = ['The dog is sleeping under the table', 'I will put the keys on the shelf near the door',
              'Can you turn off the television', 'Someone is knocking at the front door']
-
-
-def word_errors(reference: str, hypothesis: str) -> int:
-    """Levenshtein distance over words."""
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1]
 
 
 def test_a_15_s_window_loses_no_words_the_full_window_hears():

@@ -64,16 +64,19 @@ def test_human_readable_output(tmp_path, camera_yaml, capsys):
     assert '1 object(s)' in out and 'cat' in out and 'z=' in out
 
 
-def test_either_coco_backend_gives_the_same_observations(tmp_path, camera_yaml, capsys):
+def person_and_cat_observations(tmp_path, camera_yaml, capsys, *options: str) -> list[dict]:
+    """`detect --json` of a scene with a person and a cat, with `options`."""
     scene = background()
     paste(scene, 'person', (40, 150), 220)
     paste(scene, 'cat', (380, 250), 150)
     write_rgb(tmp_path / 'scene.png', scene)
-    outputs = {}
-    for backend in ('opencv', 'openvino'):
-        assert main(['detect', str(tmp_path / 'scene.png'), '--camera-info', str(camera_yaml), '--json',
-                     '--coco-backend', backend]) == 0
-        outputs[backend] = json.loads(capsys.readouterr().out)['observations']
+    assert main(['detect', str(tmp_path / 'scene.png'), '--camera-info', str(camera_yaml), '--json', *options]) == 0
+    return json.loads(capsys.readouterr().out)['observations']
+
+
+def test_either_coco_backend_gives_the_same_observations(tmp_path, camera_yaml, capsys):
+    outputs = {backend: person_and_cat_observations(tmp_path, camera_yaml, capsys, '--coco-backend', backend)
+               for backend in ('opencv', 'openvino')}
     assert {o['label'] for o in outputs['openvino']} >= {'person', 'cat'}
     assert [o['label'] for o in outputs['opencv']] == [o['label'] for o in outputs['openvino']]
     for a, b in zip(outputs['opencv'], outputs['openvino']):
@@ -82,15 +85,8 @@ def test_either_coco_backend_gives_the_same_observations(tmp_path, camera_yaml, 
 
 
 def test_int8_precision_finds_the_same_objects_and_cv2_dnn_refuses_it(tmp_path, camera_yaml, capsys):
-    scene = background()
-    paste(scene, 'person', (40, 150), 220)
-    paste(scene, 'cat', (380, 250), 150)
-    write_rgb(tmp_path / 'scene.png', scene)
-    outputs = {}
-    for precision in ('f32', 'int8'):
-        assert main(['detect', str(tmp_path / 'scene.png'), '--camera-info', str(camera_yaml), '--json',
-                     '--coco-precision', precision]) == 0
-        outputs[precision] = json.loads(capsys.readouterr().out)['observations']
+    outputs = {precision: person_and_cat_observations(tmp_path, camera_yaml, capsys, '--coco-precision', precision)
+               for precision in ('f32', 'int8')}
     for label in ('person', 'cat'):   # weak ones near the thresholds may differ (f32 sees a chair here)
         (one,), (other,) = [[o for o in outputs[p] if o['label'] == label] for p in ('f32', 'int8')]
         np.testing.assert_allclose(one['box'], other['box'], atol=8.0)
