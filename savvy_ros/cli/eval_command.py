@@ -11,6 +11,7 @@ all modalities and the ground-truth-map oracle (needs ground_truth.json beside t
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--strict', action='store_true',
                         help='no best guesses: a question the service cannot ground is unanswered (scores 0)')
     parser.add_argument('--params-file', type=Path, help='node parameters (default: config/savvy.yaml)')
+    parser.add_argument('--param', action='append', default=[], metavar='NODE:NAME=VALUE',
+                        help='one node parameter over the parameter file, e.g. savvy_vision:coco_precision=int8 '
+                             '(repeatable; VALUE is read as YAML, as ros2 run -p reads it)')
     parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bars')
 
@@ -89,6 +93,17 @@ def evaluate_and_report(episodes, options, out: Path, progress_enabled: bool) ->
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+_NODE_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_.]*)=(.*)', re.S)
+
+
+def parse_node_param(text: str) -> tuple[str, str, str]:
+    """'savvy_vision:coco_precision=int8' -> ('savvy_vision', 'coco_precision', 'int8'); CliError otherwise."""
+    match = _NODE_PARAM.fullmatch(text.strip())
+    if match is None:
+        raise CliError(f'--param {text!r} is not NODE:NAME=VALUE (e.g. savvy_vision:coco_precision=int8)')
+    return match.group(1), match.group(2), match.group(3)
+
+
 def options_from_args(args: argparse.Namespace):
     from savvy_ros.evaluation.evaluator import EvalOptions
     try:
@@ -96,7 +111,7 @@ def options_from_args(args: argparse.Namespace):
                            modalities=frozenset(m.strip() for m in args.modalities.split(',') if m.strip()),
                            rate=args.rate, oracle_window=args.oracle_window, best_guess=not args.strict,
                            params_file=args.params_file,
-                           domain_id=args.domain_id)
+                           domain_id=args.domain_id, node_params=tuple(parse_node_param(p) for p in args.param))
     except ValueError as exc:
         raise CliError(str(exc)) from exc
 

@@ -58,6 +58,7 @@ class EvalOptions:
     best_guess: bool = True
     params_file: Path | None = None
     domain_id: int | None = None                     # None: a private DDS domain for the graph runs
+    node_params: tuple[tuple[str, str, str], ...] = ()   # (node, parameter, value) over the parameter file
 
     def __post_init__(self) -> None:
         unknown = [r for r in self.runs if r not in RUN_NAMES]
@@ -156,7 +157,8 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
         else:
             modalities = options.modalities if name == 'all' else GRAPH_RUNS[name]
             config = RunConfig(name, modalities, rate=options.rate, oracle_window=options.oracle_window,
-                               best_guess=options.best_guess, domain_id=options.domain_id)
+                               best_guess=options.best_guess, domain_id=options.domain_id,
+                               node_params=options.node_params)
             try:
                 output = run_graph(episode.bag, questions, config, params, out_dir / 'logs' / episode.name / name,
                                    lambda stage, done, total, n=name: progress(f'{episode.name} {n}: {stage}',

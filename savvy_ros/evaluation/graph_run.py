@@ -43,6 +43,8 @@ class RunConfig:
     domain_id: int | None = None           # DDS domain of the graph; None = a free one claimed for this run
     startup_timeout: float = 120.0         # [s] for every node to come up (models load)
     settle_time: float = 3.0               # [s] of an unchanging map before asking
+    # (node, parameter, value) set on top of the parameter file and the episode's own settings
+    node_params: tuple[tuple[str, str, str], ...] = ()
 
 
 # [s] A consumer this slow is still working (Whisper on a loaded CPU takes seconds per segment);
@@ -84,7 +86,10 @@ def nodes_for(modalities: frozenset[str]) -> list[str]:
 
 
 def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
-                overrides: dict[str, dict[str, dict[str, str]]] | None = None) -> dict[str, subprocess.Popen]:
+                overrides: dict[str, dict[str, dict[str, str]]] | None = None,
+                node_params: Sequence[tuple[str, str, str]] = ()) -> dict[str, subprocess.Popen]:
+    """One process per executable; `overrides`: executable -> node -> parameter values; `node_params`:
+    (node, parameter, value) given to every process (a node takes those of its own name), last."""
     modules = {e.executable: e.module for e in read_executables()}
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     processes = {}
@@ -92,8 +97,9 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
     for name in executables:
         log = open(log_dir / f'{name}.log', 'w')  # noqa: SIM115 - closed with the process in stop_nodes
         # Node-qualified (`node:param:=value`): a bare -p loses to the node's own section of the file.
-        extra = [a for node, values in (overrides or {}).get(name, {}).items() for key, value in values.items()
-                 for a in ('-p', f'{node}:{key}:={value}')]
+        settings = [(node, key, value) for node, values in (overrides or {}).get(name, {}).items()
+                    for key, value in values.items()] + list(node_params)
+        extra = [a for node, key, value in settings for a in ('-p', f'{node}:{key}:={value}')]
         processes[name] = subprocess.Popen(
             [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),
              '-p', 'use_sim_time:=true', *extra], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -159,7 +165,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
 
     executables = nodes_for(config.modalities)
     domain = graph_domain(config.domain_id)
-    processes = start_nodes(executables, params_file, log_dir, overrides)
+    processes = start_nodes(executables, params_file, log_dir, overrides, config.node_params)
     context = Context()
     rclpy.init(args=['savvy-ros-eval', '--ros-args', '-p', 'use_sim_time:=true'], context=context, domain_id=domain)
     client_node = Node('savvy_eval_client', context=context)

@@ -90,7 +90,8 @@ def test_eval_command_runs_the_graph_and_writes_the_report(episode, tmp_path):
     out = tmp_path / 'eval'
     result = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'eval', str(episode.bag),
                              str(episode.questions_file), '--out', str(out), '--runs', 'chance,all,oracle',
-                             '--no-progress'], capture_output=True, text=True, timeout=280)
+                             '--no-progress', '--param', 'savvy_hearing:asr_min_window=20.0'],
+                            capture_output=True, text=True, timeout=280)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     rows = [json.loads(line) for line in (out / 'results.jsonl').read_text().splitlines()]
     graph_rows = [r for r in rows if r['run'] == 'all']
@@ -110,6 +111,7 @@ def test_eval_command_runs_the_graph_and_writes_the_report(episode, tmp_path):
     assert plot.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     logs = out / 'logs' / episode.name / 'all'
     assert {p.name for p in logs.iterdir()} >= {'map_node.log', 'qa_node.log', 'doa_node.log', 'hearing_node.log'}
+    assert 'encoder window >= 20 s' in (logs / 'hearing_node.log').read_text()   # --param reached the node
 
 
 def test_aruco_table_follows_the_tagged_boxes_of_the_ground_truth(episode, tmp_path):
@@ -141,6 +143,39 @@ def test_size_priors_take_this_worlds_object_sizes(episode, tmp_path):
     assert priors['classes']['person']['height'] == person['size'][2] != 1.7
     assert priors['classes']['person']['rel_sigma'] == 0.10          # the stock spread is kept
     assert priors['classes']['laptop']['height'] == 0.25             # classes absent from the world unchanged
+
+
+def test_node_params_parse_and_reach_every_process_after_the_episodes_own(tmp_path, monkeypatch):
+    import argparse
+
+    from savvy_ros.cli.errors import CliError
+    from savvy_ros.cli.eval_command import add_arguments, options_from_args
+    from savvy_ros.evaluation import graph_run
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    options = options_from_args(parser.parse_args(['--out', 'x', '--param', 'savvy_vision:coco_precision=int8',
+                                                   '--param', 'savvy_hearing:transcribe_service=/a=b']))
+    assert options.node_params == (('savvy_vision', 'coco_precision', 'int8'),
+                                   ('savvy_hearing', 'transcribe_service', '/a=b'))
+    for bad in ('coco_precision=int8', 'savvy_vision:=int8', 'savvy vision:x=1', 'savvy_vision:x'):
+        with pytest.raises(CliError, match='is not NODE:NAME=VALUE'):
+            options_from_args(parser.parse_args(['--out', 'x', '--param', bad]))
+
+    commands = {}
+
+    class Recorder:   # records the command line instead of starting the node's process
+        def __init__(self, args, **kwargs):
+            commands[args[2]] = args
+    monkeypatch.setattr(graph_run.subprocess, 'Popen', Recorder)
+    graph_run.start_nodes(['vision_node', 'hearing_node'], tmp_path / 'savvy.yaml', tmp_path,
+                          {'vision_node': {'savvy_vision': {'detector': 'coco,aruco'}}},
+                          [('savvy_vision', 'detector', 'coco')])
+    vision = next(args for module, args in commands.items() if module.endswith('vision_node'))
+    hearing = next(args for module, args in commands.items() if module.endswith('hearing_node'))
+    # The user's value comes last: it wins over the episode's own (rcl takes the last -p).
+    assert vision[-4:] == ['-p', 'savvy_vision:detector:=coco,aruco', '-p', 'savvy_vision:detector:=coco']
+    assert hearing[-2:] == ['-p', 'savvy_vision:detector:=coco']   # ignored by a node of another name
 
 
 def test_the_bench_asks_for_best_guesses_unless_strict():
