@@ -8,8 +8,8 @@ A transcript can also be biased toward words the speech may hold (Whisper's "pre
 as faster-whisper's initial_prompt): told to expect "asking for the salt", the recogniser hears
 "the salt of the pan" where unbiased it wrote "have the power of the pen", and where nothing like
 those words was said it rarely writes them anyway (see savvy_ros/hearing/speech_audio.py). The
-encoder's output is kept for the newest segments, so that reading one again with a prompt costs only
-the decoding.
+encoder's outputs are kept for the newest segments, per window, so that a segment read again toward
+another prompt costs only the decoding.
 
 The encoder is Whisper's cost: it was trained on 30 s windows (a short segment padded with silence)
 and its attention grows with the square of the window, so the 30 s window of a 3 s utterance takes
@@ -133,9 +133,10 @@ class WhisperTranscriber:
         return [self._tokenizer.sot_prev, *previous, *self._prompt]
 
     def _n_best(self, samples: np.ndarray, alternatives: int, prompt: str = '') -> Transcript:
-        """One 30 s window decoded as transcribe() would (same prompt, suppression, beam), keeping more hypotheses."""
+        """One window decoded as transcribe() would (same prompt, suppression, beam), keeping more hypotheses."""
+        encoded = self._encode(samples, full=bool(prompt.strip()))
         result = self.model.model.generate(
-            self._encode(samples, full=bool(prompt.strip())), [self._decoder_prompt(prompt)], beam_size=max(self.beam_size, 1 + alternatives),
+            encoded, [self._decoder_prompt(prompt)], beam_size=max(self.beam_size, 1 + alternatives),
             patience=1, num_hypotheses=1 + alternatives, length_penalty=1, repetition_penalty=1, no_repeat_ngram_size=0,
             max_length=self.model.max_length, return_scores=True, return_no_speech_prob=True, suppress_blank=True,
             suppress_tokens=self._suppressed,

@@ -39,9 +39,10 @@ PARAMETERS = [
                   '-1 = channel average'),
     ParameterSpec('asr_enabled', True, 'Transcribe speech segments with Whisper tiny.en'),
     ParameterSpec('asr_beam_size', 5, 'Whisper beam width (1 = greedy, faster) [count]'),
-    ParameterSpec('asr_min_window', DEFAULT_MIN_WINDOW, "Shortest Whisper encoder window [s]: a segment is encoded with 2 s of "
-                  "silence after it, padded to at least this; 30 = always Whisper's full window (4x the CPU of 15 s, "
-                  'about the same words; under 10 s words are lost) [1, 30]'),
+    ParameterSpec('asr_min_window', DEFAULT_MIN_WINDOW,
+                  "Shortest Whisper encoder window [s]: a segment is encoded with 2 s of silence after it, padded "
+                  "to at least this; 30 = always Whisper's full window (4x the CPU of 15 s, about the same words; "
+                  'under 10 s words are lost); readings toward a question take 30 s whatever this [1, 30]'),
     ParameterSpec('asr_alternatives', 2, 'Next-best distinct transcripts kept per speech segment (AudioEvent.'
                   'alternatives, n-best; the QA matches topics against them too) [count]; 0 = the best only'),
     ParameterSpec('num_threads', 1, 'CPU threads per model, and of the BLAS / OpenMP pools [count]; 0 = the '
@@ -149,10 +150,11 @@ class HearingNode(Node):
         # Checked on the steady clock (a replay's /clock stops when the bag does), judged on the node's
         # clock: flow-controlled pauses stop /clock too, so they never split an utterance.
         self.create_timer(0.25, self._check_stall, clock=Clock(clock_type=ClockType.STEADY_TIME))
+        asr = f"on, encoder window >= {p['asr_min_window']:g} s" if models.transcriber else 'off'
         self.get_logger().info(f"hearing {p['audio_topic']} -> {p['events_topic']} "
                                f"(VAD {models.vad_model.name}, YAMNet {len(models.tagger.class_names)} classes, "
                                f"{'ASR on the beam steered on ' + steering.name if steering else 'one mix for all'}, "
-                               f"ASR {'on, encoder window >= %g s' % p['asr_min_window'] if models.transcriber else 'off'})")
+                               f"ASR {asr})")
 
     def _reject(self, kind: str, message: str) -> None:
         self.dropped[kind] += 1
