@@ -47,7 +47,7 @@ def ssd_model_files() -> tuple[Path, Path]:
 @lru_cache(maxsize=2)
 def shared_ssd_model(backend: str, threads: int = 0, precision: str = 'f32') -> SsdMobileNetV2:
     """One network per process, backend ('openvino' or 'opencv': resolve_backend's answer, so that 'auto'
-    shares it) and precision; loading takes ~1 s and ~100 MB, each further input size ~0.3 s.
+    shares it) and precision; loading takes ~1 s and ~100 MB, each further input size well under 1 s.
     SsdMobileNetV2 serialises its use."""
     return SsdMobileNetV2(*ssd_model_files(), backend=backend, threads=threads, precision=precision)
 

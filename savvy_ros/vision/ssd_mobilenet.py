@@ -20,9 +20,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from savvy_ros.vision.prior_boxes import PriorBoxSpec, prior_boxes
+
 NUM_CLASSES = 91                      # TF Object Detection API ids incl. background 0
 BACKGROUND = 0
-PRIORS = 'PriorBox/concat'              # the trunk output holding every feature map's prior boxes
 NMS_IOU = 0.6                         # the stock graph's DetectionOutput settings
 MAX_CANDIDATES, KEEP_TOP_K = 400, 100
 _HEAD = re.compile(r'^BoxPredictor_(\d+)/(ClassPredictor|BoxEncodingPredictor)/Conv2D$')
@@ -55,6 +56,16 @@ def _float_list(block: str, key: str) -> list[float]:
     """The float_val list of attribute `key` in a text-graph node block."""
     match = re.search(r'key: "' + re.escape(key) + r'"(.*?)(?=key: "|\Z)', block, re.S)
     return [float(v) for v in re.findall(r'float_val: ([-+0-9.eE]+)', match.group(1))] if match else []
+
+
+def _prior_box_spec(block: str) -> PriorBoxSpec:
+    """A PriorBox node's box sizes, variances and clipping, from its text-graph block."""
+    widths, heights = np.array(_float_list(block, 'width')), np.array(_float_list(block, 'height'))
+    if widths.size == 0 or widths.shape != heights.shape:
+        raise ValueError(f'PriorBox node without matching width / height lists: {block[:80]!r}')
+    variance = _float_list(block, 'variance') or [0.1, 0.1, 0.2, 0.2]
+    clip = re.search(r'key: "clip"\s*value \{\s*b: true', block) is not None
+    return PriorBoxSpec(widths, heights, tuple(variance), clip)
 
 
 def _square_iou(side: float, widths: np.ndarray, heights: np.ndarray) -> np.ndarray:
@@ -107,7 +118,7 @@ class SsdMobileNetV2:
         graph, text = graph_file.read_bytes(), text_graph_file.read_text()
         full = cv2.dnn.readNetFromTensorflow(_buffer(graph), _buffer(text.encode()))
         features: dict[int, str] = {}
-        anchors: dict[int, np.ndarray] = {}
+        prior_specs: dict[int, PriorBoxSpec] = {}
         trunk_blocks = []
         for block in _node_blocks(text):
             name = re.search(r'name: "([^"]+)"', block)
@@ -117,7 +128,7 @@ class SsdMobileNetV2:
                 features[int(match.group(1))] = re.findall(r'input: "([^"]+)"', block)[0]
             match = re.match(r'^PriorBox_(\d+)$', name)
             if match:
-                anchors[int(match.group(1))] = np.array([_float_list(block, 'width'), _float_list(block, 'height')])
+                prior_specs[int(match.group(1))] = _prior_box_spec(block)
             if 'ClassPredictor' not in name and 'BoxEncodingPredictor' not in name and name != 'detection_out':
                 trunk_blocks.append(block)
         if not features:
@@ -134,7 +145,11 @@ class SsdMobileNetV2:
             self.heads.append(_Head(features[index], *params, anchors=params[0].shape[0] // NUM_CLASSES))
         del full
         # [px] anchor widths and heights per feature map: fixed pixel sizes whatever the input size.
-        self.anchor_sizes = [anchors.get(index, np.zeros((2, 0))) for index in sorted(features)]
+        missing = sorted(set(features) - set(prior_specs))
+        if missing:
+            raise ValueError(f'{text_graph_file}: no PriorBox_N for the heads on feature maps {missing}')
+        self.prior_specs = [prior_specs[index] for index in sorted(features)]
+        self.anchor_sizes = [np.array([spec.widths, spec.heights]) for spec in self.prior_specs]
         self._graph_file = graph_file
         # The prior boxes only need the feature map's size: read it from the feature itself.
         self._trunk_text = re.sub(r'input: "BoxPredictor_(\d+)/BoxEncodingPredictor/BiasAdd"',
@@ -178,18 +193,15 @@ class SsdMobileNetV2:
         return list(dict.fromkeys(head.feature for head in self.heads[:maps]))
 
     def _prior_boxes(self, input_size: int) -> tuple[np.ndarray, np.ndarray]:
-        """(prior boxes, variances) for an input size: they depend on the feature maps' sizes alone, read once
-        from the cv2.dnn trunk's PriorBox layers (with OpenVINO from a net kept only for this). Under the lock."""
+        """(prior boxes, variances) for an input size, made once (prior_boxes.py: the graph's PriorBox layers'
+        own numbers). Under the lock."""
         if input_size not in self._priors:
-            trunk = self._read_trunk() if self._openvino else self._trunk(input_size)
-            trunk.setInput(np.zeros((1, 3, input_size, input_size), np.float32))
-            priors = trunk.forward(PRIORS)
-            self._priors[input_size] = (priors[0, 0].reshape(-1, 4), priors[0, 1].reshape(-1, 4))
+            self._priors[input_size] = prior_boxes(self.prior_specs, input_size)
         return self._priors[input_size]
 
     def prepare(self, input_size: int, maps: int | None = None, class_ids: tuple[int, ...] | None = None) -> None:
         """Load the network for `input_size`, predicting `class_ids` from the lowest `maps` feature maps, now
-        rather than on the first frame that needs it (~0.5 s)."""
+        rather than on the first frame that needs it."""
         with self._lock:
             self._prior_boxes(input_size)
             if self._openvino and class_ids is not None:
