@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from savvy_ros.cli.errors import CliError
-from savvy_ros.cli.eval_command import evaluate_and_report, options_from_args
+from savvy_ros.cli.eval_command import add_graph_options, evaluate_and_report, options_from_args
 from savvy_ros.cli.synth_command import ProgressBars, resolve_scene
 
 NAME = 'demo'
@@ -30,14 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--regenerate', action='store_true', help='generate the episode even if it is up to date')
     parser.add_argument('--runs', default='chance,all,oracle',
                         help='runs to make (chance, audio, vision, all, oracle; default chance,all,oracle)')
-    parser.add_argument('--modalities', default='audio,vision,hearing', help='modalities of the "all" run')
-    parser.add_argument('--rate', type=float, default=1.0, help='bag playback rate (x real time; 0 = as fast as the graph goes, flow controlled)')
-    parser.add_argument('--oracle-window', action='store_true', help='give the service each question\'s true window')
-    parser.add_argument('--strict', action='store_true',
-                        help='no best guesses: a question the service cannot ground is unanswered (scores 0)')
-    parser.add_argument('--params-file', type=Path, help='node parameters (default: config/savvy.yaml)')
-    parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')
-    parser.add_argument('--no-progress', action='store_true', help='no progress bars')
+    add_graph_options(parser)
 
 
 def _imported_sources(path: Path, package_root: Path) -> set[Path]:

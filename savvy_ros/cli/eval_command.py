@@ -26,11 +26,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('questions', nargs='?', type=Path, help='questions JSON (SAVVY-Bench schema)')
     parser.add_argument('--bench', type=Path, help='a folder of episode folders (bag/, questions.json, ground_truth.json)')
     parser.add_argument('--out', type=Path, required=True, help='output folder')
-    parser.add_argument('--modalities', default='audio,vision,hearing',
-                        help='modalities of the "all" run (audio, vision, hearing, snapshot)')
     parser.add_argument('--runs', default='chance,audio,vision,all,oracle',
                         help='runs to make, comma-separated (chance, audio, vision, all, oracle)')
-    parser.add_argument('--rate', type=float, default=1.0, help='bag playback rate (x real time; 0 = as fast as the graph goes, flow controlled)')
+    add_graph_options(parser)
+
+
+def add_graph_options(parser: argparse.ArgumentParser) -> None:
+    """How the graph runs and is asked: options `savvy-ros eval` and `savvy-ros demo` share."""
+    parser.add_argument('--modalities', default='audio,vision,hearing',
+                        help='modalities of the "all" run (audio, vision, hearing, snapshot)')
+    parser.add_argument('--rate', type=float, default=1.0,
+                        help='bag playback rate (x real time; 0 = as fast as the graph goes, flow controlled)')
     parser.add_argument('--oracle-window', action='store_true', help='give the service each question\'s true window')
     parser.add_argument('--strict', action='store_true',
                         help='no best guesses: a question the service cannot ground is unanswered (scores 0)')
