@@ -111,13 +111,15 @@ class WhisperTranscriber:
         lately in such a window."""
         from faster_whisper.audio import pad_or_trim
 
-        features = self.model.feature_extractor(samples)[:, :-1]
-        frames = self.window_frames(features.shape[-1], full)
+        extractor = self.model.feature_extractor
+        # The log-mel frames (the last one dropped, as transcribe() does) number samples // hop: the
+        # window is known without computing them, and a cached segment never computes them.
+        frames = self.window_frames(samples.size // extractor.hop_length, full)
         key = hashlib.blake2b(samples.tobytes() + frames.to_bytes(4, 'little'), digest_size=16).digest()
         if key in self._encoded:
             self._encoded.move_to_end(key)
             return self._encoded[key]
-        window = pad_or_trim(features, frames)
+        window = pad_or_trim(extractor(samples)[:, :-1], frames)
         encoded = self.model.encode(np.ascontiguousarray(window))
         if self.encoder_cache:
             self._encoded[key] = encoded
