@@ -63,10 +63,8 @@ def test_int8_detections_are_float32_ones_on_a_clear_scene():
 def test_the_quantized_model_is_deterministic_and_cached(tmp_path, monkeypatch):
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path))
     graph_file, _ = ssd_model_files()
-    features = SsdMobileNetV2(*ssd_model_files(), backend='opencv')._features
-    heads = SsdMobileNetV2(*ssd_model_files(), backend='opencv')
-    crop_heads = [(features.index(head.feature), kernels, bias)
-                  for head, (kernels, bias) in list(zip(heads.heads, heads._head_kernels((1, 17))))[:2]]
+    reference = SsdMobileNetV2(*ssd_model_files(), backend='opencv')
+    features, crop_heads = reference._features, reference._openvino_heads(*CROP_KEY[1])
     image = _scene()[100:300, 300:500]
 
     def quantized_files() -> dict[str, bytes]:
