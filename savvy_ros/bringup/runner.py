@@ -18,6 +18,7 @@ from rclpy.signals import SignalHandlerOptions
 
 from savvy_ros.bringup.node_table import NodeEntry, read_executables
 from savvy_ros.ros.executor_thread import SPIN_PERIOD, ExecutorThread
+from savvy_ros.ros.executors import node_executor_kind
 
 
 @dataclass
@@ -57,18 +58,20 @@ class Bringup:
                    signal_handler_options=SignalHandlerOptions.NO)
         try:
             for entry in entries:
-                self.nodes.append(entry.node_class()(context=self.context))
+                node = entry.node_class()(context=self.context)
+                self.nodes.append(node)
+                node_executor_kind(node)   # declared (and checked) with the node's own parameters
         except BaseException:
             self.shutdown()
             raise
         return self.nodes
 
     def spin(self, stop_event: threading.Event | None = None) -> None:
-        """Spin every node, each with its own single-threaded executor on its own thread
+        """Spin every node, each with its own executor (its `executor` parameter) on its own thread
         (savvy_ros.ros.executor_thread), so that no node waits for another's long callback (ASR, the
         detector). The first callback exception stops the others and is raised here."""
         stop = threading.Event()
-        spinners = [ExecutorThread(node, stop=stop) for node in self.nodes]
+        spinners = [ExecutorThread(node, stop=stop, executor_kind=node_executor_kind(node)) for node in self.nodes]
         for spinner in spinners:
             spinner.start()
         try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from rclpy.context import Context
 from rclpy.duration import Duration
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.publisher import Publisher
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -17,6 +17,7 @@ from std_msgs.msg import Header
 from savvy_ros.bags.bag_reader import TopicSummary
 from savvy_ros.replay.acknowledgement import ACK_QOS, CONSUMERS_QOS
 from savvy_ros.replay.flow_control import ACK_TOPIC, CONSUMERS_TOPIC, AckTracker
+from savvy_ros.ros.executors import create_executor
 from savvy_ros.ros.message_types import UnknownMessageTypeError, message_class
 from savvy_ros.ros.time_conversion import NANOS_PER_SECOND
 
@@ -60,7 +61,7 @@ class RosPlayback(Node):
         self.clock_publisher = self.create_publisher(Clock, '/clock', _STREAM_QOS) if clock else None
         self.create_subscription(Header, CONSUMERS_TOPIC, self._on_declaration, CONSUMERS_QOS)
         self.create_subscription(Header, ACK_TOPIC, self._on_ack, ACK_QOS)
-        self._executor = SingleThreadedExecutor(context=self.context)
+        self._executor = create_executor(self.context)   # EventsExecutor: one ack per message consumed
         self._executor.add_node(self)
         self._spinner = threading.Thread(target=self._spin, name='savvy_player_acks', daemon=True)
         self._spinner.start()

@@ -1,4 +1,4 @@
-"""A node spun by a single-threaded executor on a thread of its own.
+"""A node spun by an executor (savvy_ros.ros.executors) on a thread of its own.
 
 For a node that must make progress while another thread blocks: a node of `savvy-ros bringup`
 beside the others, or a service client whose caller waits inside a callback. Not rclpy's
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import threading
 
-from rclpy.executors import ExternalShutdownException, ShutdownException, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException, ShutdownException
 from rclpy.node import Node
+
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR, create_executor
 
 SPIN_PERIOD = 0.1   # [s] the thread checks for a stop this often
 
@@ -18,8 +20,9 @@ class ExecutorThread:
     """Spins `node` from start() until stop() or the context's shutdown; a callback's exception ends
     the spinning, is kept in `failure` and sets the stop event (shared by a set of these, it stops them all)."""
 
-    def __init__(self, node: Node, name: str | None = None, stop: threading.Event | None = None) -> None:
-        self.executor = SingleThreadedExecutor(context=node.context)
+    def __init__(self, node: Node, name: str | None = None, stop: threading.Event | None = None,
+                 executor_kind: str = DEFAULT_EXECUTOR) -> None:
+        self.executor = create_executor(node.context, executor_kind)
         self.executor.add_node(node)
         self.context = node.context
         self.stop_event = stop if stop is not None else threading.Event()

@@ -9,23 +9,24 @@ from collections.abc import Callable
 
 import rclpy
 from rclpy._rclpy_pybind11 import RCLError
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from savvy_ros.cpu_threads import limit_cpu_threads
 from savvy_ros.ros.dds_profile import use_savvy_dds_profile
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR, create_executor, node_executor_kind
 from savvy_ros.ros.stop_signals import SPIN_TIMEOUT, install_stop_handlers
 
 
-def spin_until_shutdown(node: Node, stop: threading.Event | None = None) -> None:
+def spin_until_shutdown(node: Node, stop: threading.Event | None = None, executor_kind: str = DEFAULT_EXECUTOR) -> None:
     """Spin `node` until Ctrl-C or shutdown, then destroy it and shut the default context down.
 
     One thread: a node that waits in a callback for a service it calls spins that client itself
     (see qa_node.HearingRetranscriber). SIGINT and SIGTERM stop it through
     savvy_ros.ros.stop_signals (a request checked every SPIN_TIMEOUT), not rclpy's wake-up alone.
     """
-    executor = SingleThreadedExecutor(context=node.context)
+    executor = create_executor(node.context, executor_kind)
     if stop is None:
         stop = threading.Event()
         install_stop_handlers(stop)
@@ -55,6 +56,7 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
     install_stop_handlers(stop)
     try:
         node = node_factory()
+        executor_kind = node_executor_kind(node)
     except (ValueError, FileNotFoundError) as exc:
         # Bad parameters or configuration: one clear line, not a traceback.
         print(f'{node_factory.__name__}: configuration error: {exc}', file=sys.stderr)
@@ -68,5 +70,5 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
     threads = getattr(node, 'process_threads', None)
     if threads is not None:
         limit_cpu_threads(threads)
-    spin_until_shutdown(node, stop)
+    spin_until_shutdown(node, stop, executor_kind)
     return 0
