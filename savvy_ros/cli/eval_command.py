@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS
 
 NAME = 'eval'
 HELP = 'play episodes through the node graph, ask every question, score like SAVVY-Bench'
@@ -44,6 +45,9 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--param', action='append', default=[], metavar='NODE:NAME=VALUE',
                         help='one node parameter over the parameter file, e.g. savvy_vision:coco_precision=int8 '
                              '(repeatable; VALUE is read as YAML, as ros2 run -p reads it)')
+    parser.add_argument('--executor', default=DEFAULT_EXECUTOR, choices=EXECUTOR_KINDS,
+                        help='rclpy executor of every node and of the player (events: rclpy\'s experimental '
+                             'EventsExecutor, less CPU per message; see savvy_ros/ros/executors.py)')
     parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bars')
 
@@ -117,7 +121,8 @@ def options_from_args(args: argparse.Namespace):
                            modalities=frozenset(m.strip() for m in args.modalities.split(',') if m.strip()),
                            rate=args.rate, oracle_window=args.oracle_window, best_guess=not args.strict,
                            params_file=args.params_file,
-                           domain_id=args.domain_id, node_params=tuple(parse_node_param(p) for p in args.param))
+                           domain_id=args.domain_id, node_params=tuple(parse_node_param(p) for p in args.param),
+                           executor=args.executor)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
 

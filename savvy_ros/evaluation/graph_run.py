@@ -20,6 +20,7 @@ from typing import Any
 from savvy_ros.bringup.node_table import read_executables
 from savvy_ros.monitoring.process_cpu import cpu_used, process_cpu_seconds
 from savvy_ros.ros.domain_claim import claim_free_domain_id
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR
 
 # Which nodes each modality needs; the map and the QA service always run.
 MODALITY_NODES: dict[str, tuple[str, ...]] = {
@@ -45,6 +46,7 @@ class RunConfig:
     settle_time: float = 3.0               # [s] of an unchanging map before asking
     # (node, parameter, value) set on top of the parameter file and the episode's own settings
     node_params: tuple[tuple[str, str, str], ...] = ()
+    executor: str = DEFAULT_EXECUTOR       # rclpy executor of every node and of the player (savvy_ros.ros.executors)
 
 
 # [s] A consumer this slow is still working (Whisper on a loaded CPU takes seconds per segment);
@@ -87,9 +89,11 @@ def nodes_for(modalities: frozenset[str]) -> list[str]:
 
 def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
                 overrides: dict[str, dict[str, dict[str, str]]] | None = None,
-                node_params: Sequence[tuple[str, str, str]] = ()) -> dict[str, subprocess.Popen]:
+                node_params: Sequence[tuple[str, str, str]] = (),
+                executor: str = DEFAULT_EXECUTOR) -> dict[str, subprocess.Popen]:
     """One process per executable; `overrides`: executable -> node -> parameter values; `node_params`:
-    (node, parameter, value) given to every process (a node takes those of its own name), last."""
+    (node, parameter, value) given to every process (a node takes those of its own name), last;
+    `executor`: every node's `executor` parameter."""
     modules = {e.executable: e.module for e in read_executables()}
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     processes = {}
@@ -102,7 +106,7 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
         extra = [a for node, key, value in settings for a in ('-p', f'{node}:{key}:={value}')]
         processes[name] = subprocess.Popen(
             [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),
-             '-p', 'use_sim_time:=true', *extra], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+             '-p', 'use_sim_time:=true', '-p', f'executor:={executor}', *extra], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
         processes[name].log_file = log  # type: ignore[attr-defined]
     return processes
 
@@ -165,7 +169,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
 
     executables = nodes_for(config.modalities)
     domain = graph_domain(config.domain_id)
-    processes = start_nodes(executables, params_file, log_dir, overrides, config.node_params)
+    processes = start_nodes(executables, params_file, log_dir, overrides, config.node_params, config.executor)
     context = Context()
     rclpy.init(args=['savvy-ros-eval', '--ros-args', '-p', 'use_sim_time:=true'], context=context, domain_id=domain)
     client_node = Node('savvy_eval_client', context=context)
@@ -194,7 +198,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         # faster than it can take (the rate is then an upper bound).
         result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S,
                                            in_flight=IN_FLIGHT, lookahead_s=LOOKAHEAD_S),
-                          context=context, ack_timeout_s=ACK_TIMEOUT_S)
+                          context=context, ack_timeout_s=ACK_TIMEOUT_S, executor=config.executor)
         node_cpu = cpu_used(cpu_before, {name: process_cpu_seconds(p.pid) for name, p in processes.items()})
         play_seconds = result.stats.messages_wall_s
         deadline = time.monotonic() + 60.0

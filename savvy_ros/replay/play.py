@@ -10,6 +10,7 @@ from rclpy.context import Context
 from savvy_ros.bags import BagReader
 from savvy_ros.replay.player import BagPlayer, PlayOptions, PlayOptionsError, PlayStats
 from savvy_ros.replay.ros_playback import FlowStats, RosPlayback
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR
 
 
 @dataclass
@@ -22,8 +23,10 @@ class PlayResult:
 
 
 def play_bag(path: str | Path, options: PlayOptions, *, discovery_s: float = 1.0, ack_timeout_s: float = 5.0,
-             clock: bool = True, wait_for: tuple[str, ...] = (), context: Context | None = None) -> PlayResult:
-    """Replay `path`; rclpy must be initialised (in `context`, or the default one).
+             clock: bool = True, wait_for: tuple[str, ...] = (), context: Context | None = None,
+             executor: str = DEFAULT_EXECUTOR) -> PlayResult:
+    """Replay `path`; rclpy must be initialised (in `context`, or the default one). `executor`: the
+    kind spinning the player's acknowledgements (savvy_ros.ros.executors).
 
     `wait_for`: consumer nodes (fully qualified names) that must have joined before playing.
     """
@@ -35,7 +38,7 @@ def play_bag(path: str | Path, options: PlayOptions, *, discovery_s: float = 1.0
                 raise PlayOptionsError(f'bag {path} has no topic(s) {unknown}')
             topics = {t: s for t, s in topics.items() if t in options.topics}
         playback = RosPlayback(topics, ack_timeout_s=ack_timeout_s, clock=clock, context=context,
-                               in_flight=options.in_flight)
+                               in_flight=options.in_flight, executor=executor)
         try:
             time.sleep(discovery_s)  # let DDS discovery match the graph's subscriptions first
             unmatched = (playback.wait_for_consumers(ack_timeout_s, set(wait_for))

@@ -17,7 +17,7 @@ from std_msgs.msg import Header
 from savvy_ros.bags.bag_reader import TopicSummary
 from savvy_ros.replay.acknowledgement import ACK_QOS, CONSUMERS_QOS
 from savvy_ros.replay.flow_control import ACK_TOPIC, CONSUMERS_TOPIC, AckTracker
-from savvy_ros.ros.executors import create_executor
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR, create_executor
 from savvy_ros.ros.message_types import UnknownMessageTypeError, message_class
 from savvy_ros.ros.time_conversion import NANOS_PER_SECOND
 
@@ -40,7 +40,8 @@ class RosPlayback(Node):
     """The `savvy_player` node. Publishing happens on the caller's thread; acks arrive on a spinner thread."""
 
     def __init__(self, topics: dict[str, TopicSummary], ack_timeout_s: float = 5.0, clock: bool = True,
-                 node_name: str = 'savvy_player', context: Context | None = None, in_flight: int = 1) -> None:
+                 node_name: str = 'savvy_player', context: Context | None = None, in_flight: int = 1,
+                 executor: str = DEFAULT_EXECUTOR) -> None:
         super().__init__(node_name, context=context)
         self._stopping = False
         self.ack_timeout_s = ack_timeout_s
@@ -61,7 +62,7 @@ class RosPlayback(Node):
         self.clock_publisher = self.create_publisher(Clock, '/clock', _STREAM_QOS) if clock else None
         self.create_subscription(Header, CONSUMERS_TOPIC, self._on_declaration, CONSUMERS_QOS)
         self.create_subscription(Header, ACK_TOPIC, self._on_ack, ACK_QOS)
-        self._executor = create_executor(self.context)   # EventsExecutor: one ack per message consumed
+        self._executor = create_executor(self.context, executor)
         self._executor.add_node(self)
         self._spinner = threading.Thread(target=self._spin, name='savvy_player_acks', daemon=True)
         self._spinner.start()

@@ -1,25 +1,27 @@
-"""Which rclpy executor spins a savvy_ros node (and the bag player's acknowledgements).
+"""Which rclpy executor spins a savvy_ros node: its read-only `executor` parameter.
 
-'events' is rclpy's EventsExecutor (rclpy.experimental, C++): the middleware's events queue
-callbacks as they come, and no wait set is rebuilt in Python for every message. On a replay as
-fast as possible, where every message is also acknowledged, the Python SingleThreadedExecutor's
-wait-set bookkeeping was a fifth of the map node's CPU time and most of the player's: the demo
-graph took 0.34 CPU-s per bag second with it and 0.30 with this one (bench/README.md). Timers on
-the ROS clock follow /clock under use_sim_time (the executor listens for the clock's jumps).
-'single_threaded' is rclpy's default executor, kept for an rclpy without EventsExecutor (older
-distributions fall back to it with a warning) and for comparison.
+'single_threaded' (the default) is rclpy's SingleThreadedExecutor. 'events' is rclpy's
+EventsExecutor (rclpy.experimental, C++): the middleware's events queue callbacks as they come and
+no wait set is rebuilt in Python for every message, which on a replay as fast as possible (every
+message also acknowledged) is a fifth of the map node's CPU. Opt-in only: with every node and the
+player on it, one run of the bench's 33 graph runs twice lost the QA node's map subscription
+(nothing of the latched /savvy/map ever reached it: "no map has been received" to every question)
+and it could not be reproduced alone; it also installs its own SIGINT / SIGTERM handling and takes
+no guard conditions (savvy_ros/ros/stop_signals.py is bypassed: a signal shuts the context down).
+Timers on the ROS clock do follow /clock under use_sim_time with either (test/ros/test_executors.py).
 """
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
-from rclpy.context import Context
-from rclpy.executors import Executor, SingleThreadedExecutor
-from rclpy.node import Node
-from rcl_interfaces.msg import ParameterDescriptor
+if TYPE_CHECKING:   # rclpy is imported when an executor is made: the CLI reads the kinds without it
+    from rclpy.context import Context
+    from rclpy.executors import Executor
+    from rclpy.node import Node
 
 EXECUTOR_KINDS = ('events', 'single_threaded')
-DEFAULT_EXECUTOR = 'events'
+DEFAULT_EXECUTOR = 'single_threaded'
 EXECUTOR_PARAMETER = 'executor'
 
 
@@ -37,6 +39,8 @@ def events_executor_available() -> bool:
 
 def create_executor(context: Context, kind: str = DEFAULT_EXECUTOR) -> Executor:
     """An executor of `kind` (EXECUTOR_KINDS) on `context`; ValueError names an unknown kind."""
+    from rclpy.executors import SingleThreadedExecutor
+
     if kind not in EXECUTOR_KINDS:
         raise ValueError(f'executor must be one of {", ".join(EXECUTOR_KINDS)}, got {kind!r}')
     if kind == 'events':
@@ -53,10 +57,12 @@ def create_executor(context: Context, kind: str = DEFAULT_EXECUTOR) -> Executor:
 def node_executor_kind(node: Node) -> str:
     """The node's `executor` parameter (declared here when the node did not: one for every node
     executable, set for all of them by `/**` in config/savvy.yaml)."""
+    from rcl_interfaces.msg import ParameterDescriptor
+
     if not node.has_parameter(EXECUTOR_PARAMETER):
         node.declare_parameter(EXECUTOR_PARAMETER, DEFAULT_EXECUTOR, ParameterDescriptor(
-            description=f'rclpy executor spinning this node: {" | ".join(EXECUTOR_KINDS)} '
-                        '(events = rclpy.experimental.EventsExecutor, less CPU per message)', read_only=True))
+            description=f'rclpy executor spinning this node: {" | ".join(EXECUTOR_KINDS)} (events = '
+                        'rclpy.experimental.EventsExecutor: less CPU per message, experimental)', read_only=True))
     kind = node.get_parameter(EXECUTOR_PARAMETER).value
     if kind not in EXECUTOR_KINDS:
         raise ValueError(f'parameter {EXECUTOR_PARAMETER} must be one of {", ".join(EXECUTOR_KINDS)}, got {kind!r}')

@@ -86,11 +86,12 @@ def test_bad_ground_truth_is_named(tmp_path):
 @pytest.mark.dds
 @pytest.mark.slow
 def test_eval_command_runs_the_graph_and_writes_the_report(episode, tmp_path):
-    """The whole path: node processes, bag playback with /clock, questions through /savvy/ask."""
+    """The whole path: node processes, bag playback with /clock, questions through /savvy/ask (here with
+    every node and the player on the EventsExecutor; test_replay_rate_independence runs the default)."""
     out = tmp_path / 'eval'
     result = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'eval', str(episode.bag),
                              str(episode.questions_file), '--out', str(out), '--runs', 'chance,all,oracle',
-                             '--no-progress', '--param', 'savvy_hearing:asr_min_window=20.0'],
+                             '--no-progress', '--param', 'savvy_hearing:asr_min_window=20.0', '--executor', 'events'],
                             capture_output=True, text=True, timeout=280)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     rows = [json.loads(line) for line in (out / 'results.jsonl').read_text().splitlines()]
@@ -112,6 +113,8 @@ def test_eval_command_runs_the_graph_and_writes_the_report(episode, tmp_path):
     logs = out / 'logs' / episode.name / 'all'
     assert {p.name for p in logs.iterdir()} >= {'map_node.log', 'qa_node.log', 'doa_node.log', 'hearing_node.log'}
     assert 'encoder window >= 20 s' in (logs / 'hearing_node.log').read_text()   # --param reached the node
+    for log in logs.glob('*_node.log'):
+        assert 'experimental EventsExecutor' in log.read_text(), log.name   # --executor reached every node
 
 
 def test_aruco_table_follows_the_tagged_boxes_of_the_ground_truth(episode, tmp_path):
@@ -161,6 +164,8 @@ def test_node_params_parse_and_reach_every_process_after_the_episodes_own(tmp_pa
     for bad in ('coco_precision=int8', 'savvy_vision:=int8', 'savvy vision:x=1', 'savvy_vision:x'):
         with pytest.raises(CliError, match='is not NODE:NAME=VALUE'):
             options_from_args(parser.parse_args(['--out', 'x', '--param', bad]))
+    assert options.executor == 'single_threaded'
+    assert options_from_args(parser.parse_args(['--out', 'x', '--executor', 'events'])).executor == 'events'
 
     commands = {}
 
@@ -170,12 +175,14 @@ def test_node_params_parse_and_reach_every_process_after_the_episodes_own(tmp_pa
     monkeypatch.setattr(graph_run.subprocess, 'Popen', Recorder)
     graph_run.start_nodes(['vision_node', 'hearing_node'], tmp_path / 'savvy.yaml', tmp_path,
                           {'vision_node': {'savvy_vision': {'detector': 'coco,aruco'}}},
-                          [('savvy_vision', 'detector', 'coco')])
+                          [('savvy_vision', 'detector', 'coco')], executor='events')
     vision = next(args for module, args in commands.items() if module.endswith('vision_node'))
     hearing = next(args for module, args in commands.items() if module.endswith('hearing_node'))
     # The user's value comes last: it wins over the episode's own (rcl takes the last -p).
     assert vision[-4:] == ['-p', 'savvy_vision:detector:=coco,aruco', '-p', 'savvy_vision:detector:=coco']
     assert hearing[-2:] == ['-p', 'savvy_vision:detector:=coco']   # ignored by a node of another name
+    for args in (vision, hearing):   # every node's executor, before the node-qualified values that may set it again
+        assert args.index('executor:=events') < args.index('savvy_vision:detector:=coco')
 
 
 def test_the_bench_asks_for_best_guesses_unless_strict():

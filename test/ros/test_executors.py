@@ -45,12 +45,18 @@ def test_the_parameter_is_declared_with_a_description_and_checked(ros_context):
 
     node = Node('executor_param_node', context=ros_context)
     try:
-        assert node_executor_kind(node) == 'events'
+        assert node_executor_kind(node) == 'single_threaded'   # the default (events is opt-in)
         described = node.describe_parameters([EXECUTOR_PARAMETER])[0]
         assert described.read_only and all(kind in described.description for kind in EXECUTOR_KINDS)
-        assert node_executor_kind(node) == 'events'   # declared once, read again
+        assert node_executor_kind(node) == 'single_threaded'   # declared once, read again
     finally:
         node.destroy_node()
+    chosen = Node('executor_param_events', context=ros_context,
+                  parameter_overrides=[Parameter(EXECUTOR_PARAMETER, value='events')])
+    try:
+        assert node_executor_kind(chosen) == 'events'
+    finally:
+        chosen.destroy_node()
     odd = Node('executor_param_odd', context=ros_context,
                parameter_overrides=[Parameter(EXECUTOR_PARAMETER, value='fast')])
     try:
