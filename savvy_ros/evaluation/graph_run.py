@@ -61,6 +61,13 @@ ACK_TIMEOUT_S = 60.0
 # test_replay_rate_independence watches for it.)
 IN_FLIGHT = 2
 LOOKAHEAD_S = 1.0
+# A replay as fast as possible runs data time several times faster than wall time, and a node's output
+# held back a few hundred ms of wall time by a busy machine is then more than the map's reorder_delay
+# (0.5 s of data time, sized for a live rig) late: once in every demo replay with the int8 detector at
+# 4.4x (an objects input 0.8-1.0 s behind the clock, same frame each time), ingested out of order. 2 s
+# of data time: none in the same runs, answers identical (the map takes its inputs in stamp order
+# either way). Over the parameter file (whose value is for live rigs); --param sets it over this.
+REPLAY_NODE_DEFAULTS: tuple[tuple[str, str, str], ...] = (('savvy_map', 'reorder_delay', '2.0'),)
 CLOCK_TAIL_S = 3.0   # [s] of /clock after the bag: sim-time flushes (hearing's last segment) happen
 
 
@@ -91,9 +98,9 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
                 overrides: dict[str, dict[str, dict[str, str]]] | None = None,
                 node_params: Sequence[tuple[str, str, str]] = (),
                 executor: str = DEFAULT_EXECUTOR) -> dict[str, subprocess.Popen]:
-    """One process per executable; `overrides`: executable -> node -> parameter values; `node_params`:
-    (node, parameter, value) given to every process (a node takes those of its own name), last;
-    `executor`: every node's `executor` parameter."""
+    """One process per executable; REPLAY_NODE_DEFAULTS, then `overrides` (executable -> node -> parameter
+    values), then `node_params` ((node, parameter, value) given to every process, a node takes those of
+    its own name) over the parameter file; `executor`: every node's `executor` parameter."""
     modules = {e.executable: e.module for e in read_executables()}
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     processes = {}
@@ -101,8 +108,8 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
     for name in executables:
         log = open(log_dir / f'{name}.log', 'w')  # noqa: SIM115 - closed with the process in stop_nodes
         # Node-qualified (`node:param:=value`): a bare -p loses to the node's own section of the file.
-        settings = [(node, key, value) for node, values in (overrides or {}).get(name, {}).items()
-                    for key, value in values.items()] + list(node_params)
+        settings = list(REPLAY_NODE_DEFAULTS) + [(node, key, value) for node, values in (overrides or {}).get(
+            name, {}).items() for key, value in values.items()] + list(node_params)
         extra = [a for node, key, value in settings for a in ('-p', f'{node}:{key}:={value}')]
         processes[name] = subprocess.Popen(
             [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),

@@ -61,7 +61,7 @@ PARAMETERS = [
     ParameterSpec('reorder_delay', 0.5,
                   'Inputs are held until the clock (/clock in replay) is this far past their stamp, then ingested '
                   'in stamp order, so the map does not depend on arrival timing or replay rate; an input later '
-                  'than this is ingested out of order and counted [s]'),
+                  'than this is ingested out of order and counted (`savvy-ros eval` replays hold 2 s) [s]'),
     ParameterSpec('event_delay', 2.0,
                   'Hearing events take their turn this much data time after their end (or at their stamp if '
                   'later): a place in the order that does not depend on when the hearing node let them out [s]'),
@@ -198,11 +198,13 @@ class MapNode(Node):
     def _hold(self, stream: str, stamp: float, apply: Ingest) -> None:
         self._last_input = time.monotonic()
         self._complete_due = True
+        released = self.order.released_stamp
         if not self.order.push(stream, stamp, apply):
             self.get_logger().warning(
-                f'a {stream} input stamped {stamp:.3f} arrived after later inputs were ingested (more than '
-                f"reorder_delay = {self.params['reorder_delay']:g} s after its stamp): ingested out of order, "
-                'so this run may not repeat exactly; later ones are only counted', once=True)
+                f'a {stream} input stamped {stamp:.3f} arrived after later inputs were ingested (up to '
+                f'{released:.3f}; the clock at {clock_seconds(self):.3f}, reorder_delay = '
+                f"{self.params['reorder_delay']:g} s): ingested out of order, so this run may not repeat "
+                'exactly; later ones are only counted', once=True)
             self.get_logger().info(f'inputs ingested out of order so far: {self.order.late}',
                                    throttle_duration_sec=30.0)
         self._advance()

@@ -183,6 +183,8 @@ def test_node_params_parse_and_reach_every_process_after_the_episodes_own(tmp_pa
     assert hearing[-2:] == ['-p', 'savvy_vision:detector:=coco']   # ignored by a node of another name
     for args in (vision, hearing):   # every node's executor, before the node-qualified values that may set it again
         assert args.index('executor:=events') < args.index('savvy_vision:detector:=coco')
+        # the replay's own defaults come before the episode's and the user's values
+        assert args.index('savvy_map:reorder_delay:=2.0') < args.index('savvy_vision:detector:=coco')
 
 
 def test_the_bench_asks_for_best_guesses_unless_strict():
