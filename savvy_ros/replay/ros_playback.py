@@ -91,6 +91,9 @@ class RosPlayback(Node):
         self._stopping = True
         self._spinner.join(timeout=2.0)
         self._executor.remove_node(self)
+        # An EventsExecutor holds its own thread resources and signal handling: a process that replays
+        # many bags (savvy-ros eval --bench) must not keep one per replay.
+        self._executor.shutdown(timeout_sec=2.0)
 
     # -- PlaybackSink -------------------------------------------------------------------
 

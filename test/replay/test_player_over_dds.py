@@ -87,7 +87,8 @@ def consumer():
         stop_peer(peer)
 
 
-def test_every_rate_delivers_exactly_what_1x_delivers(bag, consumer, ros_context):
+@pytest.mark.parametrize('executor', ['single_threaded', 'events'])   # the player's acknowledgements
+def test_every_rate_delivers_exactly_what_1x_delivers(bag, consumer, ros_context, executor):
     from savvy_ros.replay.play import play_bag
     from savvy_ros.replay.player import PlayOptions
 
@@ -95,7 +96,7 @@ def test_every_rate_delivers_exactly_what_1x_delivers(bag, consumer, ros_context
     streams, results = {}, {}
     for rate in (1.0, 0.0, 5.0):  # 0 = as fast as possible
         results[rate] = play_bag(bag, PlayOptions(rate=rate), discovery_s=0.2, wait_for=(CONSUMER,),
-                                 context=ros_context)
+                                 context=ros_context, executor=executor)
         streams[rate] = received(consumer, len(expected))
     assert streams[1.0] == expected  # nothing dropped at 1x by a consumer slower than the bag's 100 Hz bursts
     assert streams[0.0] == streams[1.0] and streams[5.0] == streams[1.0]
