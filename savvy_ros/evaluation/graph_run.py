@@ -113,7 +113,8 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
         extra = [a for node, key, value in settings for a in ('-p', f'{node}:{key}:={value}')]
         processes[name] = subprocess.Popen(
             [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),
-             '-p', 'use_sim_time:=true', '-p', f'executor:={executor}', *extra], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+             '-p', 'use_sim_time:=true', '-p', f'executor:={executor}', *extra],
+            env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
         processes[name].log_file = log  # type: ignore[attr-defined]
     return processes
 

@@ -65,11 +65,11 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
     except KeyboardInterrupt:
         rclpy.try_shutdown()
         return 0
-    # A node alone in its process sizes the process's BLAS / OpenMP / OpenCV pools (its
-    # `num_threads`); `savvy-ros bringup` shares one process between nodes and leaves them be.
     if executor_kind == 'events':
         node.get_logger().warning("spinning with rclpy's experimental EventsExecutor (executor: events): "
                                   'less CPU per message; SIGINT / SIGTERM then shut the context down directly')
+    # A node alone in its process sizes the process's BLAS / OpenMP / OpenCV pools (its
+    # `num_threads`); `savvy-ros bringup` shares one process between nodes and leaves them be.
     threads = getattr(node, 'process_threads', None)
     if threads is not None:
         limit_cpu_threads(threads)

@@ -86,7 +86,8 @@ def test_messages_and_sim_time_timers_under_each_kind(ros_context, kind):
         clock = source.create_publisher(Clock, '/clock', 10)
         executor.add_node(node)
         executor.add_node(source)
-        assert _spin_until(executor, lambda: publisher.get_subscription_count() > 0 and clock.get_subscription_count() > 0)
+        assert _spin_until(executor, lambda: publisher.get_subscription_count() > 0 and
+                           clock.get_subscription_count() > 0)
         for text in ('a', 'b', 'c'):
             publisher.publish(String(data=text))
         assert _spin_until(executor, lambda: len(received) == 3)
