@@ -99,7 +99,10 @@ def evaluate_and_report(episodes, options, out: Path, progress_enabled: bool) ->
         program = sys.argv[0] if Path(sys.argv[0]).name == 'savvy-ros' else 'savvy-ros'
         print(f'ask your own questions of the saved map, e.g.: {program} ask --map {saved[0]} '
               '"where was the cat when someone knocked on the door?"')
-    failed = [r.name for r in runs if not r.items]
+    failed = [r for r in runs if not r.items or r.failures]   # a run failed in every episode, or in some
+    for run in failed:
+        print(f'{run.name}: {len(run.failures)} graph run(s) failed, not scored: {"; ".join(run.failures)}',
+              file=sys.stderr)
     return EXIT_FAILURE if failed else EXIT_OK
 
 

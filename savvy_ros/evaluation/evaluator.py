@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from savvy_ros.evaluation.episode_params import episode_node_params
 from savvy_ros.evaluation.graph_run import GraphRunError, RunConfig, run_graph
 from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth, oracle_map_view
 from savvy_ros.evaluation.plots import plot_episode
-from savvy_ros.evaluation.report import RunScores, chance_scores, options_of, score_answers
+from savvy_ros.evaluation.report import GraphReplay, RunScores, chance_scores, options_of, score_answers
 from savvy_ros.qa.gt_context import GtItemError, load_items
 from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS
 
@@ -86,18 +85,6 @@ def _matcher():
 
 
 _MATCHER = None
-
-
-def cpu_note(node_cpu_seconds: dict[str, float], bag_seconds: float) -> str:
-    """'; node CPU per bag second: vision 0.61, hearing 0.40, ... = 1.13 (2 cores)': what bounds the
-    replay speed (as fast as possible can reach at most cores / sum)."""
-    if not node_cpu_seconds or bag_seconds <= 0:
-        return ''
-    per = sorted(((cpu / bag_seconds, name.removesuffix('_node')) for name, cpu in node_cpu_seconds.items()),
-                 reverse=True)
-    total = sum(value for value, _ in per)
-    return (f'; node CPU per bag second: {", ".join(f"{name} {value:.2f}" for value, name in per)}'
-            f' = {total:.2f} ({os.cpu_count() or 1} cores)')
 
 
 def oracle_run(questions: Sequence[dict[str, Any]], gt: dict[str, Any], oracle_window: bool,
@@ -169,15 +156,12 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
                                                                                done, total),
                                    overrides)
             except GraphRunError as exc:
-                runs.append(RunScores(name, [], [], note=f'failed: {exc}'))
+                runs.append(RunScores(name, [], [], failures=[f'{episode.name}: {exc}']))
                 continue
-            speed = output.bag_seconds / output.play_seconds if output.play_seconds > 0 else float('nan')
-            unpaced = sum(output.ack_timeouts.values())
-            runs.append(score_answers(name, questions, output.responses,
-                                      note=f'{", ".join(sorted(modalities))}; bag played at {speed:.2f}x real time'
-                                           f'{cpu_note(output.node_cpu_seconds, output.bag_seconds)}'
-                                           f'{"" if options.best_guess else "; strict grounding (no best guesses)"}'
-                                           f'{f"; {unpaced} message(s) played without an acknowledgement" if unpaced else ""}'))
+            replay = GraphReplay(tuple(sorted(modalities)), output.bag_seconds, output.play_seconds,
+                                 dict(output.node_cpu_seconds), sum(output.ack_timeouts.values()),
+                                 strict=not options.best_guess)
+            runs.append(score_answers(name, questions, output.responses, replay=replay))
             if output.final_map is not None:
                 write_map_summary(out_dir / 'maps' / f'{episode.name}_{name}.json',
                                   global_map_to_view(output.final_map))
@@ -213,15 +197,21 @@ def write_map_summary(path: Path, view) -> None:
 
 
 def merge_runs(per_episode: Sequence[Sequence[RunScores]]) -> list[RunScores]:
-    """Pool item scores of the same run over episodes (the bench's numbers are per item)."""
+    """Pool item scores of the same run over episodes (the bench's numbers are per item), the replays'
+    times (the bench's speed and CPU per bag second) and the failures."""
     merged: dict[str, RunScores] = {}
     for runs in per_episode:
         for run in runs:
             if run.name not in merged:
                 merged[run.name] = RunScores(run.name, [], [], note=run.note)
-            merged[run.name].items.extend(run.items)
-            merged[run.name].rows.extend(run.rows)
-    return [RunScores(r.name, r.items, r.rows, note=r.note) for r in merged.values()]   # summaries recomputed
+            into = merged[run.name]
+            into.items.extend(run.items)
+            into.rows.extend(run.rows)
+            into.failures.extend(run.failures)
+            if run.replay is not None:
+                into.replay = run.replay if into.replay is None else into.replay.pooled(run.replay)
+    return [RunScores(r.name, r.items, r.rows, note=r.note, replay=r.replay, failures=r.failures)
+            for r in merged.values()]   # summaries recomputed
 
 
 def bench_episodes(directory: Path) -> list[Episode]:

@@ -7,8 +7,9 @@ the anchors pooled, and the bench's overall score (the plain mean of the per-tas
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +19,69 @@ from savvy_ros.evaluation.metrics import (ABSOLUTE_THRESHOLDS_M, NA, QUESTION_KI
 SHORT_TASK = 'spatial_temporal_audio_'
 
 
+def cpu_note(node_cpu_seconds: dict[str, float], bag_seconds: float) -> str:
+    """'; node CPU per bag second: vision 0.61, hearing 0.40, ... = 1.13 (2 cores)': what bounds the
+    replay speed (as fast as possible can reach at most cores / sum)."""
+    if not node_cpu_seconds or bag_seconds <= 0:
+        return ''
+    per = sorted(((cpu / bag_seconds, name.removesuffix('_node')) for name, cpu in node_cpu_seconds.items()),
+                 reverse=True)
+    total = sum(value for value, _ in per)
+    return (f'; node CPU per bag second: {", ".join(f"{name} {value:.2f}" for value, name in per)}'
+            f' = {total:.2f} ({os.cpu_count() or 1} cores)')
+
+
+@dataclass(frozen=True)
+class GraphReplay:
+    """How a graph run's bag was played: pooled over episodes by adding times (a bench's speed is
+    its bag seconds over its play seconds, not one episode's)."""
+
+    modalities: tuple[str, ...]
+    bag_seconds: float
+    play_seconds: float
+    node_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    unpaced: int = 0                      # messages played without an acknowledgement
+    strict: bool = False
+    episodes: int = 1
+
+    def pooled(self, other: GraphReplay) -> GraphReplay:
+        cpu = dict(self.node_cpu_seconds)
+        for name, seconds in other.node_cpu_seconds.items():
+            cpu[name] = cpu.get(name, 0.0) + seconds
+        return GraphReplay(tuple(sorted(set(self.modalities) | set(other.modalities))),
+                           self.bag_seconds + other.bag_seconds, self.play_seconds + other.play_seconds, cpu,
+                           self.unpaced + other.unpaced, self.strict or other.strict, self.episodes + other.episodes)
+
+    def note(self) -> str:
+        speed = self.bag_seconds / self.play_seconds if self.play_seconds > 0 else float('nan')
+        over = f' over {self.episodes} episodes' if self.episodes > 1 else ''
+        return (f'{", ".join(self.modalities)}; bag played at {speed:.2f}x real time{over}'
+                f'{cpu_note(self.node_cpu_seconds, self.bag_seconds)}'
+                f'{"; strict grounding (no best guesses)" if self.strict else ""}'
+                f'{f"; {self.unpaced} message(s) played without an acknowledgement" if self.unpaced else ""}')
+
+
 @dataclass
 class RunScores:
     name: str
     items: list[ItemScore]
     rows: list[dict[str, Any]]            # results.jsonl lines of this run
     summary: Summary | None = None
-    note: str = ''                        # e.g. playback speed, or why the run failed
+    note: str = ''                        # what the run is (chance, oracle); graph runs: from `replay`
+    replay: GraphReplay | None = None     # graph runs: how the bag was played
+    failures: list[str] = field(default_factory=list)   # graph runs that failed: "<episode>: why"
 
     def __post_init__(self) -> None:
         if self.summary is None and self.items:
             self.summary = summarize(self.items)
+
+    def full_note(self) -> str:
+        """The note, the replay's numbers, and every failed episode (its questions are not in the table)."""
+        parts = [p for p in (self.note, self.replay.note() if self.replay else '') if p]
+        if self.failures:
+            parts.append(f'FAILED in {len(self.failures)} episode(s), whose questions are not counted: '
+                         + '; '.join(self.failures))
+        return '; '.join(parts)
 
 
 def options_of(item: dict[str, Any]) -> list[str]:
@@ -36,7 +89,7 @@ def options_of(item: dict[str, Any]) -> list[str]:
 
 
 def score_answers(name: str, questions: Sequence[dict[str, Any]], responses: Sequence[dict[str, Any]],
-                  note: str = '') -> RunScores:
+                  note: str = '', replay: GraphReplay | None = None) -> RunScores:
     items, rows = [], []
     for item, response in zip(questions, responses, strict=True):
         answer = response.get('answer') if response.get('success') else None
@@ -48,7 +101,7 @@ def score_answers(name: str, questions: Sequence[dict[str, Any]], responses: Seq
                      'error': response.get('error', ''), 'confidence': response.get('confidence'),
                      'explanation': response.get('explanation', ''), 'score': score.score,
                      'relative_mra': score.relative_mra})
-    return RunScores(name, items, rows, note=note)
+    return RunScores(name, items, rows, note=note, replay=replay)
 
 
 def chance_scores(questions: Sequence[dict[str, Any]], max_distance: float) -> RunScores:
@@ -113,7 +166,7 @@ def summary_table(runs: Sequence[RunScores]) -> str:
 
 
 def write_summary(path: Path, title: str, runs: Sequence[RunScores], extra: Sequence[str] = ()) -> str:
-    notes = [f'* **{r.name}**: {r.note}' for r in runs if r.note]
+    notes = [f'* **{r.name}**: {r.full_note()}' for r in runs if r.full_note()]
     text = '\n'.join([f'# {title}', '', 'Scores in percent: multiple choice = accuracy (first letter); distances = '
                       'mean over thresholds 0.1..1.0 m of 1[|error| < t] (the release\'s MRA).', '',
                       summary_table(runs), '', *notes, *extra, ''])
