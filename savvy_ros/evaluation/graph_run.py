@@ -68,6 +68,7 @@ LOOKAHEAD_S = 1.0
 # of data time: none in the same runs, answers identical (the map takes its inputs in stamp order
 # either way). Over the parameter file (whose value is for live rigs); --param sets it over this.
 REPLAY_NODE_DEFAULTS: tuple[tuple[str, str, str], ...] = (('savvy_map', 'reorder_delay', '2.0'),)
+QA_MAP_TIMEOUT_S = 10.0   # [s] for the QA service to answer from the map the eval client already has
 CLOCK_TAIL_S = 3.0   # [s] of /clock after the bag: sim-time flushes (hearing's last segment) happen
 
 
@@ -213,6 +214,8 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         while time.monotonic() < deadline and (
                 latest['map'] is None or time.monotonic() - latest['changed'] < config.settle_time):
             executor.spin_once(timeout_sec=0.1)
+        if latest['map'] is not None and questions:
+            _check_qa_has_map(client, executor, questions[0], config.best_guess, latest['map'].revision, log_dir)
         responses = []
         for k, item in enumerate(questions):
             options = item['options'] if isinstance(item.get('options'), list) else []
@@ -230,6 +233,39 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         client_node.destroy_node()
         rclpy.try_shutdown(context=context)
         stop_nodes(processes, log_dir)
+
+
+def _check_qa_has_map(client, executor, question: dict[str, Any], best_guess: bool, revision: int,
+                      log_dir: Path) -> None:
+    """GraphRunError unless the QA service answers from a map (one question asked as a probe)."""
+    from savvy_ros.qa.spatial_qa import AskRequest
+
+    options = question['options'] if isinstance(question.get('options'), list) else []
+    probe = AskRequest(str(question['question']), list(options), best_guess=best_guess)
+
+    def probe_error() -> str:
+        try:
+            return client.ask(probe, executor, 30.0).error_code
+        except TimeoutError as exc:
+            raise GraphRunError(f'the QA service did not answer: {exc} (logs in {log_dir})') from exc
+    if not qa_answers_from_a_map(probe_error, lambda seconds: executor.spin_once(timeout_sec=seconds),
+                                 QA_MAP_TIMEOUT_S):
+        raise GraphRunError(f'the QA node has no map (it answers "empty_map") {QA_MAP_TIMEOUT_S:g} s after the map '
+                            f'node published revision {revision} (logs in {log_dir})')
+
+
+def qa_answers_from_a_map(error_code: Callable[[], str], wait: Callable[[float], None], timeout: float,
+                          clock: Callable[[], float] = time.monotonic) -> bool:
+    """Probe (`error_code` asks one question) until the QA service answers from a map, not
+    'empty_map'; False after `timeout` s. The eval client holding a map while the service has none
+    means the service's subscription lost it: its answers would all be 'no map', scored 0 as if wrong."""
+    deadline = clock() + timeout
+    while True:
+        if error_code() != 'empty_map':
+            return True
+        if clock() >= deadline:
+            return False
+        wait(0.5)
 
 
 def _wait_for_subscribers(node, executor, timeout: float, processes: dict[str, subprocess.Popen],

@@ -51,3 +51,4 @@ def test_notes_of_runs_without_a_replay_stay_as_they_are(tmp_path):
     assert chance.full_note() == 'expected score'
     (merged,) = merge_runs([[chance], [RunScores('chance', [], [], note='expected score')]])
     assert merged.full_note() == 'expected score'
+
