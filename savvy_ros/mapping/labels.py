@@ -11,9 +11,9 @@ from savvy_ros.word_stems import stem
 
 SOUND_SOURCE_LABEL = 'sound source'  # label of an audio-only source before an event names it
 
-# A siren indoors comes from a programme or a phone; AudioSet names emergency vehicles by theirs
-# ("Ambulance (siren)", "Police car (siren)").
-_SIREN_PLAYERS = ('tv', 'radio', 'speaker', 'loudspeaker', 'cell phone', 'laptop')
+# A siren indoors comes from a programme or a phone, or from the street through a door or window;
+# AudioSet names emergency vehicles by theirs ("Ambulance (siren)", "Police car (siren)").
+_SIREN_PLAYERS = ('tv', 'radio', 'speaker', 'loudspeaker', 'cell phone', 'laptop', 'door', 'window')
 # AudioSet class keyword -> object labels (COCO names and common ArUco table labels) that make it.
 _SOUND_MAKERS: dict[str, tuple[str, ...]] = {
     'speech': ('person',), 'conversation': ('person',), 'narration': ('person',), 'laughter': ('person',),

@@ -52,6 +52,10 @@ def test_label_compatibility_knows_who_makes_a_sound():
     assert label_compatibility(['Telephone', 'Ringtone'], ['phone box']) == 1.0
     assert label_compatibility(['Speech'], ['sound source']) == 0.5
     assert label_compatibility(['Bark'], ['cat']) == 0.15
+    # A siren indoors: a programme, a phone, or the street through a door or window; never a chair.
+    assert label_compatibility(['Siren', 'Police car (siren)'], ['door']) == 1.0
+    assert label_compatibility(['Car alarm', 'Siren'], ['window']) == 1.0
+    assert label_compatibility(['Siren'], ['chair']) == 0.15
 
 
 def test_impacts_are_named_in_any_tense():

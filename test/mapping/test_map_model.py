@@ -128,7 +128,7 @@ def test_without_any_bearing_an_event_links_to_a_fitting_object_in_view_then():
     """A rig without a microphone array: a meow is the cat's if a cat was in view when it was heard."""
     model = GlobalMapModel()
     for k in range(30):
-        see(model, 0.1 * k, ['cat', 'door'], [[2.0, 1.0, 0.3], [3.0, -2.0, 1.0]])
+        see(model, 0.1 * k, ['cat', 'chair'], [[2.0, 1.0, 0.3], [3.0, -2.0, 1.0]])
     model.ingest_event(HeardEvent(1, 'sound', 1.0, 2.0, '', ['Cat', 'Meow'], [0.8]))
     model.ingest_event(HeardEvent(2, 'sound', 1.0, 2.0, '', ['Siren'], [0.8]))
     view = model.view()
