@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from savvy_ros.bringup.node_table import read_executables
+from savvy_ros.evaluation.report import options_of
 from savvy_ros.monitoring.process_cpu import cpu_used, process_cpu_seconds
 from savvy_ros.ros.domain_claim import claim_free_domain_id
 from savvy_ros.ros.executors import DEFAULT_EXECUTOR
@@ -218,9 +219,8 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
             _check_qa_has_map(client, executor, questions[0], config.best_guess, latest['map'].revision, log_dir)
         responses = []
         for k, item in enumerate(questions):
-            options = item['options'] if isinstance(item.get('options'), list) else []
             window = (float(item['start_frame']), float(item['end_frame'])) if config.oracle_window else None
-            request = AskRequest(str(item['question']), list(options), window, best_guess=config.best_guess)
+            request = AskRequest(str(item['question']), list(options_of(item)), window, best_guess=config.best_guess)
             try:
                 responses.append(response_to_dict(client.ask(request, executor, 30.0)))
             except TimeoutError as exc:
@@ -240,8 +240,7 @@ def _check_qa_has_map(client, executor, question: dict[str, Any], best_guess: bo
     """GraphRunError unless the QA service answers from a map (one question asked as a probe)."""
     from savvy_ros.qa.spatial_qa import AskRequest
 
-    options = question['options'] if isinstance(question.get('options'), list) else []
-    probe = AskRequest(str(question['question']), list(options), best_guess=best_guess)
+    probe = AskRequest(str(question['question']), list(options_of(question)), best_guess=best_guess)
 
     def probe_error() -> str:
         try:
