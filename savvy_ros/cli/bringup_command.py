@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from rclpy.exceptions import ParameterException
+
     from savvy_ros.bringup.node_table import read_executables
     from savvy_ros.bringup.runner import Bringup
     from savvy_ros.resources import config_file
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
                       use_sim_time=args.sim_time)
     try:
         nodes = bringup.start()
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, ParameterException) as exc:
         raise CliError(str(exc)) from exc
     print(f'savvy-ros bringup: running {", ".join(n.get_name() for n in nodes)} '
           f'with {bringup.params_file}', flush=True)

@@ -117,14 +117,47 @@ def parse_node_param(text: str) -> tuple[str, str, str]:
     return match.group(1), match.group(2), match.group(3)
 
 
+def check_node_params(params: list[tuple[str, str, str]], reference_files: list[Path]) -> tuple[tuple[str, str, str], ...]:
+    """Each (node, name, value) checked against the parameter files' node sections: an unknown node or
+    parameter is a CliError (ROS ignores an override nobody declared: a typo would be silent), and an
+    integer written for a float parameter gets its decimal point (ROS refuses INTEGER for DOUBLE)."""
+    import difflib
+
+    import yaml
+
+    known: dict[str, dict] = {}
+    for path in reference_files:
+        data = yaml.safe_load(path.read_text()) or {}
+        for node, section in data.items():
+            known.setdefault(node, {}).update((section or {}).get('ros__parameters') or {})
+    shared = known.pop('/**', {})
+    checked = []
+    for node, name, value in params:
+        if node not in known:
+            raise CliError(f'--param {node}:{name}: no node {node!r} in {", ".join(map(str, reference_files))} '
+                           f'(nodes: {", ".join(sorted(known))})')
+        declared = {**shared, **known[node]}
+        if name not in declared:
+            close = difflib.get_close_matches(name, list(declared), n=3)
+            hint = f'; did you mean {" or ".join(close)}?' if close else ''
+            raise CliError(f'--param {node}:{name}: {node} has no parameter {name!r}{hint}')
+        if isinstance(declared[name], float) and re.fullmatch(r'[+-]?\d+', value.strip()):
+            value = value.strip() + '.0'
+        checked.append((node, name, value))
+    return tuple(checked)
+
+
 def options_from_args(args: argparse.Namespace):
     from savvy_ros.evaluation.evaluator import EvalOptions
+    from savvy_ros.resources import config_file
+    references = [config_file()] + ([args.params_file] if args.params_file and args.params_file.is_file() else [])
+    node_params = check_node_params([parse_node_param(p) for p in args.param], references) if args.param else ()
     try:
         return EvalOptions(runs=tuple(r.strip() for r in args.runs.split(',') if r.strip()),
                            modalities=frozenset(m.strip() for m in args.modalities.split(',') if m.strip()),
                            rate=args.rate, oracle_window=args.oracle_window, best_guess=not args.strict,
                            params_file=args.params_file,
-                           domain_id=args.domain_id, node_params=tuple(parse_node_param(p) for p in args.param),
+                           domain_id=args.domain_id, node_params=node_params,
                            executor=args.executor)
     except ValueError as exc:
         raise CliError(str(exc)) from exc

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import rclpy
 from rclpy._rclpy_pybind11 import RCLError
+from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
@@ -45,6 +46,14 @@ def spin_until_shutdown(node: Node, stop: threading.Event | None = None, executo
         rclpy.try_shutdown()
 
 
+def _type_hint(exc: Exception) -> str:
+    # `-p rate:=5` is an INTEGER to ROS; a DOUBLE parameter refuses it (rclpy's message does not say how to write one).
+    text = str(exc)
+    if "of type 'INTEGER', expecting type 'DOUBLE'" in text:
+        return ' (write the value with a decimal point, e.g. 5.0)'
+    return ''
+
+
 def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) -> int:
     # `kill -USR1 <pid>` prints every thread's stack to stderr: how a hung node tells where it hangs.
     if hasattr(signal, 'SIGUSR1'):
@@ -57,9 +66,9 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
     try:
         node = node_factory()
         executor_kind = node_executor_kind(node)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, ParameterException) as exc:
         # Bad parameters or configuration: one clear line, not a traceback.
-        print(f'{node_factory.__name__}: configuration error: {exc}', file=sys.stderr)
+        print(f'{node_factory.__name__}: configuration error: {exc}{_type_hint(exc)}', file=sys.stderr)
         rclpy.try_shutdown()
         return 2
     except KeyboardInterrupt:

@@ -95,6 +95,12 @@ def test_node_executable_reports_bad_parameters_without_traceback():
     assert result.returncode == EXIT_USAGE
     assert 'expected_rates has 1 entries but watched_topics has 2' in result.stderr
     assert 'Traceback' not in result.stderr
+    # A ROS type mismatch (rclpy's ParameterException, not a ValueError) is one line too, with how to write it.
+    result = subprocess.run([sys.executable, '-m', 'savvy_ros.nodes.monitor_node', '--ros-args',
+                             '-p', 'stale_after:=3'], capture_output=True, text=True, timeout=60)
+    assert result.returncode == EXIT_USAGE
+    assert "parameter 'stale_after'" in result.stderr and 'decimal point' in result.stderr
+    assert 'Traceback' not in result.stderr
 
 
 def test_ask_answers_from_a_saved_map_without_a_running_graph(tmp_path):

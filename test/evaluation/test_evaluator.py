@@ -166,6 +166,20 @@ def test_node_params_parse_and_reach_every_process_after_the_episodes_own(tmp_pa
             options_from_args(parser.parse_args(['--out', 'x', '--param', bad]))
     assert options.executor == 'single_threaded'
     assert options_from_args(parser.parse_args(['--out', 'x', '--executor', 'events'])).executor == 'events'
+    # Checked against the parameter files: ROS would ignore a misspelt override and refuse an integer for a double.
+    checked = options_from_args(parser.parse_args(['--out', 'x', '--param', 'savvy_vision:max_frame_rate=5',
+                                                   '--param', 'savvy_vision:zoom_crops=1',
+                                                   '--param', 'savvy_map:executor=events']))
+    assert checked.node_params == (('savvy_vision', 'max_frame_rate', '5.0'), ('savvy_vision', 'zoom_crops', '1'),
+                                   ('savvy_map', 'executor', 'events'))
+    with pytest.raises(CliError, match="savvy_vision has no parameter 'max_frame_rat'; did you mean max_frame_rate"):
+        options_from_args(parser.parse_args(['--out', 'x', '--param', 'savvy_vision:max_frame_rat=5']))
+    with pytest.raises(CliError, match="no node 'savvy_visoin'"):
+        options_from_args(parser.parse_args(['--out', 'x', '--param', 'savvy_visoin:zoom_crops=1']))
+    own = tmp_path / 'own.yaml'   # a user's parameter file may declare more (a node of their own)
+    own.write_text('my_node:\n  ros__parameters:\n    gain: 1.5\n')
+    assert options_from_args(parser.parse_args(['--out', 'x', '--params-file', str(own), '--param',
+                                                'my_node:gain=2'])).node_params == (('my_node', 'gain', '2.0'),)
 
     commands = {}
 
