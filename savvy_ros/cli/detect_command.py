@@ -67,6 +67,12 @@ def observation_record(estimate) -> dict:
             'box': [round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1)]}
 
 
+def _default_precision(backend: str) -> str:
+    """As the vision node runs (RUNTIME_PRECISION), except on cv2.dnn, which runs f32 only."""
+    from savvy_ros.vision.detector import RUNTIME_PRECISION
+    return 'f32' if backend == 'opencv' else RUNTIME_PRECISION
+
+
 def run(args: argparse.Namespace) -> int:
     import cv2
 
@@ -86,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
                                 queries=tuple(q.strip() for q in args.queries.split(',') if q.strip()),
                                 class_thresholds=parse_class_thresholds(args.class_thresholds),
                                 zoom_crops=args.zoom_crops, zoom_objectness=args.zoom_objectness,
-                                backend=args.coco_backend, precision=args.coco_precision or DetectorConfig.precision)
+                                backend=args.coco_backend,
+                                precision=args.coco_precision or _default_precision(args.coco_backend))
         camera = load_camera_info_yaml(args.camera_info)
         pipeline = build_pipeline(args.backend, config, args.size_priors)
     except (FileNotFoundError, CameraInfoError, DetectorUnavailableError, ValueError) as exc:

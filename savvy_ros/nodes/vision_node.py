@@ -21,8 +21,8 @@ from savvy_ros.ros.vision_messages import (camera_model_from_msg, depth_from_msg
                                            rgb_from_msg)
 from savvy_ros.vision.camera_model import CameraInfoError
 from savvy_ros.vision.debug_image import draw_estimates
-from savvy_ros.vision.detector import (DetectorConfig, DetectorUnavailableError, format_class_thresholds,
-                                      parse_class_thresholds)
+from savvy_ros.vision.detector import (RUNTIME_PRECISION, DetectorConfig, DetectorUnavailableError,
+                                      format_class_thresholds, parse_class_thresholds)
 from savvy_ros.ros.drop_counter import DropCounter
 from savvy_ros.vision.image_encoding import ImageDataError, UnsupportedEncodingError
 from savvy_ros.vision.frame_rate import FrameRateLimiter
@@ -41,9 +41,9 @@ PARAMETERS = [
     ParameterSpec('coco_backend', DetectorConfig.backend,
                   "What runs the coco network: 'openvino' (about 2x faster on CPU), 'opencv' (backbone in cv2.dnn, "
                   "heads in numpy) or 'auto' (openvino where installed); both give the same detections"),
-    ParameterSpec('coco_precision', DetectorConfig.precision,
+    ParameterSpec('coco_precision', RUNTIME_PRECISION,
                   "coco network in OpenVINO: 'f32' (the graph's own) or 'int8' (quantized once by NNCF, ~2.7x "
-                  'faster with VNNI; detections differ near the thresholds)'),
+                  'faster with VNNI; detections differ near the thresholds); f32 where OpenVINO or NNCF is missing'),
     ParameterSpec('class_thresholds', format_class_thresholds(DetectorConfig.class_thresholds),
                   'Per-label score thresholds overriding score_threshold, "label: score" pairs separated by '
                   'commas (coco; e.g. "cat: 0.2, cup: 0.2"); empty = score_threshold for all'),

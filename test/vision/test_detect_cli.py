@@ -75,8 +75,9 @@ def person_and_cat_observations(tmp_path, camera_yaml, capsys, *options: str) ->
 
 
 def test_either_coco_backend_gives_the_same_observations(tmp_path, camera_yaml, capsys):
-    outputs = {backend: person_and_cat_observations(tmp_path, camera_yaml, capsys, '--coco-backend', backend)
-               for backend in ('opencv', 'openvino')}
+    # cv2.dnn runs f32 only: its default there (the vision node's int8 elsewhere).
+    outputs = {backend: person_and_cat_observations(tmp_path, camera_yaml, capsys, '--coco-backend', backend, *flags)
+               for backend, flags in (('opencv', ()), ('openvino', ('--coco-precision', 'f32')))}
     assert {o['label'] for o in outputs['openvino']} >= {'person', 'cat'}
     assert [o['label'] for o in outputs['opencv']] == [o['label'] for o in outputs['openvino']]
     for a, b in zip(outputs['opencv'], outputs['openvino']):
@@ -90,6 +91,8 @@ def test_int8_precision_finds_the_same_objects_and_cv2_dnn_refuses_it(tmp_path, 
     for label in ('person', 'cat'):   # weak ones near the thresholds may differ (f32 sees a chair here)
         (one,), (other,) = [[o for o in outputs[p] if o['label'] == label] for p in ('f32', 'int8')]
         np.testing.assert_allclose(one['box'], other['box'], atol=8.0)
+    # int8 is the default, as in the vision node.
+    assert person_and_cat_observations(tmp_path, camera_yaml, capsys) == outputs['int8']
     assert main(['detect', str(tmp_path / 'scene.png'), '--camera-info', str(camera_yaml),
                  '--coco-backend', 'opencv', '--coco-precision', 'int8']) == 2
     assert 'needs the openvino backend' in capsys.readouterr().err

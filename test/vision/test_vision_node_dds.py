@@ -203,6 +203,7 @@ def test_diagnostics_report_frames_objects_drops_and_zoomed_looks(vision):
                                             for s in ours()), timeout=20)
     values = dict((v.key, v.value) for v in ours()[-1].values)
     assert values['detector'] == 'coco' and int(values['objects']) >= 1
+    assert 'OpenVINO, int8' in node.pipeline.detector.describe()   # the node's default precision
     assert values['dropped image without frame_id'] == '1'
     assert int(values['zoomed crops']) >= 0 and float(values['latency median [ms]']) > 0
 
