@@ -147,6 +147,7 @@ class OpenVinoSsd:
             _LOG.warning('int8 precision needs the nncf package (see requirements.lock): the coco network runs in f32')
             precision = 'f32'
         self.precision = precision
+        self.f32_fallbacks: set[int] = set()   # input sizes [px] of int8 networks NNCF could not quantize
         self._compiled: dict[tuple, object] = {}
         self._lock = threading.Lock()
 
@@ -189,9 +190,17 @@ class OpenVinoSsd:
                 quantized = quantize(model, input_size)
             except QuantizationUnavailableError as exc:
                 _LOG.warning('%s: this network runs in f32', exc)
+                self.f32_fallbacks.add(input_size)
                 return model
             _write_cached(quantized, xml)
         return quantized
+
+    def precision_note(self) -> str:
+        """What runs: 'f32', 'int8', or 'int8 (f32 at 128 px: not quantized)' when NNCF failed on some network."""
+        if self.precision != 'int8' or not self.f32_fallbacks:
+            return self.precision
+        sizes = ', '.join(f'{size} px' for size in sorted(self.f32_fallbacks))
+        return f'int8 (f32 at {sizes}: not quantized)'
 
     def _features_network(self, input_size: int, count: int):
         return self._network(input_size, ('features', count), lambda features: features[:count])

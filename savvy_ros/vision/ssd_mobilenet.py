@@ -168,8 +168,9 @@ class SsdMobileNetV2:
 
     @property
     def precision(self) -> str:
-        """What the network runs in: 'int8' only where it was asked for and NNCF could quantize."""
-        return self._openvino.precision if self._openvino else 'f32'
+        """What the network runs in: 'int8' only where it was asked for and NNCF could quantize, naming the
+        input sizes whose networks NNCF could not quantize (they run in f32)."""
+        return self._openvino.precision_note() if self._openvino else 'f32'
 
     def _read_trunk(self, graph: bytes | None = None) -> cv2.dnn.Net:
         graph = self._graph_file.read_bytes() if graph is None else graph

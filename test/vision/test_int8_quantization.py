@@ -127,4 +127,5 @@ def test_a_network_nncf_cannot_quantize_runs_in_f32_with_a_warning(tmp_path, mon
         model.prepare(128, 2, (1, 17))
     assert 'this network runs in f32' in caplog.text
     assert set(_convolution_precisions(model, 128, CROP_KEY)) == {'f32'}
+    assert model.precision == 'int8 (f32 at 128 px: not quantized)'   # what describe() and the start-up log say
     assert not list((tmp_path / 'savvy_ros').glob('ssd_mobilenet_v2_int8-*'))   # nothing cached
