@@ -43,7 +43,7 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
                         help='no best guesses: a question the service cannot ground is unanswered (scores 0)')
     parser.add_argument('--params-file', type=Path, help='node parameters (default: config/savvy.yaml)')
     parser.add_argument('--param', action='append', default=[], metavar='NODE:NAME=VALUE',
-                        help='one node parameter over the parameter file, e.g. savvy_vision:coco_precision=int8 '
+                        help='one node parameter over the parameter file, e.g. savvy_vision:coco_precision=f32 '
                              '(repeatable; VALUE is read as YAML, as ros2 run -p reads it)')
     parser.add_argument('--executor', default=DEFAULT_EXECUTOR, choices=EXECUTOR_KINDS,
                         help='rclpy executor of every node and of the player (events: rclpy\'s experimental '
@@ -113,11 +113,12 @@ def parse_node_param(text: str) -> tuple[str, str, str]:
     """'savvy_vision:coco_precision=int8' -> ('savvy_vision', 'coco_precision', 'int8'); CliError otherwise."""
     match = _NODE_PARAM.fullmatch(text.strip())
     if match is None:
-        raise CliError(f'--param {text!r} is not NODE:NAME=VALUE (e.g. savvy_vision:coco_precision=int8)')
+        raise CliError(f'--param {text!r} is not NODE:NAME=VALUE (e.g. savvy_vision:coco_precision=f32)')
     return match.group(1), match.group(2), match.group(3)
 
 
-def check_node_params(params: list[tuple[str, str, str]], reference_files: list[Path]) -> tuple[tuple[str, str, str], ...]:
+def check_node_params(params: list[tuple[str, str, str]],
+                      reference_files: list[Path]) -> tuple[tuple[str, str, str], ...]:
     """Each (node, name, value) checked against the parameter files' node sections: an unknown node or
     parameter is a CliError (ROS ignores an override nobody declared: a typo would be silent), and an
     integer written for a float parameter gets its decimal point (ROS refuses INTEGER for DOUBLE)."""
