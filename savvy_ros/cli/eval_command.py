@@ -44,7 +44,8 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--params-file', type=Path, help='node parameters (default: config/savvy.yaml)')
     parser.add_argument('--param', action='append', default=[], metavar='NODE:NAME=VALUE',
                         help='one node parameter over the parameter file, e.g. savvy_vision:coco_precision=f32 '
-                             '(repeatable; VALUE is read as YAML, as ros2 run -p reads it)')
+                             '(repeatable; the node and name are checked against the parameter files; VALUE is read as '
+                             'YAML, as ros2 run -p reads it, an integer for a float parameter as a float)')
     parser.add_argument('--executor', default=DEFAULT_EXECUTOR, choices=EXECUTOR_KINDS,
                         help='rclpy executor of every node and of the player (events: rclpy\'s experimental '
                              'EventsExecutor, less CPU per message; see savvy_ros/ros/executors.py)')
