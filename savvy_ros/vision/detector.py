@@ -24,7 +24,7 @@ class DetectorUnavailableError(RuntimeError):
 # What the vision node and `savvy-ros detect` run by default; DetectorConfig keeps the graph's own f32 (the
 # reference the int8 network is tested against). int8 with the zoomed crops takes ~9 ms a frame where f32
 # takes ~25 ms: on the synthetic bench (`savvy-ros eval --bench`, 2026-11-29) the whole-graph replay went
-# from 2.70x to 4.91x real time for 37.4 / 55.3 against 37.7 / 56.5 (vision / all runs), and the demo
+# from 2.70x to 4.91-4.98x real time for 37.4 / 55.3 against 37.7 / 56.5 (vision / all runs), and the demo
 # episode scores 75.8 against 70.8.
 RUNTIME_PRECISION = 'int8'
 
