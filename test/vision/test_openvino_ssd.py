@@ -160,6 +160,12 @@ def test_auto_falls_back_to_cv2_dnn_when_openvino_cannot_run(monkeypatch, caplog
         assert detector.model.backend == 'opencv' and 'runs in cv2.dnn + numpy (f32) instead' in caplog.text
         assert detector.describe() == 'coco (SSD-MobileNet-v2 in cv2.dnn + numpy, f32, 80 classes)'
         assert {d.label for d in detector.detect(_scene())} >= {'person'}
+        # The vision node's default, int8, falls back the same way (cv2.dnn runs f32 only).
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger=coco_detector.__name__):
+            detector = CocoSsdDetector(backend='auto', zoom_crops=0, precision='int8')
+        assert detector.describe() == 'coco (SSD-MobileNet-v2 in cv2.dnn + numpy, f32, 80 classes)'
+        assert 'runs in cv2.dnn + numpy (f32) instead' in caplog.text
         with pytest.raises(DetectorUnavailableError, match='cannot convert the graph'):
             CocoSsdDetector(backend='openvino')
     finally:
