@@ -176,7 +176,12 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
     from savvy_ros.replay.play import play_bag
     from savvy_ros.replay.player import PlayOptions
     from savvy_ros.ros.ask_client import AskClient, AskServiceUnavailable, response_to_dict
+    from savvy_ros.ros.dds_profile import use_savvy_dds_profile
 
+    # The player and the nodes on the same Fast DDS transports (the CLI does this at start; a script calling
+    # the evaluator may not): with the stock 512 KiB shared-memory segment the player's images went by
+    # UDP fragments and a replay as fast as possible crawled from one acknowledgement timeout to the next.
+    use_savvy_dds_profile()
     executables = nodes_for(config.modalities)
     domain = graph_domain(config.domain_id)
     processes = start_nodes(executables, params_file, log_dir, overrides, config.node_params, config.executor)
