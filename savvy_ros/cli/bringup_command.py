@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from savvy_ros.bringup.node_table import read_executables
     from savvy_ros.bringup.runner import Bringup
     from savvy_ros.resources import config_file
+    from savvy_ros.ros.node_main import parameter_type_hint
     from savvy_ros.ros.stop_signals import install_stop_handlers
 
     if args.list:
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         nodes = bringup.start()
     except (ValueError, FileNotFoundError, ParameterException) as exc:
-        raise CliError(str(exc)) from exc
+        raise CliError(f'{exc}{parameter_type_hint(exc)}') from exc
     print(f'savvy-ros bringup: running {", ".join(n.get_name() for n in nodes)} '
           f'with {bringup.params_file}', flush=True)
     stop = threading.Event()

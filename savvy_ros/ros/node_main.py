@@ -46,7 +46,7 @@ def spin_until_shutdown(node: Node, stop: threading.Event | None = None, executo
         rclpy.try_shutdown()
 
 
-def _type_hint(exc: Exception) -> str:
+def parameter_type_hint(exc: Exception) -> str:
     # `-p rate:=5` is an INTEGER to ROS; a DOUBLE parameter refuses it (rclpy's message does not say how to write one).
     text = str(exc)
     if "of type 'INTEGER', expecting type 'DOUBLE'" in text:
@@ -68,7 +68,7 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
         executor_kind = node_executor_kind(node)
     except (ValueError, FileNotFoundError, ParameterException) as exc:
         # Bad parameters or configuration: one clear line, not a traceback.
-        print(f'{node_factory.__name__}: configuration error: {exc}{_type_hint(exc)}', file=sys.stderr)
+        print(f'{node_factory.__name__}: configuration error: {exc}{parameter_type_hint(exc)}', file=sys.stderr)
         rclpy.try_shutdown()
         return 2
     except KeyboardInterrupt:

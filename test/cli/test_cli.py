@@ -61,6 +61,15 @@ def test_bringup_missing_params_file(tmp_path):
     assert 'parameter file not found' in result.stderr
 
 
+def test_bringup_reports_a_parameter_of_the_wrong_type_with_the_fix(tmp_path):
+    params = tmp_path / 'params.yaml'
+    params.write_text('savvy_monitor:\n  ros__parameters:\n    stale_after: 3\n')
+    result = run_cli('bringup', '--params-file', str(params), '--nodes', 'monitor_node', '--duration', '1')
+    assert result.returncode == EXIT_USAGE
+    assert "parameter 'stale_after'" in result.stderr and 'decimal point' in result.stderr
+    assert 'Traceback' not in result.stderr
+
+
 def test_bringup_runs_for_a_duration_and_exits_cleanly():
     result = run_cli('bringup', '--duration', '1.5')
     assert result.returncode == EXIT_OK, result.stderr
