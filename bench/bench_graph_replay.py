@@ -9,7 +9,7 @@ the replays and to the 1x one.
 Target: as fast as possible >= 5x real time on 2 cores, answers identical to 1x.
 
     .venv/bin/python bench/bench_graph_replay.py [--episode build/demo/episode] [--repeats 3] [--no-1x]
-        [--param NODE:NAME=VALUE ...] [--executor single_threaded|events]
+        [--param NODE:NAME=VALUE ...] [--executor single_threaded|events] [--player-executor events|single_threaded]
 
 The episode is generated first when missing (as `make demo` does: config/scenes/demo.yaml). About
 40 s per fast replay and 80 s for the 1x one on a 2-core machine.
@@ -29,14 +29,15 @@ from savvy_ros.cli.demo_command import ensure_episode  # noqa: E402
 from savvy_ros.cli.eval_command import check_node_params, parse_node_param  # noqa: E402
 from savvy_ros.evaluation.evaluator import EvalOptions, Episode, evaluate_episode  # noqa: E402
 from savvy_ros.resources import config_file  # noqa: E402
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS  # noqa: E402
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS, PLAYER_EXECUTOR  # noqa: E402
 
 TARGET_X = 5.0
 
 
-def replay(episode: Episode, out: Path, rate: float, node_params: tuple, executor: str) -> dict:
+def replay(episode: Episode, out: Path, rate: float, node_params: tuple, executors: tuple[str, str]) -> dict:
     """One `all` graph run: its speed, node CPU per bag second, score and answers."""
-    options = EvalOptions(runs=('all',), rate=rate, node_params=node_params, executor=executor)
+    options = EvalOptions(runs=('all',), rate=rate, node_params=node_params, executor=executors[0],
+                          player_executor=executors[1])
     runs, _ = evaluate_episode(episode, out, options)
     (run,) = runs
     if run.failures or run.replay is None:
@@ -54,7 +55,8 @@ def main() -> int:
     parser.add_argument('--repeats', type=int, default=3, help='replays as fast as possible')
     parser.add_argument('--no-1x', dest='real_time', action='store_false', help='skip the 1x replay')
     parser.add_argument('--param', action='append', default=[], metavar='NODE:NAME=VALUE')
-    parser.add_argument('--executor', default=DEFAULT_EXECUTOR, choices=EXECUTOR_KINDS)
+    parser.add_argument('--executor', default=DEFAULT_EXECUTOR, choices=EXECUTOR_KINDS, help='of every node')
+    parser.add_argument('--player-executor', default=PLAYER_EXECUTOR, choices=EXECUTOR_KINDS)
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error('--repeats must be >= 1')
@@ -63,14 +65,15 @@ def main() -> int:
         print(ensure_episode(config_file('scenes/demo.yaml'), args.episode, quick=False, regenerate=False,
                              progress=False), flush=True)
     episode = Episode.from_dir(args.episode)
+    executors = (args.executor, args.player_executor)
     with tempfile.TemporaryDirectory(prefix='bench_graph_replay_') as scratch:
         fast = []
         for k in range(args.repeats):
-            result = replay(episode, Path(scratch) / f'fast{k}', 0.0, node_params, args.executor)
+            result = replay(episode, Path(scratch) / f'fast{k}', 0.0, node_params, executors)
             print(f'as fast as possible #{k + 1}: {result["speed"]:.2f}x real time, node CPU per bag second '
                   f'{result["cpu"]:.2f}, overall {result["overall"]:.1f}', flush=True)
             fast.append(result)
-        one_x = replay(episode, Path(scratch) / 'real_time', 1.0, node_params, args.executor) \
+        one_x = replay(episode, Path(scratch) / 'real_time', 1.0, node_params, executors) \
             if args.real_time else None
     speeds = [r['speed'] for r in fast]
     median = statistics.median(speeds)

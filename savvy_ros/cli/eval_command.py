@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS, PLAYER_EXECUTOR
 
 NAME = 'eval'
 HELP = 'play episodes through the node graph, ask every question, score like SAVVY-Bench'
@@ -47,8 +47,10 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
                              '(repeatable; the node and name are checked against the parameter files; VALUE is read as '
                              'YAML, as ros2 run -p reads it, an integer for a float parameter as a float)')
     parser.add_argument('--executor', default=DEFAULT_EXECUTOR, choices=EXECUTOR_KINDS,
-                        help='rclpy executor of every node and of the player (events: rclpy\'s experimental '
-                             'EventsExecutor, less CPU per message; see savvy_ros/ros/executors.py)')
+                        help='rclpy executor of every node (events: rclpy\'s experimental EventsExecutor, less CPU '
+                             'per message; see savvy_ros/ros/executors.py)')
+    parser.add_argument('--player-executor', default=PLAYER_EXECUTOR, choices=EXECUTOR_KINDS,
+                        help=f'rclpy executor taking the player\'s acknowledgements (default {PLAYER_EXECUTOR})')
     parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bars')
 
@@ -160,7 +162,7 @@ def options_from_args(args: argparse.Namespace):
                            rate=args.rate, oracle_window=args.oracle_window, best_guess=not args.strict,
                            params_file=args.params_file,
                            domain_id=args.domain_id, node_params=node_params,
-                           executor=args.executor)
+                           executor=args.executor, player_executor=args.player_executor)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
 

@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from savvy_ros.cli.errors import CliError
+from savvy_ros.ros.executors import EXECUTOR_KINDS, PLAYER_EXECUTOR
 
 NAME = 'play'
 HELP = 'replay a bag with /clock (real time, scaled, or flow-controlled as fast as possible)'
@@ -37,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='[s] with --fast: a free consumer may take messages this far past the oldest one '
                              'not sent yet (each consumer still in bag order; /clock waits there) '
                              '(default 0 = in order; not yet bit-for-bit repeatable through a whole graph)')
+    parser.add_argument('--executor', default=PLAYER_EXECUTOR, choices=EXECUTOR_KINDS,
+                        help=f'rclpy executor taking the consumers\' acknowledgements (default {PLAYER_EXECUTOR}: '
+                             'rclpy\'s EventsExecutor, a quarter of the CPU per acknowledgement)')
     parser.add_argument('--in-flight', type=int, default=1,
                         help='messages an acknowledging consumer may have unacknowledged (default 1; 2 hides the '
                              'hand-over latency for consumers whose input queues hold 2)')
@@ -59,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     rclpy.init()
     try:
         result = play_bag(args.bag, options, discovery_s=args.discovery, ack_timeout_s=args.ack_timeout,
-                          clock=not args.no_clock, wait_for=tuple(args.wait_for))
+                          clock=not args.no_clock, wait_for=tuple(args.wait_for), executor=args.executor)
     except (BagReadError, PlayOptionsError) as exc:
         raise CliError(str(exc)) from exc
     finally:

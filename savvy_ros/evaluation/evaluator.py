@@ -23,7 +23,7 @@ from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth,
 from savvy_ros.evaluation.plots import plot_episode
 from savvy_ros.evaluation.report import GraphReplay, RunScores, chance_scores, options_of, score_answers
 from savvy_ros.qa.gt_context import GtItemError, load_items
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS, PLAYER_EXECUTOR
 
 RUN_NAMES = ('chance', 'audio', 'vision', 'all', 'oracle')
 GRAPH_RUNS = {'audio': frozenset({'audio', 'hearing'}), 'vision': frozenset({'vision', 'hearing'})}
@@ -59,7 +59,8 @@ class EvalOptions:
     params_file: Path | None = None
     domain_id: int | None = None                     # None: a private DDS domain for the graph runs
     node_params: tuple[tuple[str, str, str], ...] = ()   # (node, parameter, value) over the parameter file
-    executor: str = DEFAULT_EXECUTOR                  # rclpy executor of the nodes and the player
+    executor: str = DEFAULT_EXECUTOR                  # rclpy executor of the nodes
+    player_executor: str = PLAYER_EXECUTOR            # and of the player's acknowledgements
 
     def __post_init__(self) -> None:
         unknown = [r for r in self.runs if r not in RUN_NAMES]
@@ -69,8 +70,9 @@ class EvalOptions:
             raise ValueError(f'--domain-id must be in 0..232, got {self.domain_id}')
         if not (math.isfinite(self.rate) and self.rate >= 0):
             raise ValueError(f'--rate must be >= 0 (0 = as fast as the graph goes), got {self.rate}')
-        if self.executor not in EXECUTOR_KINDS:
-            raise ValueError(f'--executor must be one of {", ".join(EXECUTOR_KINDS)}, got {self.executor!r}')
+        for option, kind in (('--executor', self.executor), ('--player-executor', self.player_executor)):
+            if kind not in EXECUTOR_KINDS:
+                raise ValueError(f'{option} must be one of {", ".join(EXECUTOR_KINDS)}, got {kind!r}')
 
 
 Progress = Callable[[str, int, int], None]
@@ -149,7 +151,8 @@ def evaluate_episode(episode: Episode, out_dir: Path, options: EvalOptions,
             modalities = options.modalities if name == 'all' else GRAPH_RUNS[name]
             config = RunConfig(name, modalities, rate=options.rate, oracle_window=options.oracle_window,
                                best_guess=options.best_guess, domain_id=options.domain_id,
-                               node_params=options.node_params, executor=options.executor)
+                               node_params=options.node_params, executor=options.executor,
+                               player_executor=options.player_executor)
             try:
                 output = run_graph(episode.bag, questions, config, params, out_dir / 'logs' / episode.name / name,
                                    lambda stage, done, total, n=name: progress(f'{episode.name} {n}: {stage}',

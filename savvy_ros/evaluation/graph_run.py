@@ -21,7 +21,7 @@ from savvy_ros.bringup.node_table import read_executables
 from savvy_ros.evaluation.report import options_of
 from savvy_ros.monitoring.process_cpu import cpu_used, process_cpu_seconds
 from savvy_ros.ros.domain_claim import claim_free_domain_id
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR
+from savvy_ros.ros.executors import DEFAULT_EXECUTOR, PLAYER_EXECUTOR
 
 # Which nodes each modality needs; the map and the QA service always run.
 MODALITY_NODES: dict[str, tuple[str, ...]] = {
@@ -47,7 +47,8 @@ class RunConfig:
     settle_time: float = 3.0               # [s] of an unchanging map before asking
     # (node, parameter, value) set on top of the parameter file and the episode's own settings
     node_params: tuple[tuple[str, str, str], ...] = ()
-    executor: str = DEFAULT_EXECUTOR       # rclpy executor of every node and of the player (savvy_ros.ros.executors)
+    executor: str = DEFAULT_EXECUTOR       # rclpy executor of every node (savvy_ros.ros.executors)
+    player_executor: str = PLAYER_EXECUTOR  # rclpy executor taking the player's acknowledgements
 
 
 # [s] A consumer this slow is still working (Whisper on a loaded CPU takes seconds per segment);
@@ -70,6 +71,10 @@ LOOKAHEAD_S = 1.0
 # either way). Over the parameter file (whose value is for live rigs); --param sets it over this.
 REPLAY_NODE_DEFAULTS: tuple[tuple[str, str, str], ...] = (('savvy_map', 'reorder_delay', '2.0'),)
 QA_MAP_TIMEOUT_S = 10.0   # [s] for the QA service to answer from the map the eval client already has
+# Executable -> its node's fully qualified name, for the executables whose inputs pace a replay: the player
+# waits for each to declare them (savvy_ros/replay/acknowledgement.py) before the first message.
+ACKNOWLEDGING_NODES = {'doa_node': '/savvy_doa', 'hearing_node': '/savvy_hearing', 'vision_node': '/savvy_vision',
+                       'map_node': '/savvy_map'}
 CLOCK_TAIL_S = 3.0   # [s] of /clock after the bag: sim-time flushes (hearing's last segment) happen
 
 
@@ -213,7 +218,9 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         # faster than it can take (the rate is then an upper bound).
         result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S,
                                            in_flight=IN_FLIGHT, lookahead_s=LOOKAHEAD_S),
-                          context=context, ack_timeout_s=ACK_TIMEOUT_S, executor=config.executor)
+                          context=context, ack_timeout_s=ACK_TIMEOUT_S, executor=config.player_executor,
+                          wait_for=tuple(ACKNOWLEDGING_NODES[n] for n in processes if n in ACKNOWLEDGING_NODES))
+        check_paced(result.unmatched, log_dir)
         node_cpu = cpu_used(cpu_before, {name: process_cpu_seconds(p.pid) for name, p in processes.items()})
         play_seconds = result.stats.messages_wall_s
         deadline = time.monotonic() + 60.0
@@ -270,6 +277,15 @@ def qa_answers_from_a_map(error_code: Callable[[], str], wait: Callable[[float],
         if clock() >= deadline:
             return False
         wait(0.5)
+
+
+def check_paced(unmatched: dict[str, set[str]], log_dir: Path) -> None:
+    """GraphRunError when consumers never matched the player (topic -> nodes): it played without waiting
+    for them, so they may have missed messages and the answers are not the replay's."""
+    if unmatched:
+        named = '; '.join(f'{topic}: {", ".join(sorted(nodes))}' for topic, nodes in sorted(unmatched.items()))
+        raise GraphRunError(f'consumers never matched the player within {ACK_TIMEOUT_S:g} s, so it could not wait '
+                            f'for them: {named} (logs in {log_dir})')
 
 
 def _wait_for_subscribers(node, executor, timeout: float, processes: dict[str, subprocess.Popen],

@@ -10,7 +10,7 @@ from rclpy.context import Context
 from savvy_ros.bags import BagReader
 from savvy_ros.replay.player import BagPlayer, PlayOptions, PlayOptionsError, PlayStats
 from savvy_ros.replay.ros_playback import FlowStats, RosPlayback
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR
+from savvy_ros.ros.executors import PLAYER_EXECUTOR
 
 
 @dataclass
@@ -24,7 +24,7 @@ class PlayResult:
 
 def play_bag(path: str | Path, options: PlayOptions, *, discovery_s: float = 1.0, ack_timeout_s: float = 5.0,
              clock: bool = True, wait_for: tuple[str, ...] = (), context: Context | None = None,
-             executor: str = DEFAULT_EXECUTOR) -> PlayResult:
+             executor: str = PLAYER_EXECUTOR) -> PlayResult:
     """Replay `path`; rclpy must be initialised (in `context`, or the default one). `executor`: the
     kind spinning the player's acknowledgements (savvy_ros.ros.executors).
 

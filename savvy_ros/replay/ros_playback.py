@@ -17,7 +17,7 @@ from std_msgs.msg import Header
 from savvy_ros.bags.bag_reader import TopicSummary
 from savvy_ros.replay.acknowledgement import ACK_QOS, CONSUMERS_QOS
 from savvy_ros.replay.flow_control import ACK_TOPIC, CONSUMERS_TOPIC, AckTracker
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR, create_executor
+from savvy_ros.ros.executors import PLAYER_EXECUTOR, create_executor
 from savvy_ros.ros.message_types import UnknownMessageTypeError, message_class
 from savvy_ros.ros.time_conversion import NANOS_PER_SECOND
 
@@ -41,7 +41,7 @@ class RosPlayback(Node):
 
     def __init__(self, topics: dict[str, TopicSummary], ack_timeout_s: float = 5.0, clock: bool = True,
                  node_name: str = 'savvy_player', context: Context | None = None, in_flight: int = 1,
-                 executor: str = DEFAULT_EXECUTOR) -> None:
+                 executor: str = PLAYER_EXECUTOR) -> None:
         super().__init__(node_name, context=context)
         self._stopping = False
         self.ack_timeout_s = ack_timeout_s

@@ -87,11 +87,13 @@ def test_bad_ground_truth_is_named(tmp_path):
 @pytest.mark.slow
 def test_eval_command_runs_the_graph_and_writes_the_report(episode, tmp_path):
     """The whole path: node processes, bag playback with /clock, questions through /savvy/ask (here with
-    every node and the player on the EventsExecutor; test_replay_rate_independence runs the default)."""
+    every node on the EventsExecutor and the player on the SingleThreadedExecutor, both the other way round
+    from the defaults, which test_replay_rate_independence runs)."""
     out = tmp_path / 'eval'
     result = subprocess.run([sys.executable, '-m', 'savvy_ros.cli.main', 'eval', str(episode.bag),
                              str(episode.questions_file), '--out', str(out), '--runs', 'chance,all,oracle',
-                             '--no-progress', '--param', 'savvy_hearing:asr_min_window=20.0', '--executor', 'events'],
+                             '--no-progress', '--param', 'savvy_hearing:asr_min_window=20.0', '--executor', 'events',
+                             '--player-executor', 'single_threaded'],
                             capture_output=True, text=True, timeout=280)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     rows = [json.loads(line) for line in (out / 'results.jsonl').read_text().splitlines()]
@@ -164,8 +166,10 @@ def test_node_params_parse_and_reach_every_process_after_the_episodes_own(tmp_pa
     for bad in ('coco_precision=int8', 'savvy_vision:=int8', 'savvy vision:x=1', 'savvy_vision:x'):
         with pytest.raises(CliError, match='is not NODE:NAME=VALUE'):
             options_from_args(parser.parse_args(['--out', 'x', '--param', bad]))
-    assert options.executor == 'single_threaded'
+    assert (options.executor, options.player_executor) == ('single_threaded', 'events')
     assert options_from_args(parser.parse_args(['--out', 'x', '--executor', 'events'])).executor == 'events'
+    chosen = options_from_args(parser.parse_args(['--out', 'x', '--player-executor', 'single_threaded']))
+    assert (chosen.executor, chosen.player_executor) == ('single_threaded', 'single_threaded')
     # Checked against the parameter files: ROS would ignore a misspelt override and refuse an integer for a double.
     checked = options_from_args(parser.parse_args(['--out', 'x', '--param', 'savvy_vision:max_frame_rate=5',
                                                    '--param', 'savvy_vision:zoom_crops=1',
@@ -212,3 +216,15 @@ def test_the_bench_asks_for_best_guesses_unless_strict():
     add_arguments(parser)
     assert options_from_args(parser.parse_args(['--out', 'x'])).best_guess
     assert not options_from_args(parser.parse_args(['--out', 'x', '--strict'])).best_guess
+
+
+def test_a_replay_its_consumers_never_matched_is_a_failed_run_that_names_them(tmp_path):
+    """The player plays on after waiting for consumers that never declared their inputs (or never matched):
+    unpaced, they may have missed messages, so the run must not pass as the replay's answers."""
+    from savvy_ros.evaluation.graph_run import GraphRunError, check_paced
+
+    check_paced({}, tmp_path)   # everyone matched
+    with pytest.raises(GraphRunError, match=r'never matched the player .*: /camera/image_raw: /savvy_vision; '
+                                            r'/savvy/replay/consumers: /savvy_doa, /savvy_map \(logs in '):
+        check_paced({'/savvy/replay/consumers': {'/savvy_map', '/savvy_doa'}, '/camera/image_raw': {'/savvy_vision'}},
+                    tmp_path)
