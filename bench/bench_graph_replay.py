@@ -29,12 +29,12 @@ from savvy_ros.cli.demo_command import ensure_episode  # noqa: E402
 from savvy_ros.cli.eval_command import check_node_params, parse_node_param  # noqa: E402
 from savvy_ros.evaluation.evaluator import EvalOptions, Episode, evaluate_episode  # noqa: E402
 from savvy_ros.resources import config_file  # noqa: E402
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS, PLAYER_EXECUTOR  # noqa: E402
+from savvy_ros.ros.executors import EXECUTOR_KINDS, PLAYER_EXECUTOR  # noqa: E402
 
 TARGET_X = 5.0
 
 
-def replay(episode: Episode, out: Path, rate: float, node_params: tuple, executors: tuple[str, str]) -> dict:
+def replay(episode: Episode, out: Path, rate: float, node_params: tuple, executors: tuple[str | None, str]) -> dict:
     """One `all` graph run: its speed, node CPU per bag second, score and answers."""
     options = EvalOptions(runs=('all',), rate=rate, node_params=node_params, executor=executors[0],
                           player_executor=executors[1])
@@ -55,7 +55,8 @@ def main() -> int:
     parser.add_argument('--repeats', type=int, default=3, help='replays as fast as possible')
     parser.add_argument('--no-1x', dest='real_time', action='store_false', help='skip the 1x replay')
     parser.add_argument('--param', action='append', default=[], metavar='NODE:NAME=VALUE')
-    parser.add_argument('--executor', default=DEFAULT_EXECUTOR, choices=EXECUTOR_KINDS, help='of every node')
+    parser.add_argument('--executor', choices=EXECUTOR_KINDS,
+                        help='of every node (default: the replay\'s, savvy_ros/evaluation/graph_run.py)')
     parser.add_argument('--player-executor', default=PLAYER_EXECUTOR, choices=EXECUTOR_KINDS)
     args = parser.parse_args()
     if args.repeats < 1:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS, PLAYER_EXECUTOR
+from savvy_ros.ros.executors import EXECUTOR_KINDS, PLAYER_EXECUTOR
 
 NAME = 'eval'
 HELP = 'play episodes through the node graph, ask every question, score like SAVVY-Bench'
@@ -46,9 +46,10 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
                         help='one node parameter over the parameter file, e.g. savvy_vision:coco_precision=f32 '
                              '(repeatable; the node and name are checked against the parameter files; VALUE is read as '
                              'YAML, as ros2 run -p reads it, an integer for a float parameter as a float)')
-    parser.add_argument('--executor', default=DEFAULT_EXECUTOR, choices=EXECUTOR_KINDS,
-                        help='rclpy executor of every node (events: rclpy\'s experimental EventsExecutor, less CPU '
-                             'per message; see savvy_ros/ros/executors.py)')
+    parser.add_argument('--executor', choices=EXECUTOR_KINDS,
+                        help='rclpy executor of every node (default: events, rclpy\'s experimental EventsExecutor, '
+                             'for the DoA, hearing, vision and map nodes, less CPU per message; single_threaded for '
+                             'QA; see savvy_ros/evaluation/graph_run.py)')
     parser.add_argument('--player-executor', default=PLAYER_EXECUTOR, choices=EXECUTOR_KINDS,
                         help=f'rclpy executor taking the player\'s acknowledgements (default {PLAYER_EXECUTOR})')
     parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')

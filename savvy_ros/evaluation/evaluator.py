@@ -23,7 +23,7 @@ from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth,
 from savvy_ros.evaluation.plots import plot_episode
 from savvy_ros.evaluation.report import GraphReplay, RunScores, chance_scores, options_of, score_answers
 from savvy_ros.qa.gt_context import GtItemError, load_items
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR, EXECUTOR_KINDS, PLAYER_EXECUTOR
+from savvy_ros.ros.executors import EXECUTOR_KINDS, PLAYER_EXECUTOR
 
 RUN_NAMES = ('chance', 'audio', 'vision', 'all', 'oracle')
 GRAPH_RUNS = {'audio': frozenset({'audio', 'hearing'}), 'vision': frozenset({'vision', 'hearing'})}
@@ -59,7 +59,7 @@ class EvalOptions:
     params_file: Path | None = None
     domain_id: int | None = None                     # None: a private DDS domain for the graph runs
     node_params: tuple[tuple[str, str, str], ...] = ()   # (node, parameter, value) over the parameter file
-    executor: str = DEFAULT_EXECUTOR                  # rclpy executor of the nodes
+    executor: str | None = None                       # rclpy executor of every node; None = replay defaults
     player_executor: str = PLAYER_EXECUTOR            # and of the player's acknowledgements
 
     def __post_init__(self) -> None:
@@ -70,7 +70,8 @@ class EvalOptions:
             raise ValueError(f'--domain-id must be in 0..232, got {self.domain_id}')
         if not (math.isfinite(self.rate) and self.rate >= 0):
             raise ValueError(f'--rate must be >= 0 (0 = as fast as the graph goes), got {self.rate}')
-        for option, kind in (('--executor', self.executor), ('--player-executor', self.player_executor)):
+        chosen = {'--player-executor': self.player_executor, **({'--executor': self.executor} if self.executor else {})}
+        for option, kind in chosen.items():
             if kind not in EXECUTOR_KINDS:
                 raise ValueError(f'{option} must be one of {", ".join(EXECUTOR_KINDS)}, got {kind!r}')
 

@@ -47,7 +47,7 @@ class RunConfig:
     settle_time: float = 3.0               # [s] of an unchanging map before asking
     # (node, parameter, value) set on top of the parameter file and the episode's own settings
     node_params: tuple[tuple[str, str, str], ...] = ()
-    executor: str = DEFAULT_EXECUTOR       # rclpy executor of every node (savvy_ros.ros.executors)
+    executor: str | None = None            # rclpy executor of every node; None = REPLAY_NODE_EXECUTORS
     player_executor: str = PLAYER_EXECUTOR  # rclpy executor taking the player's acknowledgements
 
 
@@ -70,6 +70,16 @@ LOOKAHEAD_S = 1.0
 # of data time: none in the same runs, answers identical (the map takes its inputs in stamp order
 # either way). Over the parameter file (whose value is for live rigs); --param sets it over this.
 REPLAY_NODE_DEFAULTS: tuple[tuple[str, str, str], ...] = (('savvy_map', 'reorder_delay', '2.0'),)
+# Executable -> its executor in a replay, unless the user chose one for every node (--executor). The nodes that
+# take the replayed streams spin on rclpy's EventsExecutor: no wait set rebuilt in Python per message. Whole
+# bench, all modalities, rate 0 (2026-11-29): 4.70x real time pooled against 4.19x with every node on the
+# SingleThreadedExecutor, node CPU per bag second 0.33 against 0.39, all 316 answers identical. The QA node
+# stays on the SingleThreadedExecutor: with it on the EventsExecutor, one whole-bench run lost its latched
+# map subscription twice (unexplained; see savvy_ros/ros/executors.py), and its per-message load is nil.
+# A replay's inputs cannot die silently on either: the player waits for each acknowledgement and counts
+# the late ones, and the evaluator checks that the QA service answers from the map it saw.
+REPLAY_NODE_EXECUTORS = {'doa_node': 'events', 'hearing_node': 'events', 'vision_node': 'events',
+                         'map_node': 'events'}
 QA_MAP_TIMEOUT_S = 10.0   # [s] for the QA service to answer from the map the eval client already has
 # Executable -> its node's fully qualified name, for the executables whose inputs pace a replay: the player
 # waits for each to declare them (savvy_ros/replay/acknowledgement.py) before the first message.
@@ -104,10 +114,11 @@ def nodes_for(modalities: frozenset[str]) -> list[str]:
 def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
                 overrides: dict[str, dict[str, dict[str, str]]] | None = None,
                 node_params: Sequence[tuple[str, str, str]] = (),
-                executor: str = DEFAULT_EXECUTOR) -> dict[str, subprocess.Popen]:
+                executor: str | None = None) -> dict[str, subprocess.Popen]:
     """One process per executable; REPLAY_NODE_DEFAULTS, then `overrides` (executable -> node -> parameter
     values), then `node_params` ((node, parameter, value) given to every process, a node takes those of
-    its own name) over the parameter file; `executor`: every node's `executor` parameter."""
+    its own name) over the parameter file; `executor`: every node's `executor` parameter (None: the
+    executable's in REPLAY_NODE_EXECUTORS, else the SingleThreadedExecutor)."""
     modules = {e.executable: e.module for e in read_executables()}
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     processes = {}
@@ -120,10 +131,14 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
         extra = [a for node, key, value in settings for a in ('-p', f'{node}:{key}:={value}')]
         processes[name] = subprocess.Popen(
             [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),
-             '-p', 'use_sim_time:=true', '-p', f'executor:={executor}', *extra],
+             '-p', 'use_sim_time:=true', '-p', f'executor:={executor or replay_executor(name)}', *extra],
             env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
         processes[name].log_file = log  # type: ignore[attr-defined]
     return processes
+
+
+def replay_executor(executable: str) -> str:
+    return REPLAY_NODE_EXECUTORS.get(executable, DEFAULT_EXECUTOR)
 
 
 STOP_TIMEOUT = 15.0  # [s] a node's grace after SIGTERM before it is killed

@@ -166,9 +166,10 @@ def test_node_params_parse_and_reach_every_process_after_the_episodes_own(tmp_pa
     for bad in ('coco_precision=int8', 'savvy_vision:=int8', 'savvy vision:x=1', 'savvy_vision:x'):
         with pytest.raises(CliError, match='is not NODE:NAME=VALUE'):
             options_from_args(parser.parse_args(['--out', 'x', '--param', bad]))
-    assert (options.executor, options.player_executor) == ('single_threaded', 'events')
+    assert (options.executor, options.player_executor) == (None, 'events')   # None: the replay's per-node choice
     assert options_from_args(parser.parse_args(['--out', 'x', '--executor', 'events'])).executor == 'events'
-    chosen = options_from_args(parser.parse_args(['--out', 'x', '--player-executor', 'single_threaded']))
+    chosen = options_from_args(parser.parse_args(['--out', 'x', '--executor', 'single_threaded',
+                                                  '--player-executor', 'single_threaded']))
     assert (chosen.executor, chosen.player_executor) == ('single_threaded', 'single_threaded')
     # Checked against the parameter files: ROS would ignore a misspelt override and refuse an integer for a double.
     checked = options_from_args(parser.parse_args(['--out', 'x', '--param', 'savvy_vision:max_frame_rate=5',
@@ -203,6 +204,13 @@ def test_node_params_parse_and_reach_every_process_after_the_episodes_own(tmp_pa
         assert args.index('executor:=events') < args.index('savvy_vision:detector:=coco')
         # the replay's own defaults come before the episode's and the user's values
         assert args.index('savvy_map:reorder_delay:=2.0') < args.index('savvy_vision:detector:=coco')
+    # Without a choice, each node its replay default: the stream nodes on the EventsExecutor, QA not.
+    commands.clear()
+    graph_run.start_nodes(['vision_node', 'map_node', 'qa_node'], tmp_path / 'savvy.yaml', tmp_path)
+    chosen = {module.rsplit('.', 1)[-1]: next(a for a in args if a.startswith('executor:='))
+              for module, args in commands.items()}
+    assert chosen == {'vision_node': 'executor:=events', 'map_node': 'executor:=events',
+                      'qa_node': 'executor:=single_threaded'}
 
 
 def test_the_bench_asks_for_best_guesses_unless_strict():
