@@ -41,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--coco-backend', default='auto', choices=('auto', 'openvino', 'opencv'),
                         help='what runs the coco network: openvino (about 2x faster), opencv (cv2.dnn + numpy), '
                              'auto = openvino where installed (default; both give the same detections)')
-    parser.add_argument('--coco-precision', default=None, choices=('f32', 'int8'),
-                        help='coco network in OpenVINO: f32 or int8 (quantized, faster; default: as the vision node)')
+    parser.add_argument('--coco-precision', default='auto', choices=('auto', 'f32', 'int8'),
+                        help='coco network: f32, int8 (OpenVINO only: quantized, faster) or auto = int8 where '
+                             'OpenVINO runs it, f32 on cv2.dnn (default, as the vision node)')
     parser.add_argument('--aruco-table', type=Path, default=None, help='ArUco marker table YAML (aruco backend)')
     parser.add_argument('--size-priors', type=Path, default=None, help='per-class size prior YAML')
     parser.add_argument('--model-path', default='', help='open_vocab weights: local directory or cached hub id')
@@ -67,12 +68,6 @@ def observation_record(estimate) -> dict:
             'box': [round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1)]}
 
 
-def _default_precision(backend: str) -> str:
-    """As the vision node runs (RUNTIME_PRECISION), except on cv2.dnn, which runs f32 only."""
-    from savvy_ros.vision.detector import RUNTIME_PRECISION
-    return 'f32' if backend == 'opencv' else RUNTIME_PRECISION
-
-
 def run(args: argparse.Namespace) -> int:
     import cv2
 
@@ -93,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                                 class_thresholds=parse_class_thresholds(args.class_thresholds),
                                 zoom_crops=args.zoom_crops, zoom_objectness=args.zoom_objectness,
                                 backend=args.coco_backend,
-                                precision=args.coco_precision or _default_precision(args.coco_backend))
+                                precision=args.coco_precision)
         camera = load_camera_info_yaml(args.camera_info)
         pipeline = build_pipeline(args.backend, config, args.size_priors)
     except (FileNotFoundError, CameraInfoError, DetectorUnavailableError, ValueError) as exc:

@@ -42,8 +42,9 @@ PARAMETERS = [
                   "What runs the coco network: 'openvino' (about 2x faster on CPU), 'opencv' (backbone in cv2.dnn, "
                   "heads in numpy) or 'auto' (openvino where installed); both give the same detections"),
     ParameterSpec('coco_precision', RUNTIME_PRECISION,
-                  "coco network in OpenVINO: 'f32' (the graph's own) or 'int8' (quantized once by NNCF, ~2.7x "
-                  'faster with VNNI; detections differ near the thresholds); f32 where OpenVINO or NNCF is missing'),
+                  "coco network: 'f32' (the graph's own), 'int8' (OpenVINO, quantized once by NNCF, ~2.7x faster "
+                  "with VNNI; detections differ near the thresholds; f32 where NNCF is missing) or 'auto' (int8 "
+                  'where OpenVINO runs the network, f32 on cv2.dnn)'),
     ParameterSpec('class_thresholds', format_class_thresholds(DetectorConfig.class_thresholds),
                   'Per-label score thresholds overriding score_threshold, "label: score" pairs separated by '
                   'commas (coco; e.g. "cat: 0.2, cup: 0.2"); empty = score_threshold for all'),

@@ -19,6 +19,8 @@ from savvy_ros.vision.coco_labels import COCO_LABELS, expand_class_sets
 from savvy_ros.vision.detection import Detection
 from savvy_ros.vision.detector import Detector, DetectorConfig, DetectorUnavailableError
 from savvy_ros.vision.openvino_ssd import PRECISIONS, OpenVinoUnavailableError
+
+AUTO_PRECISION = 'auto'   # int8 when the network runs in OpenVINO, f32 on cv2.dnn
 from savvy_ros.vision.ssd_mobilenet import RawDetection, SsdMobileNetV2, resolve_backend
 from savvy_ros.vision.ssd_mobilenet import BACKGROUND
 from savvy_ros.vision.zoom import (from_window, interleave, merge_zoomed, object_like, select_proposals,
@@ -78,9 +80,10 @@ class CocoSsdDetector(Detector):
                              f'0 < zoom_min_score < 1, 0 < zoom_max_height <= 1, 0 < zoom_objectness <= 1; got {config}')
         if config.num_threads < 0:
             raise ValueError(f'num_threads must be >= 0 (0 = every core), got {config.num_threads}')
-        if config.precision not in PRECISIONS:
-            raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, got {config.precision!r}')
-        if config.precision != 'f32' and config.backend == 'opencv':
+        if config.precision not in (*PRECISIONS, AUTO_PRECISION):
+            raise ValueError(f'precision must be one of {", ".join(PRECISIONS)} or {AUTO_PRECISION}, '
+                             f'got {config.precision!r}')
+        if config.precision not in ('f32', AUTO_PRECISION) and config.backend == 'opencv':
             raise ValueError(f'precision {config.precision} needs the openvino backend (cv2.dnn runs f32 only)')
         self.config = config
         self.min_threshold = min([score_threshold] + [t for _, t in config.class_thresholds])
@@ -88,10 +91,13 @@ class CocoSsdDetector(Detector):
         # Only the wanted classes' heads are computed: fewer classes, faster frames.
         self.class_ids = tuple(i for i, label in COCO_LABELS.items() if self.config.keeps(label))
         backend = resolve_backend(config.backend)
+        precision = config.precision
+        if precision == AUTO_PRECISION:   # int8 where OpenVINO runs the network; cv2.dnn runs f32 only
+            precision = 'f32' if backend == 'opencv' else 'int8'
         try:
-            if backend == 'opencv' and config.precision != 'f32':
-                raise OpenVinoUnavailableError(f'{config.precision} precision needs OpenVINO, which is not installed')
-            self.model = self._load(backend, config.precision)
+            if backend == 'opencv' and precision != 'f32':
+                raise OpenVinoUnavailableError(f'{precision} precision needs OpenVINO, which is not installed')
+            self.model = self._load(backend, precision)
         except OpenVinoUnavailableError as exc:
             if config.backend != 'auto':
                 raise DetectorUnavailableError(str(exc)) from exc

@@ -21,12 +21,13 @@ class DetectorUnavailableError(RuntimeError):
     """The backend cannot run here (model files or weights missing); the message says what to provide."""
 
 
-# What the vision node and `savvy-ros detect` run by default; DetectorConfig keeps the graph's own f32 (the
-# reference the int8 network is tested against). int8 with the zoomed crops takes ~9 ms a frame where f32
-# takes ~25 ms: on the synthetic bench (`savvy-ros eval --bench`, 2026-11-29) the whole-graph replay went
-# from 2.70x to 4.91-4.98x real time for 37.4 / 55.3 against 37.7 / 56.5 (vision / all runs), and the demo
-# episode scores 75.8 against 70.8.
-RUNTIME_PRECISION = 'int8'
+# What the vision node and `savvy-ros detect` run by default: 'auto', int8 wherever the network runs in
+# OpenVINO, f32 on cv2.dnn (which runs nothing else), so that a parameter file choosing coco_backend opencv
+# alone still starts. DetectorConfig keeps the graph's own f32 (the reference the int8 network is tested
+# against). int8 with the zoomed crops takes ~9 ms a frame where f32 takes ~25 ms: on the synthetic bench
+# (`savvy-ros eval --bench`, 2026-11-29) the whole-graph replay went from 2.70x to 4.91-4.98x real time for
+# 37.4 / 55.3 against 37.7 / 56.5 (vision / all runs), and the demo episode scores 75.8 against 70.8.
+RUNTIME_PRECISION = 'auto'
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class DetectorConfig:
     zoom_objectness: float = 0.15                 # unnamed regions this object-like propose crops; 1 = off
     backend: str = 'auto'                         # coco network: openvino | opencv | auto (openvino if installed)
     num_threads: int = 0                          # coco network's OpenVINO threads, 0 = every core
-    precision: str = 'f32'                        # coco network in OpenVINO: f32 | int8 (quantized, faster)
+    precision: str = 'f32'                        # coco network: f32 | int8 (OpenVINO only) | auto (int8 there)
 
     def keeps(self, label: str) -> bool:
         return not self.classes or label in self.classes

@@ -82,6 +82,18 @@ def test_backend_setting():
         CocoSsdDetector(num_threads=-1)
 
 
+def test_auto_precision_is_int8_in_openvino_and_f32_on_cv2_dnn():
+    """The node's default: a parameter file choosing coco_backend opencv alone must still start (f32, the
+    only precision cv2.dnn runs); int8 asked for on cv2.dnn stays an error."""
+    assert 'OpenVINO, int8' in CocoSsdDetector(backend='openvino', zoom_crops=0, precision='auto').describe()
+    assert CocoSsdDetector(backend='opencv', zoom_crops=0, precision='auto').describe() == \
+        'coco (SSD-MobileNet-v2 in cv2.dnn + numpy, f32, 80 classes)'
+    with pytest.raises(ValueError, match='precision int8 needs the openvino backend'):
+        CocoSsdDetector(backend='opencv', precision='int8')
+    with pytest.raises(ValueError, match="precision must be one of f32, int8 or auto, got 'fp16'"):
+        CocoSsdDetector(precision='fp16')
+
+
 def test_thread_count_reaches_the_compiled_model(models):
     _, ov = models
     ov.prepare(300, None, (1, 2))
@@ -160,12 +172,13 @@ def test_auto_falls_back_to_cv2_dnn_when_openvino_cannot_run(monkeypatch, caplog
         assert detector.model.backend == 'opencv' and 'runs in cv2.dnn + numpy (f32) instead' in caplog.text
         assert detector.describe() == 'coco (SSD-MobileNet-v2 in cv2.dnn + numpy, f32, 80 classes)'
         assert {d.label for d in detector.detect(_scene())} >= {'person'}
-        # The vision node's default, int8, falls back the same way (cv2.dnn runs f32 only).
-        caplog.clear()
-        with caplog.at_level(logging.WARNING, logger=coco_detector.__name__):
-            detector = CocoSsdDetector(backend='auto', zoom_crops=0, precision='int8')
-        assert detector.describe() == 'coco (SSD-MobileNet-v2 in cv2.dnn + numpy, f32, 80 classes)'
-        assert 'runs in cv2.dnn + numpy (f32) instead' in caplog.text
+        # int8, and the vision node's default (auto: int8 in OpenVINO), fall back the same way (cv2.dnn runs f32 only).
+        for precision in ('int8', 'auto'):
+            caplog.clear()
+            with caplog.at_level(logging.WARNING, logger=coco_detector.__name__):
+                detector = CocoSsdDetector(backend='auto', zoom_crops=0, precision=precision)
+            assert detector.describe() == 'coco (SSD-MobileNet-v2 in cv2.dnn + numpy, f32, 80 classes)'
+            assert 'runs in cv2.dnn + numpy (f32) instead' in caplog.text
         with pytest.raises(DetectorUnavailableError, match='cannot convert the graph'):
             CocoSsdDetector(backend='openvino')
     finally:

@@ -203,7 +203,17 @@ def test_diagnostics_report_frames_objects_drops_and_zoomed_looks(vision):
                                             for s in ours()), timeout=20)
     values = dict((v.key, v.value) for v in ours()[-1].values)
     assert values['detector'] == 'coco' and int(values['objects']) >= 1
-    assert 'OpenVINO, int8' in node.pipeline.detector.describe()   # the node's default precision
+    assert 'OpenVINO, int8' in node.pipeline.detector.describe()   # the node's default precision (auto)
+    # A parameter file that picks cv2.dnn and says nothing of precision starts it in f32.
+    from rclpy.parameter import Parameter
+
+    from savvy_ros.nodes.vision_node import VisionNode
+    on_cv2 = VisionNode(node_name='savvy_vision_cv2', context=node.context,
+                        parameter_overrides=[Parameter('coco_backend', value='opencv')])
+    try:
+        assert 'cv2.dnn + numpy, f32' in on_cv2.pipeline.detector.describe()
+    finally:
+        on_cv2.destroy_node()
     assert values['dropped image without frame_id'] == '1'
     assert int(values['zoomed crops']) >= 0 and float(values['latency median [ms]']) > 0
 
