@@ -22,6 +22,10 @@ import logging
 import cv2
 import numpy as np
 
+from savvy_ros.vision.unasked_telemetry import decline_unasked_telemetry
+
+decline_unasked_telemetry()   # before nncf (and openvino) are imported, lazily below: no usage events sent unasked
+
 CALIBRATION_VERSION = 2   # bump when the images or the quantization settings change (cache key)
 
 

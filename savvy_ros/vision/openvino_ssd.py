@@ -34,6 +34,9 @@ import numpy as np
 from savvy_ros.resources import cache_dir
 from savvy_ros.vision.int8_quantization import (CALIBRATION_VERSION, QuantizationUnavailableError, nncf_available,
                                                 quantize)
+from savvy_ros.vision.unasked_telemetry import decline_unasked_telemetry
+
+decline_unasked_telemetry()   # before openvino is imported (below, lazily): no usage events sent unasked
 
 INPUT_TENSOR = 'Preprocessor/sub:0'  # the normalised image: the graph's own resize loop is cut away
 IR_FORMAT = 1                         # bump when the cut or the saved model changes
