@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from savvy_ros.cli.demo_command import ensure_episode  # noqa: E402
-from savvy_ros.cli.eval_command import check_node_params, parse_node_param  # noqa: E402
 from savvy_ros.evaluation.evaluator import EvalOptions, Episode, evaluate_episode  # noqa: E402
+from savvy_ros.evaluation.node_params import NodeParamError, check_node_params, parse_node_param  # noqa: E402
 from savvy_ros.resources import config_file  # noqa: E402
 from savvy_ros.ros.executors import EXECUTOR_KINDS, PLAYER_EXECUTOR  # noqa: E402
 
@@ -61,7 +61,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error('--repeats must be >= 1')
-    node_params = check_node_params([parse_node_param(p) for p in args.param], [config_file()]) if args.param else ()
+    try:
+        node_params = check_node_params([parse_node_param(p) for p in args.param], [config_file()]) if args.param else ()
+    except NodeParamError as exc:
+        parser.error(str(exc))
     if not (args.episode / 'bag').exists():
         print(ensure_episode(config_file('scenes/demo.yaml'), args.episode, quick=False, regenerate=False,
                              progress=False), flush=True)

@@ -11,7 +11,6 @@ all modalities and the ground-truth-map oracle (needs ground_truth.json beside t
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -110,53 +109,15 @@ def evaluate_and_report(episodes, options, out: Path, progress_enabled: bool) ->
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-_NODE_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_.]*)=(.*)', re.S)
-
-
-def parse_node_param(text: str) -> tuple[str, str, str]:
-    """'savvy_vision:coco_precision=int8' -> ('savvy_vision', 'coco_precision', 'int8'); CliError otherwise."""
-    match = _NODE_PARAM.fullmatch(text.strip())
-    if match is None:
-        raise CliError(f'--param {text!r} is not NODE:NAME=VALUE (e.g. savvy_vision:coco_precision=f32)')
-    return match.group(1), match.group(2), match.group(3)
-
-
-def check_node_params(params: list[tuple[str, str, str]],
-                      reference_files: list[Path]) -> tuple[tuple[str, str, str], ...]:
-    """Each (node, name, value) checked against the parameter files' node sections: an unknown node or
-    parameter is a CliError (ROS ignores an override nobody declared: a typo would be silent), and an
-    integer written for a float parameter gets its decimal point (ROS refuses INTEGER for DOUBLE)."""
-    import difflib
-
-    import yaml
-
-    known: dict[str, dict] = {}
-    for path in reference_files:
-        data = yaml.safe_load(path.read_text()) or {}
-        for node, section in data.items():
-            known.setdefault(node, {}).update((section or {}).get('ros__parameters') or {})
-    shared = known.pop('/**', {})
-    checked = []
-    for node, name, value in params:
-        if node not in known:
-            raise CliError(f'--param {node}:{name}: no node {node!r} in {", ".join(map(str, reference_files))} '
-                           f'(nodes: {", ".join(sorted(known))})')
-        declared = {**shared, **known[node]}
-        if name not in declared:
-            close = difflib.get_close_matches(name, list(declared), n=3)
-            hint = f'; did you mean {" or ".join(close)}?' if close else ''
-            raise CliError(f'--param {node}:{name}: {node} has no parameter {name!r}{hint}')
-        if isinstance(declared[name], float) and re.fullmatch(r'[+-]?\d+', value.strip()):
-            value = value.strip() + '.0'
-        checked.append((node, name, value))
-    return tuple(checked)
-
-
 def options_from_args(args: argparse.Namespace):
     from savvy_ros.evaluation.evaluator import EvalOptions
+    from savvy_ros.evaluation.node_params import NodeParamError, check_node_params, parse_node_param
     from savvy_ros.resources import config_file
     references = [config_file()] + ([args.params_file] if args.params_file and args.params_file.is_file() else [])
-    node_params = check_node_params([parse_node_param(p) for p in args.param], references) if args.param else ()
+    try:
+        node_params = check_node_params([parse_node_param(p) for p in args.param], references) if args.param else ()
+    except NodeParamError as exc:
+        raise CliError(str(exc)) from None
     try:
         return EvalOptions(runs=tuple(r.strip() for r in args.runs.split(',') if r.strip()),
                            modalities=frozenset(m.strip() for m in args.modalities.split(',') if m.strip()),
