@@ -69,7 +69,11 @@ LOOKAHEAD_S = 1.0
 # 4.4x (an objects input 0.8-1.0 s behind the clock, same frame each time), ingested out of order. 2 s
 # of data time: none in the same runs, answers identical (the map takes its inputs in stamp order
 # either way). Over the parameter file (whose value is for live rigs); --param sets it over this.
-REPLAY_NODE_DEFAULTS: tuple[tuple[str, str, str], ...] = (('savvy_map', 'reorder_delay', '2.0'),)
+# The map's objects and bearings inputs reliable: the player paces only what it plays, so an output of the
+# vision or DoA node dropped in transport by a best-effort reader that fell behind (a loaded CPU) would change
+# the map. (2026-11-29: one replay in 12 of b02 had its map with person 1 seen 40 times instead of 73.)
+REPLAY_NODE_DEFAULTS: tuple[tuple[str, str, str], ...] = (('savvy_map', 'reorder_delay', '2.0'),
+                                                          ('savvy_map', 'input_reliability', 'reliable'))
 # Executable -> its executor in a replay, unless the user chose one for every node (--executor). The nodes that
 # take the replayed streams spin on rclpy's EventsExecutor: no wait set rebuilt in Python per message. Whole
 # bench, all modalities, rate 0 (2026-11-29): 4.70x real time pooled against 4.19x with every node on the

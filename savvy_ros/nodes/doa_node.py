@@ -27,6 +27,8 @@ from savvy_ros.ros.time_conversion import seconds_to_duration, seconds_to_stamp,
 from savvy_ros.ros.drop_counter import DropCounter
 from savvy_ros.replay.acknowledgement import create_acked_subscription  # paces flow-controlled replay
 
+OUTPUT_DEPTH = 100   # [messages] of bearings kept for slow reliable readers (10 s at 10 windows a second)
+
 PARAMETERS = [
     ParameterSpec('input_topic', '/mic_array/audio', 'AudioChunk input (stamped at the first sample)'),
     ParameterSpec('output_topic', '/savvy/bearings', 'AudioBearingArray output, one per analysis window'),
@@ -114,7 +116,8 @@ class DoaNode(Node):
         self.stream = ChunkStream(self.geometry.num_channels, p['window'], p['hop'], p['stamp_tolerance'])
         self.stats = StreamStats()
         self.drops = DropCounter(lambda text: self.get_logger().warning(text), counts=self.stats.dropped)
-        self.bearings_pub = self.create_publisher(AudioBearingArray, p['output_topic'], 10)
+        # Deep: reliable readers (the hearing node; the map in a replay) that fall behind a while lose none.
+        self.bearings_pub = self.create_publisher(AudioBearingArray, p['output_topic'], OUTPUT_DEPTH)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         # Best effort accepts every audio publisher (reliable or not); the queue absorbs bursts.
         create_acked_subscription(self, AudioChunk, p['input_topic'], self._on_chunk, QoSProfile(

@@ -54,6 +54,10 @@ from savvy_ros.tf import ExtrapolationError, Transform, TransformError
 
 PARAMETERS = [
     ParameterSpec('world_frame', 'map', 'World frame of the map (REP 105)'),
+    ParameterSpec('input_reliability', 'best_effort',
+                  "QoS of the objects and bearings inputs: 'best_effort' (matches any publisher) or 'reliable' "
+                  '(none lost when the node falls behind; needs reliable publishers, as the vision and DoA nodes '
+                  'are; replays by savvy-ros eval use it)'),
     ParameterSpec('body_frame', 'head', 'Body frame of the wearer or robot; its path is recorded in the map'),
     ParameterSpec('tf_backend', 'auto', "TF implementation: 'auto' (tf2_ros when importable), 'tf2_ros', 'savvy_ros'"),
     ParameterSpec('tf_cache_time', 30.0, 'How much TF history to keep [s]'),
@@ -97,7 +101,10 @@ PARAMETERS = [
 
 PUBLISH_CPU_SHARE = 0.2  # most of the node's time spent converting and publishing the map
 MARKER_RAYS = 60         # newest bearing rays drawn as markers
-INPUT_QOS = QoSProfile(depth=200, reliability=ReliabilityPolicy.BEST_EFFORT, history=HistoryPolicy.KEEP_LAST)
+# Objects and bearings: best effort takes any publisher (a live rig's), reliable loses nothing under load
+# (replays: the player does not wait for these, so a sample dropped in transport would change the map).
+INPUT_RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT, 'reliable': ReliabilityPolicy.RELIABLE}
+INPUT_DEPTH = 200
 EVENT_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
 LATCHED_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                          durability=DurabilityPolicy.TRANSIENT_LOCAL, history=HistoryPolicy.KEEP_LAST)
@@ -129,6 +136,11 @@ class MapNode(Node):
                 raise ValueError(f'parameter {name} must be >= 0 s, got {p[name]}')
         if p['max_waiting'] < 1:
             raise ValueError(f"parameter max_waiting must be >= 1, got {p['max_waiting']}")
+        if p['input_reliability'] not in INPUT_RELIABILITY:
+            raise ValueError(f"parameter input_reliability must be one of {', '.join(INPUT_RELIABILITY)}, "
+                             f"got {p['input_reliability']!r}")
+        input_qos = QoSProfile(depth=INPUT_DEPTH, reliability=INPUT_RELIABILITY[p['input_reliability']],
+                               history=HistoryPolicy.KEEP_LAST)
         self.world, self.body = p['world_frame'], p['body_frame']
         self.model = GlobalMapModel(MapConfig.from_mapping(p), self.world, self.body)
         self.store = self._open_store(p['store_path'])
@@ -138,8 +150,8 @@ class MapNode(Node):
         self.waiting: deque[WaitingInput] = deque()
         self.map_pub = self.create_publisher(GlobalMap, '/savvy/map', LATCHED_QOS)
         self.marker_pub = self.create_publisher(MarkerArray, '/savvy/markers', LATCHED_QOS)
-        for msg_type, topic, callback, qos in ((ObjectObservationArray, '/savvy/objects', self._on_objects, INPUT_QOS),
-                                               (AudioBearingArray, '/savvy/bearings', self._on_bearings, INPUT_QOS),
+        for msg_type, topic, callback, qos in ((ObjectObservationArray, '/savvy/objects', self._on_objects, input_qos),
+                                               (AudioBearingArray, '/savvy/bearings', self._on_bearings, input_qos),
                                                (AudioEventArray, '/savvy/events', self._on_events, EVENT_QOS),
                                                (SnapshotDescriptor, '/savvy/snapshots', self._on_snapshot, EVENT_QOS)):
             create_acked_subscription(self, msg_type, topic, callback, qos)  # paces flow-controlled replay

@@ -85,6 +85,9 @@ PARAMETERS = [
 ]
 
 
+OUTPUT_DEPTH = 100   # [messages] of /savvy/objects kept for slow reliable readers (~7 s at 15 frames a second)
+
+
 def _names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(',') if part.strip())
 
@@ -114,7 +117,8 @@ class VisionNode(Node):
         self.drops = DropCounter(self.get_logger().warning, counts=self.stats.dropped)
         self.frame_rate = FrameRateLimiter(p['max_frame_rate'])
         self.sync = StampSynchronizer(p['sync_tolerance'], p['sync_queue_size'], p['use_depth'], self.drops.drop)
-        self.objects_pub = self.create_publisher(ObjectObservationArray, '/savvy/objects', 10)
+        # Deep: a reliable reader (the map in a replay) that falls behind for a while loses none of them.
+        self.objects_pub = self.create_publisher(ObjectObservationArray, '/savvy/objects', OUTPUT_DEPTH)
         self.debug_pub = (self.create_publisher(Image, '/savvy/objects/debug_image', qos_profile_sensor_data)
                           if p['publish_debug_image'] else None)
         if p['input_reliability'] not in ('best_effort', 'reliable'):

@@ -35,15 +35,18 @@ def rig_io(ros_context):
     from visualization_msgs.msg import MarkerArray
 
     from savvy_ros.msg import AudioBearingArray, AudioEventArray, GlobalMap, ObjectObservationArray, SnapshotDescriptor
-    from savvy_ros.nodes.map_node import EVENT_QOS, INPUT_QOS, LATCHED_QOS
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+
+    from savvy_ros.nodes.map_node import EVENT_QOS, LATCHED_QOS
     from savvy_ros.ros.tf_listener import TF_QOS, TF_STATIC_QOS
 
     node = Node('map_node_test', context=ros_context)
+    stage1_qos = QoSProfile(depth=200, reliability=ReliabilityPolicy.BEST_EFFORT)   # the map's input_reliability default
     io = {'node': node, 'maps': [],
           'tf': node.create_publisher(TFMessage, '/tf', TF_QOS),
           'tf_static': node.create_publisher(TFMessage, '/tf_static', TF_STATIC_QOS),
-          'objects': node.create_publisher(ObjectObservationArray, '/savvy/objects', INPUT_QOS),
-          'bearings': node.create_publisher(AudioBearingArray, '/savvy/bearings', INPUT_QOS),
+          'objects': node.create_publisher(ObjectObservationArray, '/savvy/objects', stage1_qos),
+          'bearings': node.create_publisher(AudioBearingArray, '/savvy/bearings', stage1_qos),
           'events': node.create_publisher(AudioEventArray, '/savvy/events', EVENT_QOS),
           'snapshots': node.create_publisher(SnapshotDescriptor, '/savvy/snapshots', EVENT_QOS)}
     io['sub'] = node.create_subscription(GlobalMap, '/savvy/map', io['maps'].append, LATCHED_QOS)

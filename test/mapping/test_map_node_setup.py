@@ -31,6 +31,23 @@ def test_a_corrupt_store_is_a_configuration_error(ros_context, tmp_path):
     assert bad.read_bytes() == b'not a database' * 64  # left as it was
 
 
+def test_input_reliability_sets_the_objects_and_bearings_qos(ros_context):
+    from rclpy.qos import ReliabilityPolicy
+
+    def reliability(node) -> dict[str, ReliabilityPolicy]:
+        return {s.topic_name: s.qos_profile.reliability for s in node.subscriptions
+                if s.topic_name in ('/savvy/objects', '/savvy/bearings')}
+
+    for value, policy in (('best_effort', ReliabilityPolicy.BEST_EFFORT), ('reliable', ReliabilityPolicy.RELIABLE)):
+        node = make_node(ros_context, input_reliability=value)
+        try:
+            assert reliability(node) == {'/savvy/objects': policy, '/savvy/bearings': policy}
+        finally:
+            node.destroy_node()
+    with pytest.raises(ValueError, match="input_reliability must be one of best_effort, reliable, got 'sometimes'"):
+        make_node(ros_context, input_reliability='sometimes')
+
+
 def test_a_zero_period_is_refused(ros_context):
     with pytest.raises(ValueError, match='save_period must be > 0'):
         make_node(ros_context, save_period=0.0)
