@@ -71,7 +71,9 @@ LOOKAHEAD_S = 1.0
 # either way). Over the parameter file (whose value is for live rigs); --param sets it over this.
 # The map's objects and bearings inputs reliable: the player paces only what it plays, so an output of the
 # vision or DoA node dropped in transport by a best-effort reader that fell behind (a loaded CPU) would change
-# the map. (2026-11-29: one replay in 12 of b02 had its map with person 1 seen 40 times instead of 73.)
+# the map. (2026-11-29, before: one of 22 replays of bench episode b02 mapped its person 1 from 40 observations
+# instead of 73, with no input ingested out of order and logs alike: a lost input the likely way. 4 replays of b02
+# and a whole-bench run since: every answer as in the 21 others.)
 REPLAY_NODE_DEFAULTS: tuple[tuple[str, str, str], ...] = (('savvy_map', 'reorder_delay', '2.0'),
                                                           ('savvy_map', 'input_reliability', 'reliable'))
 # Executable -> its executor in a replay, unless the user chose one for every node (--executor). The nodes that
