@@ -17,10 +17,8 @@ import numpy as np
 from savvy_ros.vision.camera_model import CameraModel
 from savvy_ros.vision.coco_labels import COCO_LABELS, expand_class_sets
 from savvy_ros.vision.detection import Detection
-from savvy_ros.vision.detector import Detector, DetectorConfig, DetectorUnavailableError
+from savvy_ros.vision.detector import AUTO_PRECISION, Detector, DetectorConfig, DetectorUnavailableError
 from savvy_ros.vision.openvino_ssd import PRECISIONS, OpenVinoUnavailableError
-
-AUTO_PRECISION = 'auto'   # int8 when the network runs in OpenVINO, f32 on cv2.dnn
 from savvy_ros.vision.ssd_mobilenet import RawDetection, SsdMobileNetV2, resolve_backend
 from savvy_ros.vision.ssd_mobilenet import BACKGROUND
 from savvy_ros.vision.zoom import (from_window, interleave, merge_zoomed, object_like, select_proposals,

@@ -27,7 +27,8 @@ class DetectorUnavailableError(RuntimeError):
 # against). int8 with the zoomed crops takes ~9 ms a frame where f32 takes ~25 ms: on the synthetic bench
 # (`savvy-ros eval --bench`, 2026-11-29) the whole-graph replay went from 2.70x to 4.91-4.98x real time for
 # 37.4 / 55.3 against 37.7 / 56.5 (vision / all runs), and the demo episode scores 75.8 against 70.8.
-RUNTIME_PRECISION = 'auto'
+AUTO_PRECISION = 'auto'   # int8 when the network runs in OpenVINO, f32 on cv2.dnn
+RUNTIME_PRECISION = AUTO_PRECISION
 
 
 @dataclass(frozen=True)
