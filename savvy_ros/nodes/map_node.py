@@ -44,6 +44,7 @@ from savvy_ros.mapping.observations import InvalidObservationError
 from savvy_ros.mapping.store import MapStore, MapStoreError
 from savvy_ros.msg import AudioBearingArray, AudioEventArray, GlobalMap, ObjectObservationArray, SnapshotDescriptor
 from savvy_ros.replay.acknowledgement import create_acked_subscription
+from savvy_ros.ros.input_reliability import input_reliability
 from savvy_ros.ros.map_messages import (bearings_to_batch, event_to_heard, keyframe_to_candidate,
                                         map_view_to_global_map, map_view_to_markers, observations_to_batch)
 from savvy_ros.ros.node_main import run_node
@@ -101,9 +102,8 @@ PARAMETERS = [
 
 PUBLISH_CPU_SHARE = 0.2  # most of the node's time spent converting and publishing the map
 MARKER_RAYS = 60         # newest bearing rays drawn as markers
-# Objects and bearings: best effort takes any publisher (a live rig's), reliable loses nothing under load
-# (replays: the player does not wait for these, so a sample dropped in transport would change the map).
-INPUT_RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT, 'reliable': ReliabilityPolicy.RELIABLE}
+# Objects and bearings (input_reliability): in a replay reliable, as the player does not wait for these, so a
+# sample dropped in transport would change the map.
 INPUT_DEPTH = 200
 EVENT_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
 LATCHED_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
@@ -136,10 +136,7 @@ class MapNode(Node):
                 raise ValueError(f'parameter {name} must be >= 0 s, got {p[name]}')
         if p['max_waiting'] < 1:
             raise ValueError(f"parameter max_waiting must be >= 1, got {p['max_waiting']}")
-        if p['input_reliability'] not in INPUT_RELIABILITY:
-            raise ValueError(f"parameter input_reliability must be one of {', '.join(INPUT_RELIABILITY)}, "
-                             f"got {p['input_reliability']!r}")
-        input_qos = QoSProfile(depth=INPUT_DEPTH, reliability=INPUT_RELIABILITY[p['input_reliability']],
+        input_qos = QoSProfile(depth=INPUT_DEPTH, reliability=input_reliability(p['input_reliability']),
                                history=HistoryPolicy.KEEP_LAST)
         self.world, self.body = p['world_frame'], p['body_frame']
         self.model = GlobalMapModel(MapConfig.from_mapping(p), self.world, self.body)

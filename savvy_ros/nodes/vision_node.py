@@ -14,6 +14,7 @@ from savvy_ros.cpu_threads import thread_count
 from savvy_ros.monitoring.stream_stats import StreamStats
 from savvy_ros.msg import ObjectObservationArray
 from savvy_ros.ros.diagnostics import node_status
+from savvy_ros.ros.input_reliability import input_reliability
 from savvy_ros.ros.node_main import run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import stamp_to_seconds
@@ -121,10 +122,9 @@ class VisionNode(Node):
         self.objects_pub = self.create_publisher(ObjectObservationArray, '/savvy/objects', OUTPUT_DEPTH)
         self.debug_pub = (self.create_publisher(Image, '/savvy/objects/debug_image', qos_profile_sensor_data)
                           if p['publish_debug_image'] else None)
-        if p['input_reliability'] not in ('best_effort', 'reliable'):
-            raise ValueError(f"input_reliability must be 'best_effort' or 'reliable', not {p['input_reliability']!r}")
-        qos = qos_profile_sensor_data if p['input_reliability'] == 'best_effort' else QoSProfile(
-            depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        reliability = input_reliability(p['input_reliability'])
+        qos = qos_profile_sensor_data if reliability == ReliabilityPolicy.BEST_EFFORT else QoSProfile(
+            depth=10, reliability=reliability)
         # Acknowledged inputs: a flow-controlled replay waits for each frame to be processed.
         create_acked_subscription(self, Image, '/camera/image_raw', self._on_image, qos)
         create_acked_subscription(self, CameraInfo, '/camera/camera_info', self._on_info, qos)
