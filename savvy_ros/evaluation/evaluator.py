@@ -70,10 +70,11 @@ class EvalOptions:
             raise ValueError(f'--domain-id must be in 0..232, got {self.domain_id}')
         if not (math.isfinite(self.rate) and self.rate >= 0):
             raise ValueError(f'--rate must be >= 0 (0 = as fast as the graph goes), got {self.rate}')
-        chosen = {'--player-executor': self.player_executor, **({'--executor': self.executor} if self.executor else {})}
-        for option, kind in chosen.items():
-            if kind not in EXECUTOR_KINDS:
-                raise ValueError(f'{option} must be one of {", ".join(EXECUTOR_KINDS)}, got {kind!r}')
+        if self.executor and self.executor not in EXECUTOR_KINDS:   # None: the replay's own per node
+            raise ValueError(f'--executor must be one of {", ".join(EXECUTOR_KINDS)}, got {self.executor!r}')
+        if self.player_executor not in EXECUTOR_KINDS:
+            raise ValueError(f'--player-executor must be one of {", ".join(EXECUTOR_KINDS)}, '
+                             f'got {self.player_executor!r}')
 
 
 Progress = Callable[[str, int, int], None]
