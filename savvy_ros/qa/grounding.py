@@ -28,6 +28,7 @@ from savvy_ros.mapping.labels import (is_ambient, names_ambient_sound, names_imp
 from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
+from savvy_ros.qa.occurrences import nth_occurrence, occurrences, ordinal_word
 from savvy_ros.qa.phrase_matcher import PhraseMatcher, content_words, phonetic_agreement, sound_alike_share
 from savvy_ros.qa.question import EventAnchor, ObjectRef, RefKind
 from savvy_ros.qa.question_parser import normalise
@@ -218,12 +219,17 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
                                  f'{anchor.kind} events ({heard})')
     # Best score first; among equals the earliest (the first time it "comes up").
     score, event = min(scored, key=lambda se: (-round(se[0], 6), se[1].start, se[1].id))
-    described = _describe(event, reheard.get(event.id, ''),
-                          anchor.kind == 'sound' and names_impact_sound(anchor.phrase) and event.impulsiveness > 0.0)
+    impacts = anchor.kind == 'sound' and names_impact_sound(anchor.phrase)
     if score < threshold and not best_guess:
         raise EventNotHeardError(
-            f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is {described} at '
+            f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is '
+            f'{_describe(event, reheard.get(event.id, ""), impacts and event.impulsiveness > 0.0)} at '
             f'{event.start:.2f} s with similarity {score:.2f} (< {threshold:.2f}); ask with best_guess to use it')
+    start, end, which = event.start, event.end, ''
+    if anchor.occurrence:
+        score, event, start, end, which = _occurrence(anchor, scored, threshold if score >= threshold else 0.0,
+                                                      best_guess)
+    described = _describe(event, reheard.get(event.id, ''), impacts and event.impulsiveness > 0.0) + which
     # An unlinked event heard from where a named object is: that object is its source.
     source = named_source = None
     if anchor.kind == 'sound' and not event.object_id:
@@ -233,8 +239,27 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
             # Not placed, and heard from no direction where such an object is (or from none):
             # the object the phrase names ("kettle beeping").
             named_source = best_supported(makers)
-    return GroundedEvent(event.start, event.end, event, score, 'hearing', described, source, named_source,
+    return GroundedEvent(start, end, event, score, 'hearing', described, source, named_source,
                          reheard.get(event.id, ''))
+
+
+def _occurrence(anchor: EventAnchor, scored: list[tuple[float, MapEventView]], threshold: float,
+                best_guess: bool) -> tuple[float, MapEventView, float, float, str]:
+    """(score, event, start, end, what to add to its description) of the time the anchor asks about; only
+    events reaching `threshold` count as times heard."""
+    found = occurrences(scored, threshold)
+    wanted = ordinal_word(anchor.occurrence)
+    times = f'{len(found)} time' + ('' if len(found) == 1 else 's')
+    chosen = nth_occurrence(found, anchor.occurrence)
+    if chosen is None and not best_guess:
+        raise EventNotHeardError(f'"{anchor.phrase}" was heard {times}, not a {wanted} time; '
+                                 'ask with best_guess to use the last one')
+    if chosen is None:
+        chosen = found[-1]
+        which = f' (the last of {times} heard, asked for the {wanted}; best guess)'
+    else:
+        which = f' (the {wanted} of {times} heard)'
+    return chosen.score, chosen.event, chosen.start, chosen.end, which
 
 
 def _by_onsets(score: float, impulsiveness: float, impacts: bool, sustained: bool) -> float:

@@ -30,6 +30,7 @@ class EventAnchor:
     kind: str                       # 'speech' (a quoted topic) or 'sound'
     phrase: str                     # the topic or the sound, as written (lower case)
     speaker: str = ''               # speech in free wording: who the question says spoke ("she"), if it says
+    occurrence: int = 0             # "the second time": 1, 2, ... of the times heard; -1 the last; 0 not said
 
 
 @dataclass(frozen=True)

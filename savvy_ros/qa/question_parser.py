@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from savvy_ros.mapping.labels import names_a_sound
 from savvy_ros.qa.errors import (EmptyQuestionError, MalformedOptionsError, QuestionTooLongError,
@@ -31,6 +32,12 @@ _SPEECH_QUOTED = re.compile(
 _SOUND_TEMPLATE = re.compile(
     r'\b(?:when|while|during) (?:the )?(?P<p>.+?) sound (?:comes up|is happening|happens|happened|is heard|'
     r'was heard|occurs|occurred|starts|started|plays|played|is playing|was playing)\b')
+# "... comes up for the second time", "the last time the dog barked": which of several times it was heard.
+_ORDINALS = {'first': 1, '1st': 1, 'second': 2, '2nd': 2, 'third': 3, '3rd': 3, 'fourth': 4, '4th': 4,
+             'fifth': 5, '5th': 5, 'last': -1}
+_ORDINAL = '(?P<n>' + '|'.join(_ORDINALS) + ')'
+_FOR_THE_NTH_TIME = re.compile(r'\s*\bfor the ' + _ORDINAL + r' time\b')
+_THE_NTH_TIME = re.compile(r'\b(?:(?:at|during|on) )?the ' + _ORDINAL + r' time\b(?: that)?')
 _SOUND_DURING = re.compile(r'\b(?:during|at) the (?P<p>[^,?;:]+?) sound\b(?! source)')
 _WHEN_CLAUSE = re.compile(r'\b(?:when|while|during|as soon as|right after|after) (?P<p>[^,?:;]+?)\s*(?:[,?:;]|$)')
 # Where an object phrase ends: a clause of time or of viewpoint begins.
@@ -192,7 +199,29 @@ def _direction_level(question: str, options_level: str | None) -> str:
 
 def parse_question(text: str, options: Sequence[str] = ()) -> ParsedQuestion:
     """Parse `text`; raise a QuestionError subclass naming what could not be understood."""
-    question = _validate(text)
+    question, occurrence = _take_occurrence(_validate(text))
+    parsed = _parse(question, options)
+    if not occurrence:
+        return parsed
+    if parsed.anchor is None:
+        raise UnparseableQuestionError('"the n-th time" needs an event to count: e.g. "when the dog barks for the '
+                                       'second time" or "the last time the kettle beeped"')
+    return replace(parsed, anchor=replace(parsed.anchor, occurrence=occurrence))
+
+
+def _take_occurrence(question: str) -> tuple[str, int]:
+    """The question without its "for the second time" / "the second time" (read as "when"), and which
+    time it asks about (0: not said)."""
+    match = _FOR_THE_NTH_TIME.search(question)
+    if match:
+        return question[:match.start()] + question[match.end():], _ORDINALS[match.group('n')]
+    match = _THE_NTH_TIME.search(question)
+    if match:   # "where was the dog the second time it barked?" -> "... when it barked?"
+        return question[:match.start()] + 'when' + question[match.end():], _ORDINALS[match.group('n')]
+    return question, 0
+
+
+def _parse(question: str, options: Sequence[str]) -> ParsedQuestion:
     _refuse_unsupported(question)
     options_level = _options_level(options)
     task = _task(question, options_level)

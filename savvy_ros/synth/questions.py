@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from savvy_ros.qa.gt_context import answer_item
+from savvy_ros.qa.occurrences import ordinal_word
 from savvy_ros.qa.savvy_conventions import (BACK_THRESHOLD_DEG, FRONT_THRESHOLD_DEG, HARD_OPTIONS, SIMPLE_OPTIONS,
                                             Viewpoint, direction_word, mean_facing, signed_angle_deg)
 
@@ -102,6 +103,18 @@ class QuestionBuilder:
         return {**common, 'isBackground': 'False', 'modality': 'sound', 'object': obj['label'],
                 'object_class': obj['description'].removeprefix('the '), 'sound': event['label']}
 
+    def _again(self, event: dict[str, Any]) -> str:
+        """' for the second time' when the object makes this sound more than once, else '': the sound alone
+        would not say which time is meant (a cat's meows sound alike, whatever the scene calls them)."""
+        if event['kind'] == 'speech':
+            return ''
+        same = [e for e in self.gt['events'] if e['kind'] != 'speech' and e['object'] == event['object']
+                and e.get('sound') == event.get('sound')]
+        if len(same) < 2:
+            return ''
+        order = sorted(same, key=lambda e: e['start_s']).index(event) + 1
+        return f' for the {ordinal_word(order)} time'
+
     @staticmethod
     def _name(event: dict[str, Any]) -> str:
         return event['topic'] if event['kind'] == 'speech' else event['label']
@@ -160,13 +173,13 @@ class QuestionBuilder:
         target = 'other person' if speech else 'sound source'
         link = {'sounding_object': event['object'], 'reference': 'wearer', 'facing': 'wearer'}
         for level, options, text, space in (('hard', HARD_OPTIONS, HARD_TEXT, ''), ('simple', SIMPLE_OPTIONS, SIMPLE_TEXT, ' ')):
-            question = (f'Imagine you are the camera wearer, when {anchor} comes up, relative to where you are '
-                        f'facing, where is the {target}{space}: {text}')
+            question = (f'Imagine you are the camera wearer, when {anchor} comes up{self._again(event)}, relative to '
+                        f'where you are facing, where is the {target}{space}: {text}')
             self._add(event, 'spatial_temporal_audio_direction_ego', level, question,
                       self._context(event, dict(reference), dict(forward)), options, link)
         anchor = f'the speech topic: "{event["topic"].lower()}"' if speech else f'the {event["label"]} sound'
-        question = (f'Imagine you are the camera wearer, when {anchor} comes up, relative to where you are standing, '
-                    f'what is the distance between you and the {target} in meters? {TAIL} Answer in numeric format.')
+        question = (f'Imagine you are the camera wearer, when {anchor} comes up{self._again(event)}, relative to where '
+                    f'you are standing, what is the distance between you and the {target} in meters? {TAIL} Answer in numeric format.')
         context = self._context(event, dict(reference), dict(forward))
         self._add(event, 'spatial_temporal_audio_distance_ego', 'hard', question, context, None, link)
         if 'prediction' in context:  # ego distance items carry the angle too in the release
@@ -216,8 +229,8 @@ class QuestionBuilder:
         link = {'sounding_object': event['object'], 'reference': reference['id'], 'facing': facing['id']}
         for level, options, text in (('hard', HARD_OPTIONS, HARD_TEXT), ('simple', SIMPLE_OPTIONS, SIMPLE_TEXT)):
             question = (f'Imagine you are a robot standing by the {ref["description"]} and facing the '
-                        f'{facing["description"].removeprefix("the ")}, when {anchor} comes up, relative to where '
-                        f'you are facing, where is the {target}: {text}')
+                        f'{facing["description"].removeprefix("the ")}, when {anchor} comes up{self._again(event)}, '
+                        f'relative to where you are facing, where is the {target}: {text}')
             self._add(event, 'spatial_temporal_audio_direction_exo', level, question,
                       self._context(event, dict(ref), dict(forward)), options, link)
         distance_ref = candidates[order[2 % len(order)]]
@@ -227,8 +240,8 @@ class QuestionBuilder:
             question = (f'When the speech topic: "{event["topic"].lower()}" is mentioned, what is the distance between '
                         f'the {ref["description"]} and the speech sound source in meters? {TAIL} Answer in numeric format.')
         else:
-            question = (f'When the {event["label"]} sound is happening, what is the distance between the '
-                        f'{ref["description"]} and the sounding object in meters? {TAIL} Answer in numeric format.')
+            question = (f'When the {event["label"]} sound is happening{self._again(event)}, what is the distance '
+                        f'between the {ref["description"]} and the sounding object in meters? {TAIL} Answer in numeric format.')
         self._add(event, 'spatial_temporal_audio_distance_exo', 'hard', question, self._context(event, ref, {}), None,
                   {'sounding_object': event['object'], 'reference': distance_ref['id'], 'facing': None})
 

@@ -62,6 +62,25 @@ def test_paraphrases_and_free_questions(text, task, perspective, target, referen
     assert (parsed.anchor.kind, parsed.anchor.phrase) == anchor if anchor else parsed.anchor is None
 
 
+@pytest.mark.parametrize('text, phrase, occurrence', [
+    ('Imagine you are the camera wearer, when the barking sound comes up for the second time, relative to where '
+     'you are facing, where is the sound source?', 'barking', 2),
+    ('When the barking sound is happening for the first time, what is the distance between the sofa and the '
+     'sounding object in meters?', 'barking', 1),
+    ('Where was the dog the last time it barked?', 'dog barked', -1),
+    ('How far was the cat from me when it meowed for the 3rd time?', 'cat meowed', 3),
+    ('Where was the speaker when the door knocked?', 'door knocked', 0),
+])
+def test_which_time_an_event_was_heard(text, phrase, occurrence):
+    anchor = parse_question(text).anchor
+    assert (anchor.phrase, anchor.occurrence) == (phrase, occurrence)
+
+
+def test_which_time_needs_an_event():
+    with pytest.raises(UnparseableQuestionError, match='needs an event to count'):
+        parse_question('Where is the cat for the second time?')
+
+
 def test_the_person_who_said_something_is_the_event_source():
     parsed = parse_question('Where was the person who said "would you like a drink"?')
     assert parsed.target.kind is RefKind.EVENT_SOURCE

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from savvy_ros.qa.question_parser import parse_question
 from savvy_ros.synth.bench_schema import SchemaError, validate_item, validate_items
 from savvy_ros.synth.questions import build_questions, clock
 
@@ -125,3 +126,25 @@ def test_no_question_when_no_two_static_references_exist(tiny_episode) -> None:
     items, _, skipped = build_questions(poor, np.random.default_rng(0))
     assert not any('_exo' in i['task'] for i in items)
     assert any('fewer than two static reference objects' in s for s in skipped)
+
+
+def test_a_sound_its_object_makes_again_is_asked_about_by_which_time(tiny_episode) -> None:
+    """The object's other sounds of the same kind sound alike whatever the scene calls them: the question
+    says which time it means, and the parser reads it back."""
+    _, gt = _load(tiny_episode)
+    twice = copy.deepcopy(gt)
+    first = next(e for e in twice['events'] if e['kind'] != 'speech' and e.get('ask', True))
+    again = {**first, 'index': len(twice['events']), 'label': 'second ' + first['label'],
+             'start_s': first['start_s'] + 1.0, 'end_s': first['end_s'] + 1.0}
+    twice['events'].append(again)
+    items, links, _ = build_questions(twice, np.random.default_rng(0))
+    by_event: dict[int, list[str]] = {}
+    for item in items:
+        by_event.setdefault(links[item['id']]['event'], []).append(item['question'])
+    assert by_event[first['index']] and by_event[again['index']]
+    assert all(' for the first time' in q for q in by_event[first['index']])
+    assert all(' for the second time' in q for q in by_event[again['index']])
+    assert {parse_question(q).anchor.occurrence for q in by_event[again['index']]} == {2}
+    others = [q for event, questions in by_event.items() if event not in (first['index'], again['index'])
+              for q in questions]
+    assert others and {parse_question(q).anchor.occurrence for q in others} == {0}
