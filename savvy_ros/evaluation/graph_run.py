@@ -21,7 +21,8 @@ from savvy_ros.bringup.node_table import read_executables
 from savvy_ros.evaluation.report import options_of
 from savvy_ros.monitoring.process_cpu import cpu_used, process_cpu_seconds
 from savvy_ros.ros.domain_claim import claim_free_domain_id
-from savvy_ros.ros.executors import DEFAULT_EXECUTOR, PLAYER_EXECUTOR
+from savvy_ros.evaluation.replay_overlay import replay_overlay
+from savvy_ros.ros.executors import PLAYER_EXECUTOR
 
 # Which nodes each modality needs; the map and the QA service always run.
 MODALITY_NODES: dict[str, tuple[str, ...]] = {
@@ -47,7 +48,7 @@ class RunConfig:
     settle_time: float = 3.0               # [s] of an unchanging map before asking
     # (node, parameter, value) set on top of the parameter file and the episode's own settings
     node_params: tuple[tuple[str, str, str], ...] = ()
-    executor: str | None = None            # rclpy executor of every node; None = REPLAY_NODE_EXECUTORS
+    executor: str | None = None            # rclpy executor of every node; None = config/replay.yaml's
     player_executor: str = PLAYER_EXECUTOR  # rclpy executor taking the player's acknowledgements
 
 
@@ -63,29 +64,6 @@ ACK_TIMEOUT_S = 60.0
 # test_replay_rate_independence watches for it.)
 IN_FLIGHT = 2
 LOOKAHEAD_S = 1.0
-# A replay as fast as possible runs data time several times faster than wall time, and a node's output
-# held back a few hundred ms of wall time by a busy machine is then more than the map's reorder_delay
-# (0.5 s of data time, sized for a live rig) late: once in every demo replay with the int8 detector at
-# 4.4x (an objects input 0.8-1.0 s behind the clock, same frame each time), ingested out of order. 2 s
-# of data time: none in the same runs, answers identical (the map takes its inputs in stamp order
-# either way). Over the parameter file (whose value is for live rigs); --param sets it over this.
-# The map's objects and bearings inputs reliable: the player paces only what it plays, so an output of the
-# vision or DoA node dropped in transport by a best-effort reader that fell behind (a loaded CPU) would change
-# the map. (2026-11-29, before: one of 22 replays of bench episode b02 mapped its person 1 from 40 observations
-# instead of 73, with no input ingested out of order and logs alike: a lost input the likely way. 4 replays of b02
-# and a whole-bench run since: every answer as in the 21 others.)
-REPLAY_NODE_DEFAULTS: tuple[tuple[str, str, str], ...] = (('savvy_map', 'reorder_delay', '2.0'),
-                                                          ('savvy_map', 'input_reliability', 'reliable'))
-# Executable -> its executor in a replay, unless the user chose one for every node (--executor). The nodes that
-# take the replayed streams spin on rclpy's EventsExecutor: no wait set rebuilt in Python per message. Whole
-# bench, all modalities, rate 0 (2026-11-29): 4.70x real time pooled against 4.19x with every node on the
-# SingleThreadedExecutor, node CPU per bag second 0.33 against 0.39, all 316 answers identical. The QA node
-# stays on the SingleThreadedExecutor: with it on the EventsExecutor, one whole-bench run lost its latched
-# map subscription twice (unexplained; see savvy_ros/ros/executors.py), and its per-message load is nil.
-# A replay's inputs cannot die silently on either: the player waits for each acknowledgement and counts
-# the late ones, and the evaluator checks that the QA service answers from the map it saw.
-REPLAY_NODE_EXECUTORS = {'doa_node': 'events', 'hearing_node': 'events', 'vision_node': 'events',
-                         'map_node': 'events'}
 QA_MAP_TIMEOUT_S = 10.0   # [s] for the QA service to answer from the map the eval client already has
 # Executable -> its node's fully qualified name, for the executables whose inputs pace a replay: the player
 # waits for each to declare them (savvy_ros/replay/acknowledgement.py) before the first message.
@@ -121,30 +99,29 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
                 overrides: dict[str, dict[str, dict[str, str]]] | None = None,
                 node_params: Sequence[tuple[str, str, str]] = (),
                 executor: str | None = None) -> dict[str, subprocess.Popen]:
-    """One process per executable; REPLAY_NODE_DEFAULTS, then `overrides` (executable -> node -> parameter
+    """One process per executable; config/replay.yaml, then `overrides` (executable -> node -> parameter
     values), then `node_params` ((node, parameter, value) given to every process, a node takes those of
-    its own name) over the parameter file; `executor`: every node's `executor` parameter (None: the
-    executable's in REPLAY_NODE_EXECUTORS, else the SingleThreadedExecutor)."""
+    its own name) over the parameter file; `executor`: every node's `executor` parameter (None: each
+    node's in config/replay.yaml, else the parameter file's)."""
     modules = {e.executable: e.module for e in read_executables()}
+    # One executor chosen for every node: the overlay's own choices per node would win over a bare -p.
+    overlay = replay_overlay(without=frozenset({'executor'}) if executor else frozenset())
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     processes = {}
     log_dir.mkdir(parents=True, exist_ok=True)
     for name in executables:
         log = open(log_dir / f'{name}.log', 'w')  # noqa: SIM115 - closed with the process in stop_nodes
         # Node-qualified (`node:param:=value`): a bare -p loses to the node's own section of the file.
-        settings = list(REPLAY_NODE_DEFAULTS) + [(node, key, value) for node, values in (overrides or {}).get(
+        settings = overlay + [(node, key, value) for node, values in (overrides or {}).get(
             name, {}).items() for key, value in values.items()] + list(node_params)
         extra = [a for node, key, value in settings for a in ('-p', f'{node}:{key}:={value}')]
+        everyone = ['-p', f'executor:={executor}'] if executor else []
         processes[name] = subprocess.Popen(
             [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),
-             '-p', 'use_sim_time:=true', '-p', f'executor:={executor or replay_executor(name)}', *extra],
+             '-p', 'use_sim_time:=true', *everyone, *extra],
             env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
         processes[name].log_file = log  # type: ignore[attr-defined]
     return processes
-
-
-def replay_executor(executable: str) -> str:
-    return REPLAY_NODE_EXECUTORS.get(executable, DEFAULT_EXECUTOR)
 
 
 STOP_TIMEOUT = 15.0  # [s] a node's grace after SIGTERM before it is killed

@@ -45,9 +45,9 @@ def test_launch_file_runs_exactly_the_node_table():
     nodes = launch_nodes()
     assert sorted(n['executable'] for n in nodes) == sorted(e.executable for e in table)
     assert all(n['package'] == 'savvy_ros' for n in nodes)
-    # Every node reads the shared parameter file and the use_sim_time switch.
+    # Every node reads the shared parameter file, the overlay after it, and the use_sim_time switch.
     for node in nodes:
-        assert node['parameters'] == "[params_file, {'use_sim_time': use_sim_time}]", node
+        assert node['parameters'] == "[params_file, overlay_params_file, {'use_sim_time': use_sim_time}]", node
     source = LAUNCH.read_text()
     assert "'config', 'savvy.yaml'" in source
 
@@ -82,9 +82,13 @@ def test_sim_time_switch_reaches_every_node():
         bringup.shutdown()
 
 
-def test_replay_launch_includes_the_main_launch_with_sim_time():
+def test_replay_launch_includes_the_main_launch_with_sim_time_and_the_replay_overlay():
     source = (REPO / 'launch' / 'replay.launch.py').read_text()
     assert "'savvy.launch.py'" in source and "'use_sim_time': 'true'" in source
+    # The evaluator's file (savvy_ros/evaluation/replay_overlay.py), passed as the main launch's overlay.
+    assert "'config', 'replay.yaml'" in source
+    assert "'overlay_params_file': LaunchConfiguration('replay_params_file')" in source
+    assert "DeclareLaunchArgument('overlay_params_file', default_value=params_file" in LAUNCH.read_text()
 
 
 def test_unknown_node_and_missing_file_are_clear_errors(tmp_path):

@@ -200,17 +200,20 @@ def test_node_params_parse_and_reach_every_process_after_the_episodes_own(tmp_pa
     # The user's value comes last: it wins over the episode's own (rcl takes the last -p).
     assert vision[-4:] == ['-p', 'savvy_vision:detector:=coco,aruco', '-p', 'savvy_vision:detector:=coco']
     assert hearing[-2:] == ['-p', 'savvy_vision:detector:=coco']   # ignored by a node of another name
-    for args in (vision, hearing):   # every node's executor, before the node-qualified values that may set it again
+    for args in (vision, hearing):   # one executor for every node: the overlay's per-node choices left out
         assert args.index('executor:=events') < args.index('savvy_vision:detector:=coco')
-        # the replay's own defaults come before the episode's and the user's values
+        assert not any(a.endswith(':executor:=events') for a in args)
+        # config/replay.yaml's values come before the episode's and the user's
         assert args.index('savvy_map:reorder_delay:=2.0') < args.index('savvy_vision:detector:=coco')
-    # Without a choice, each node its replay default: the stream nodes on the EventsExecutor, QA not.
+        assert 'savvy_map:input_reliability:=reliable' in args
+    # Without a choice, each node config/replay.yaml's (node-qualified: it wins over the file's /**): the
+    # stream nodes on the EventsExecutor; QA has none there and keeps the parameter file's.
     commands.clear()
     graph_run.start_nodes(['vision_node', 'map_node', 'qa_node'], tmp_path / 'savvy.yaml', tmp_path)
-    chosen = {module.rsplit('.', 1)[-1]: next(a for a in args if a.startswith('executor:='))
-              for module, args in commands.items()}
-    assert chosen == {'vision_node': 'executor:=events', 'map_node': 'executor:=events',
-                      'qa_node': 'executor:=single_threaded'}
+    for args in commands.values():
+        assert not any(a.startswith('executor:=') for a in args)
+        assert {a for a in args if ':executor:=' in a} == {'savvy_doa:executor:=events', 'savvy_hearing:executor:=events',
+                                                           'savvy_vision:executor:=events', 'savvy_map:executor:=events'}
 
 
 def test_the_bench_asks_for_best_guesses_unless_strict():

@@ -1,0 +1,61 @@
+"""config/replay.yaml: the parameters the nodes take a recorded bag with, over config/savvy.yaml.
+
+One file for the evaluator (each node process gets them as node-qualified `-p`) and for
+`ros2 launch savvy_ros replay.launch.py` (a second parameter file), so that a replay by hand
+runs as `savvy-ros eval` does. Why each value (measured 2026-11-29):
+* `executor: events` for the nodes taking the replayed streams (DoA, hearing, vision, map): rclpy's
+  EventsExecutor rebuilds no wait set in Python per message. Whole bench, all modalities, rate 0:
+  4.70x real time pooled against 4.19x with every node on the SingleThreadedExecutor, node CPU per
+  bag second 0.33 against 0.39, all 316 answers identical. QA stays on the SingleThreadedExecutor
+  (`/**` in savvy.yaml): on the EventsExecutor one whole-bench run lost its latched map
+  subscription twice (unexplained; see savvy_ros/ros/executors.py), and its per-message load is nil.
+  A replay's inputs cannot die silently on either: the player waits for each acknowledgement and
+  counts the late ones, and the evaluator checks that the QA service answers from the map it saw.
+* the map's `reorder_delay: 2.0` s of data time: a replay as fast as possible runs data time
+  several times faster than wall time, and a node's output held back a few hundred ms of wall time
+  by a busy machine is then later than the live rig's 0.5 s (an int8 demo replay at 4.4x had one
+  objects input 0.8-1.0 s behind the clock in every run, ingested out of order; none with 2 s).
+* the map's `input_reliability: reliable`: the player paces only the topics it plays, so a vision
+  or DoA output a best-effort reader dropped behind a loaded CPU would change the map unnoticed
+  (one of 22 replays of bench episode b02 mapped a person from 40 observations instead of 73, no
+  input out of order; with reliable inputs, every replay since as the 21 others).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from savvy_ros.resources import config_file
+
+REPLAY_PARAMS = 'replay.yaml'
+
+
+class ReplayOverlayError(ValueError):
+    """The overlay file is missing or not a ROS 2 parameter file."""
+
+
+def replay_params_file() -> Path:
+    """config/replay.yaml of the checkout or the ament install."""
+    return config_file(REPLAY_PARAMS)
+
+
+def ros_arg_value(value: object) -> str:
+    """A YAML value as `-p name:=value` writes it (booleans in lower case, as ROS reads them)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def replay_overlay(path: Path | None = None, without: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """(node, parameter, value) of the overlay in file order, leaving out the parameters in `without`."""
+    path = path or replay_params_file()
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ReplayOverlayError(f'cannot read the replay parameters {path}: {exc}') from exc
+    settings = []
+    for node, section in (data or {}).items():
+        values = section.get('ros__parameters') if isinstance(section, dict) else None
+        if not isinstance(values, dict):
+            raise ReplayOverlayError(f'{path}: section {node!r} has no ros__parameters mapping')
+        settings.extend((node, key, ros_arg_value(value)) for key, value in values.items() if key not in without)
+    return settings
