@@ -3,7 +3,7 @@
 nodes) or `ros2 bag play --clock BAG` (does not: play it no faster than they keep up).
 
 config/replay.yaml is read after the parameter file: the EventsExecutor for the stream nodes, the
-map's reorder_delay and reliable inputs (savvy_ros/evaluation/replay_overlay.py says why)."""
+map's reorder_delay and reliable inputs (savvy_ros/replay/replay_params.py says why)."""
 import os
 
 from ament_index_python.packages import get_package_share_directory

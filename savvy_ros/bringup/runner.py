@@ -28,12 +28,15 @@ class Bringup:
     params_file: Path
     nodes_wanted: list[str] | None = None      # executables; None = all
     use_sim_time: bool = False
+    overlay_files: list[Path] = field(default_factory=list)   # read after params_file, in order (theirs win)
     extra_ros_args: list[str] = field(default_factory=list)
     context: Context = field(default_factory=Context)
     nodes: list[Node] = field(default_factory=list)
 
     def ros_args(self) -> list[str]:
-        args = ['--ros-args', '--params-file', str(self.params_file)]
+        args = ['--ros-args']
+        for path in (self.params_file, *self.overlay_files):
+            args += ['--params-file', str(path)]
         if self.use_sim_time:
             args += ['-p', 'use_sim_time:=true']
         return args + self.extra_ros_args
@@ -49,8 +52,9 @@ class Bringup:
         return [known[name] for name in self.nodes_wanted]
 
     def start(self) -> list[Node]:
-        if not self.params_file.is_file():
-            raise FileNotFoundError(f'parameter file not found: {self.params_file}')
+        for path in (self.params_file, *self.overlay_files):
+            if not Path(path).is_file():
+                raise FileNotFoundError(f'parameter file not found: {path}')
         entries = self.selected()
         # No rclpy signal handlers: `savvy-ros bringup` installs its own (savvy_ros.ros.stop_signals);
         # in-process, Ctrl-C is Python's KeyboardInterrupt, caught by spin().

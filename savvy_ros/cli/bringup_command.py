@@ -17,6 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--nodes', default=None,
                         help='comma-separated executables to run (default: all; see --list)')
     parser.add_argument('--sim-time', action='store_true', help='use /clock (replaying a bag)')
+    parser.add_argument('--replay', action='store_true',
+                        help='replaying a bag as savvy-ros eval does: /clock, and config/replay.yaml read after the '
+                             'parameter file (EventsExecutor for the stream nodes, the map\'s reorder delay and '
+                             'reliable inputs)')
     parser.add_argument('--list', action='store_true', help='print the node table and exit')
     parser.add_argument('--duration', type=float, default=None,
                         help='stop after this many seconds (default: run until Ctrl-C)')
@@ -31,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     from savvy_ros.bringup.node_table import read_executables
     from savvy_ros.bringup.runner import Bringup
+    from savvy_ros.replay.replay_params import replay_params_file
     from savvy_ros.resources import config_file
     from savvy_ros.ros.node_main import parameter_type_hint
     from savvy_ros.ros.stop_signals import install_stop_handlers
@@ -45,13 +50,14 @@ def run(args: argparse.Namespace) -> int:
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     wanted = [n.strip() for n in args.nodes.split(',') if n.strip()] if args.nodes else None
     bringup = Bringup(params_file=args.params_file or config_file(), nodes_wanted=wanted,
-                      use_sim_time=args.sim_time)
+                      use_sim_time=args.sim_time or args.replay,
+                      overlay_files=[replay_params_file()] if args.replay else [])
     try:
         nodes = bringup.start()
     except (ValueError, FileNotFoundError, ParameterException) as exc:
         raise CliError(f'{exc}{parameter_type_hint(exc)}') from exc
-    print(f'savvy-ros bringup: running {", ".join(n.get_name() for n in nodes)} '
-          f'with {bringup.params_file}', flush=True)
+    files = ' and '.join(str(path) for path in (bringup.params_file, *bringup.overlay_files))
+    print(f'savvy-ros bringup: running {", ".join(n.get_name() for n in nodes)} with {files}', flush=True)
     stop = threading.Event()
     install_stop_handlers(stop)   # Ctrl-C / SIGTERM: the spin loop sees it within 0.1 s
     if args.duration is not None:

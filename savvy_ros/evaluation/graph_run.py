@@ -20,8 +20,8 @@ from typing import Any
 from savvy_ros.bringup.node_table import read_executables
 from savvy_ros.evaluation.report import options_of
 from savvy_ros.monitoring.process_cpu import cpu_used, process_cpu_seconds
+from savvy_ros.replay.replay_params import replay_settings
 from savvy_ros.ros.domain_claim import claim_free_domain_id
-from savvy_ros.evaluation.replay_overlay import replay_overlay
 from savvy_ros.ros.executors import PLAYER_EXECUTOR
 
 # Which nodes each modality needs; the map and the QA service always run.
@@ -104,15 +104,15 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
     its own name) over the parameter file; `executor`: every node's `executor` parameter (None: each
     node's in config/replay.yaml, else the parameter file's)."""
     modules = {e.executable: e.module for e in read_executables()}
-    # One executor chosen for every node: the overlay's own choices per node would win over a bare -p.
-    overlay = replay_overlay(without=frozenset({'executor'}) if executor else frozenset())
+    # One executor chosen for every node: replay.yaml's own per node would win over a bare -p.
+    replay = replay_settings(without=frozenset({'executor'}) if executor else frozenset())
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     processes = {}
     log_dir.mkdir(parents=True, exist_ok=True)
     for name in executables:
         log = open(log_dir / f'{name}.log', 'w')  # noqa: SIM115 - closed with the process in stop_nodes
         # Node-qualified (`node:param:=value`): a bare -p loses to the node's own section of the file.
-        settings = overlay + [(node, key, value) for node, values in (overrides or {}).get(
+        settings = replay + [(node, key, value) for node, values in (overrides or {}).get(
             name, {}).items() for key, value in values.items()] + list(node_params)
         extra = [a for node, key, value in settings for a in ('-p', f'{node}:{key}:={value}')]
         everyone = ['-p', f'executor:={executor}'] if executor else []

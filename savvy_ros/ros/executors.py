@@ -5,7 +5,7 @@ EventsExecutor (rclpy.experimental, C++): the middleware's events queue callback
 no wait set is rebuilt in Python for every message, which on a replay as fast as possible (every
 message also acknowledged) is a fifth of the map node's CPU. The parameter's default stays
 'single_threaded' (live rigs); replays choose it per node (config/replay.yaml, see
-savvy_ros/evaluation/replay_overlay.py: events for the stream nodes; not for QA, because with every node and the
+savvy_ros/replay/replay_params.py: events for the stream nodes; not for QA, because with every node and the
 player on it one run of the bench's 33 graph runs twice lost the QA node's map subscription
 (nothing of the latched /savvy/map ever reached it: "no map has been received" to every question)
 and it could not be reproduced alone; it also installs its own SIGINT / SIGTERM handling and takes

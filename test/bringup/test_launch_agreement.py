@@ -85,7 +85,7 @@ def test_sim_time_switch_reaches_every_node():
 def test_replay_launch_includes_the_main_launch_with_sim_time_and_the_replay_overlay():
     source = (REPO / 'launch' / 'replay.launch.py').read_text()
     assert "'savvy.launch.py'" in source and "'use_sim_time': 'true'" in source
-    # The evaluator's file (savvy_ros/evaluation/replay_overlay.py), passed as the main launch's overlay.
+    # The evaluator's file (savvy_ros/replay/replay_params.py), passed as the main launch's overlay.
     assert "'config', 'replay.yaml'" in source
     assert "'overlay_params_file': LaunchConfiguration('replay_params_file')" in source
     assert "DeclareLaunchArgument('overlay_params_file', default_value=params_file" in LAUNCH.read_text()

@@ -76,6 +76,12 @@ def test_bringup_runs_for_a_duration_and_exits_cleanly():
     assert 'running savvy_monitor' in result.stdout
 
 
+def test_bringup_replay_reads_the_replay_file_after_the_parameter_file():
+    result = run_cli('bringup', '--replay', '--nodes', 'monitor_node', '--duration', '1')
+    assert result.returncode == EXIT_OK, result.stderr
+    assert 'savvy.yaml and ' in result.stdout and 'replay.yaml' in result.stdout
+
+
 def test_tf_echo_without_transforms_fails_with_the_reason():
     result = run_cli('tf-echo', 'map', 'head', '--wait', '1')
     assert result.returncode == EXIT_FAILURE

@@ -1,8 +1,8 @@
 """config/replay.yaml: the parameters the nodes take a recorded bag with, over config/savvy.yaml.
 
-One file for the evaluator (each node process gets them as node-qualified `-p`) and for
-`ros2 launch savvy_ros replay.launch.py` (a second parameter file), so that a replay by hand
-runs as `savvy-ros eval` does. Why each value (measured 2026-11-29):
+One file for the evaluator (each node process gets them as node-qualified `-p`), for
+`ros2 launch savvy_ros replay.launch.py` and `savvy-ros bringup --replay` (a second parameter
+file), so that a replay by hand runs as `savvy-ros eval` does. Why each value (measured 2026-11-29):
 * `executor: events` for the nodes taking the replayed streams (DoA, hearing, vision, map): rclpy's
   EventsExecutor rebuilds no wait set in Python per message. Whole bench, all modalities, rate 0:
   4.70x real time pooled against 4.19x with every node on the SingleThreadedExecutor, node CPU per
@@ -31,8 +31,8 @@ from savvy_ros.resources import config_file
 REPLAY_PARAMS = 'replay.yaml'
 
 
-class ReplayOverlayError(ValueError):
-    """The overlay file is missing or not a ROS 2 parameter file."""
+class ReplayParamsError(ValueError):
+    """config/replay.yaml is missing or not a ROS 2 parameter file."""
 
 
 def replay_params_file() -> Path:
@@ -45,17 +45,17 @@ def ros_arg_value(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def replay_overlay(path: Path | None = None, without: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
-    """(node, parameter, value) of the overlay in file order, leaving out the parameters in `without`."""
+def replay_settings(path: Path | None = None, without: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """(node, parameter, value) of the replay file in file order, leaving out the parameters in `without`."""
     path = path or replay_params_file()
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
-        raise ReplayOverlayError(f'cannot read the replay parameters {path}: {exc}') from exc
+        raise ReplayParamsError(f'cannot read the replay parameters {path}: {exc}') from exc
     settings = []
     for node, section in (data or {}).items():
         values = section.get('ros__parameters') if isinstance(section, dict) else None
         if not isinstance(values, dict):
-            raise ReplayOverlayError(f'{path}: section {node!r} has no ros__parameters mapping')
+            raise ReplayParamsError(f'{path}: section {node!r} has no ros__parameters mapping')
         settings.extend((node, key, ros_arg_value(value)) for key, value in values.items() if key not in without)
     return settings
