@@ -34,7 +34,9 @@ sys.path.insert(0, str(ROOT))
 from savvy_ros.evaluation.evaluator import options_of  # noqa: E402
 from savvy_ros.evaluation.oracle_map import load_ground_truth, oracle_map_view  # noqa: E402
 from savvy_ros.mapping.labels import names_a_sound  # noqa: E402
+from savvy_ros.qa.occurrences import ordinal_word  # noqa: E402
 from savvy_ros.qa.phrase_matcher import EmbeddingPhraseMatcher  # noqa: E402
+from savvy_ros.qa.question_parser import parse_question  # noqa: E402
 from savvy_ros.qa.savvy_conventions import direction_letter  # noqa: E402
 from savvy_ros.qa.spatial_qa import AskRequest, SpatialQA  # noqa: E402
 from savvy_ros.ros.map_messages import global_map_view_from_cdr  # noqa: E402
@@ -58,7 +60,11 @@ def paraphrases(item: dict) -> list[str]:
         whens = [f'when they were talking about {topic}', f'when the topic of {topic} came up']
         source = 'the speaker'
     else:
-        whens = [f'when the {sound} started', f'when you heard the {sound}']
+        # A sound heard more than once: the template says which time, and so does every paraphrase.
+        n = parse_question(item['question']).anchor.occurrence
+        nth = f' for the {ordinal_word(n)} time' if n else ''
+        heard = f'the {ordinal_word(n)} time you heard the {sound}' if n else f'when you heard the {sound}'
+        whens = [f'when the {sound} started{nth}', heard]
         source = 'the sound source'
     reference = _the(context['reference_object']['description']) if task.endswith('_exo') else ''
     facing = ''
@@ -77,9 +83,9 @@ def paraphrases(item: dict) -> list[str]:
     # The sound itself as the thing asked about, and the talker described by the topic.
     if not speech and names_a_sound(sound):
         if task == 'direction_ego':
-            out.append(f'where did the {sound} come from?')
+            out.append(f'where did the {sound} come from{nth}?')
         elif task == 'distance_ego':
-            out.append(f'how far away was the {sound}?')
+            out.append(f'how far away was the {sound}{nth}?')
     if speech and task == 'direction_ego':
         out.append(f'where was the person talking about {topic}?')
     return out
