@@ -37,6 +37,7 @@ _ORDINALS = {'first': 1, '1st': 1, 'second': 2, '2nd': 2, 'third': 3, '3rd': 3, 
              'fifth': 5, '5th': 5, 'last': -1}
 _ORDINAL = '(?P<n>' + '|'.join(_ORDINALS) + ')'
 _FOR_THE_NTH_TIME = re.compile(r'\s*\bfor the ' + _ORDINAL + r' time\b')
+_QUOTED = re.compile(r'"[^"]*"')
 _THE_NTH_TIME = re.compile(r'\b(?:(?:at|during|on) )?the ' + _ORDINAL + r' time\b(?: that)?')
 _SOUND_DURING = re.compile(r'\b(?:during|at) the (?P<p>[^,?;:]+?) sound\b(?! source)')
 _WHEN_CLAUSE = re.compile(r'\b(?:when|while|during|as soon as|right after|after) (?P<p>[^,?:;]+?)\s*(?:[,?:;]|$)')
@@ -212,10 +213,15 @@ def parse_question(text: str, options: Sequence[str] = ()) -> ParsedQuestion:
 def _take_occurrence(question: str) -> tuple[str, int]:
     """The question without its "for the second time" / "the second time" (read as "when"), and which
     time it asks about (0: not said)."""
-    match = _FOR_THE_NTH_TIME.search(question)
+    quoted = [m.span() for m in _QUOTED.finditer(question)]
+
+    def outside_quotes(pattern: re.Pattern) -> re.Match | None:   # a topic's own words stay its own
+        return next((m for m in pattern.finditer(question)
+                     if not any(a <= m.start() < b for a, b in quoted)), None)
+    match = outside_quotes(_FOR_THE_NTH_TIME)
     if match:
         return question[:match.start()] + question[match.end():], _ORDINALS[match.group('n')]
-    match = _THE_NTH_TIME.search(question)
+    match = outside_quotes(_THE_NTH_TIME)
     if match:   # "where was the dog the second time it barked?" -> "... when it barked?"
         return question[:match.start()] + 'when' + question[match.end():], _ORDINALS[match.group('n')]
     return question, 0

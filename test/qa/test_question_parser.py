@@ -70,6 +70,11 @@ def test_paraphrases_and_free_questions(text, task, perspective, target, referen
     ('Where was the dog the last time it barked?', 'dog barked', -1),
     ('How far was the cat from me when it meowed for the 3rd time?', 'cat meowed', 3),
     ('Where was the speaker when the door knocked?', 'door knocked', 0),
+    # Inside a quoted topic the words are the topic's.
+    ('Where was the speaker when the speech topic "meeting for the first time" comes up?',
+     'meeting for the first time', 0),
+    ('Where was the speaker when the speech topic "the last time we met" comes up for the second time?',
+     'the last time we met', 2),
 ])
 def test_which_time_an_event_was_heard(text, phrase, occurrence):
     anchor = parse_question(text).anchor
