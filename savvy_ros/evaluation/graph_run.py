@@ -65,10 +65,20 @@ ACK_TIMEOUT_S = 60.0
 IN_FLIGHT = 2
 LOOKAHEAD_S = 1.0
 QA_MAP_TIMEOUT_S = 10.0   # [s] for the QA service to answer from the map the eval client already has
-# Executable -> its node's fully qualified name, for the executables whose inputs pace a replay: the player
-# waits for each to declare them (savvy_ros/replay/acknowledgement.py) before the first message.
-ACKNOWLEDGING_NODES = {'doa_node': '/savvy_doa', 'hearing_node': '/savvy_hearing', 'vision_node': '/savvy_vision',
-                       'map_node': '/savvy_map'}
+
+
+@dataclass(frozen=True)
+class StreamNode:
+    """A node whose inputs pace a replay (savvy_ros/replay/acknowledgement.py)."""
+
+    name: str      # fully qualified: the player waits for it to declare its inputs before the first message
+    input: str     # a topic it reads: its subscription must exist before then too
+
+
+STREAM_NODES = {'doa_node': StreamNode('/savvy_doa', '/mic_array/audio'),
+                'hearing_node': StreamNode('/savvy_hearing', '/mic_array/audio'),
+                'vision_node': StreamNode('/savvy_vision', '/camera/image_raw'),
+                'map_node': StreamNode('/savvy_map', '/tf')}
 CLOCK_TAIL_S = 3.0   # [s] of /clock after the bag: sim-time flushes (hearing's last segment) happen
 
 
@@ -217,7 +227,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S,
                                            in_flight=IN_FLIGHT, lookahead_s=LOOKAHEAD_S),
                           context=context, ack_timeout_s=ACK_TIMEOUT_S, executor=config.player_executor,
-                          wait_for=tuple(ACKNOWLEDGING_NODES[n] for n in processes if n in ACKNOWLEDGING_NODES))
+                          wait_for=tuple(STREAM_NODES[n].name for n in processes if n in STREAM_NODES))
         check_paced(result.unmatched, log_dir)
         node_cpu = cpu_used(cpu_before, {name: process_cpu_seconds(p.pid) for name, p in processes.items()})
         play_seconds = result.stats.messages_wall_s
@@ -289,9 +299,7 @@ def check_paced(unmatched: dict[str, set[str]], log_dir: Path) -> None:
 def _wait_for_subscribers(node, executor, timeout: float, processes: dict[str, subprocess.Popen],
                           log_dir: Path) -> None:
     """Every input topic the running nodes read has its subscriber before the first message."""
-    wanted = {'doa_node': '/mic_array/audio', 'hearing_node': '/mic_array/audio',
-              'vision_node': '/camera/image_raw', 'map_node': '/tf'}
-    topics = {wanted[n] for n in processes if n in wanted}
+    topics = {STREAM_NODES[n].input for n in processes if n in STREAM_NODES}
     deadline = time.monotonic() + timeout
     while True:
         missing = [t for t in topics if node.count_subscribers(t) == 0]
