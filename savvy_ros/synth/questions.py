@@ -179,7 +179,8 @@ class QuestionBuilder:
                       self._context(event, dict(reference), dict(forward)), options, link)
         anchor = f'the speech topic: "{event["topic"].lower()}"' if speech else f'the {event["label"]} sound'
         question = (f'Imagine you are the camera wearer, when {anchor} comes up{self._again(event)}, relative to where '
-                    f'you are standing, what is the distance between you and the {target} in meters? {TAIL} Answer in numeric format.')
+                    f'you are standing, what is the distance between you and the {target} in meters? {TAIL} '
+                    'Answer in numeric format.')
         context = self._context(event, dict(reference), dict(forward))
         self._add(event, 'spatial_temporal_audio_distance_ego', 'hard', question, context, None, link)
         if 'prediction' in context:  # ego distance items carry the angle too in the release
@@ -241,7 +242,8 @@ class QuestionBuilder:
                         f'the {ref["description"]} and the speech sound source in meters? {TAIL} Answer in numeric format.')
         else:
             question = (f'When the {event["label"]} sound is happening{self._again(event)}, what is the distance '
-                        f'between the {ref["description"]} and the sounding object in meters? {TAIL} Answer in numeric format.')
+                        f'between the {ref["description"]} and the sounding object in meters? {TAIL} '
+                        'Answer in numeric format.')
         self._add(event, 'spatial_temporal_audio_distance_exo', 'hard', question, self._context(event, ref, {}), None,
                   {'sounding_object': event['object'], 'reference': distance_ref['id'], 'facing': None})
 
