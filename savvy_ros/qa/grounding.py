@@ -256,9 +256,10 @@ def _occurrence(anchor: EventAnchor, scored: list[tuple[float, MapEventView]], t
                                  'ask with best_guess to use the last one')
     if chosen is None:
         chosen = found[-1]
-        which = f' (the last of {times} heard, asked for the {wanted}; best guess)'
+        last = 'the only time heard' if len(found) == 1 else f'the last of {times} heard'
+        which = f' ({last}, asked for the {wanted}; best guess)'
     else:
-        which = f' (the {wanted} of {times} heard)'
+        which = ' (the only time heard)' if len(found) == 1 else f' (the {wanted} of {times} heard)'
     return chosen.score, chosen.event, chosen.start, chosen.end, which
 
 

@@ -78,3 +78,11 @@ def test_a_time_not_heard_is_refused_or_guessed_as_the_last(qa):
     guessed = qa.ask(AskRequest(question, list(HARD_OPTIONS), best_guess=True), barking_view())
     assert guessed.success and 'event/23' in guessed.answer.evidence_ids
     assert 'the last of 3 times heard, asked for the fifth' in guessed.answer.explanation
+
+
+def test_a_sound_heard_once_is_the_only_time(qa):
+    result = qa.ask(AskRequest('Imagine you are the camera wearer, when the knocking sound comes up for the first '
+                               'time, relative to where you are facing, where is the sound source?', list(HARD_OPTIONS)),
+                    barking_view())
+    assert result.success and 'event/11' in result.answer.evidence_ids
+    assert '(the only time heard)' in result.answer.explanation
