@@ -34,14 +34,6 @@ def aruco_table(gt: dict[str, Any]) -> dict[str, Any] | None:
     return {'dictionary': dictionaries.pop(), 'default_size': None, 'markers': markers}
 
 
-# In replay every node shares two cores with the player: TF can fall behind the other inputs by
-# more than the live default wait, and a dropped observation is a lost answer.
-# The player publishes reliably: a reliable camera subscription never loses a large frame (and
-# with it the frame's acknowledgement, which would stall the player for its timeout).
-REPLAY_PARAMS = {'map_node': {'savvy_map': {'tf_wait': '3.0'}},
-                 'vision_node': {'savvy_vision': {'input_reliability': 'reliable'}}}
-
-
 def size_priors(gt: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     """The vision size-prior table with this world's classes at their true sizes.
 
@@ -61,9 +53,9 @@ def size_priors(gt: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
 
 
 def episode_node_params(gt: dict[str, Any] | None, work_dir: Path) -> dict[str, dict[str, dict[str, str]]]:
-    """executable -> {node name: {parameter: value}} overrides for this episode."""
-    params = {executable: {node: dict(values) for node, values in nodes.items()}
-              for executable, nodes in REPLAY_PARAMS.items()}
+    """executable -> {node name: {parameter: value}} overrides for this episode (the settings of every
+    replay are config/replay.yaml's)."""
+    params: dict[str, dict[str, dict[str, str]]] = {}
     if gt is None:
         return params
     work_dir.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,11 @@ file), so that a replay by hand runs as `savvy-ros eval` does. Why each value (m
   or DoA output a best-effort reader dropped behind a loaded CPU would change the map unnoticed
   (one of 22 replays of bench episode b02 mapped a person from 40 observations instead of 73, no
   input out of order; with reliable inputs, every replay since as the 21 others).
+* the map's `tf_wait: 3.0` s: every node shares two cores with the player, and TF can fall behind
+  the other inputs by more than a live rig's 0.5 s; an input dropped for want of TF is a lost answer.
+* the vision node's `input_reliability: reliable`: the player publishes reliably, and a reliable
+  camera subscription never loses a large frame (nor with it the frame's acknowledgement, which
+  would stall the player for its timeout).
 """
 from __future__ import annotations
 
