@@ -3,6 +3,7 @@ parameters of config/savvy.yaml: the same nodes and YAML as launch/savvy.launch.
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
 from savvy_ros.cli.errors import EXIT_OK, CliError
@@ -21,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='replaying a bag as savvy-ros eval does: /clock, and config/replay.yaml read after the '
                              'parameter file (EventsExecutor for the stream nodes, the map\'s reorder delay and '
                              'reliable inputs)')
+    parser.add_argument('--episode', type=Path, default=None, metavar='DIR',
+                        help='with --replay: a synthetic episode folder (ground_truth.json) whose own tables the '
+                             'vision node takes, as savvy-ros eval gives them (its ArUco ids, its object sizes)')
     parser.add_argument('--list', action='store_true', help='print the node table and exit')
     parser.add_argument('--duration', type=float, default=None,
                         help='stop after this many seconds (default: run until Ctrl-C)')
@@ -48,15 +52,21 @@ def run(args: argparse.Namespace) -> int:
         raise CliError('--duration must be > 0')
     if hasattr(signal, 'SIGUSR1'):   # `kill -USR1 <pid>`: every thread's stack to stderr (where it hangs)
         faulthandler.register(signal.SIGUSR1, all_threads=True)
+    if args.episode is not None and not args.replay:
+        raise CliError('--episode goes with --replay')
     wanted = [n.strip() for n in args.nodes.split(',') if n.strip()] if args.nodes else None
+    # The episode's tables live while the nodes run.
+    tables = tempfile.TemporaryDirectory(prefix='savvy_bringup_') if args.episode else None
     bringup = Bringup(params_file=args.params_file or config_file(), nodes_wanted=wanted,
                       use_sim_time=args.sim_time or args.replay,
-                      overlay_files=[replay_params_file()] if args.replay else [])
+                      overlay_files=[replay_params_file()] if args.replay else [],
+                      extra_ros_args=_episode_args(args.episode, Path(tables.name)) if tables else [])
     try:
         nodes = bringup.start()
     except (ValueError, FileNotFoundError, ParameterException) as exc:
         raise CliError(f'{exc}{parameter_type_hint(exc)}') from exc
     files = ' and '.join(str(path) for path in (bringup.params_file, *bringup.overlay_files))
+    files += f" and the tables of episode {args.episode}" if args.episode else ''
     print(f'savvy-ros bringup: running {", ".join(n.get_name() for n in nodes)} with {files}', flush=True)
     stop = threading.Event()
     install_stop_handlers(stop)   # Ctrl-C / SIGTERM: the spin loop sees it within 0.1 s
@@ -67,4 +77,21 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stop.set()
         bringup.shutdown()
+        if tables is not None:
+            tables.cleanup()
     return EXIT_OK
+
+
+def _episode_args(episode: Path, work_dir: Path) -> list[str]:
+    """`-p node:name:=value` of the episode's own parameters (savvy_ros.evaluation.episode_params)."""
+    from savvy_ros.evaluation.episode_params import episode_node_params
+    from savvy_ros.evaluation.evaluator import GROUND_TRUTH_NAME
+    from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth
+
+    try:
+        gt = load_ground_truth(episode / GROUND_TRUTH_NAME)
+        overrides = episode_node_params(gt, work_dir)
+    except (GroundTruthError, OSError, ValueError) as exc:
+        raise CliError(f'--episode {episode}: {exc}') from exc
+    return [arg for nodes in overrides.values() for node, values in nodes.items()
+            for key, value in values.items() for arg in ('-p', f'{node}:{key}:={value}')]

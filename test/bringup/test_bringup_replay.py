@@ -33,3 +33,31 @@ def test_a_missing_replay_file_is_named(tmp_path):
     bringup = Bringup(params_file=PARAMS, nodes_wanted=['monitor_node'], overlay_files=[tmp_path / 'replay.yaml'])
     with pytest.raises(FileNotFoundError, match='parameter file not found: .*replay.yaml'):
         bringup.start()
+
+
+def test_an_episode_gives_the_vision_node_its_own_tables(tmp_path):
+    """`bringup --replay --episode DIR`: the parameters savvy-ros eval derives from the ground truth."""
+    import yaml
+
+    from savvy_ros.cli.bringup_command import _episode_args
+    from savvy_ros.synth.episode import generate_episode
+    from savvy_ros.synth.scene import load_scene
+
+    episode = tmp_path / 'episode'
+    generate_episode(load_scene(Path(__file__).resolve().parents[1] / 'synth' / 'scenes' / 'tiny.yaml'), episode,
+                     seed=11, quick=True)
+    args = _episode_args(episode, tmp_path / 'tables')
+    values = dict(a.split(':=', 1) for a in args[1::2])
+    assert args[::2] == ['-p'] * len(values)
+    assert values['savvy_vision:detector'] == 'coco,aruco'
+    assert yaml.safe_load(Path(values['savvy_vision:aruco_table']).read_text())['markers']
+    assert Path(values['savvy_vision:size_priors']).is_file()
+
+
+def test_episode_mistakes_are_usage_errors(tmp_path, capfd):
+    from savvy_ros.cli.main import main
+
+    assert main(['bringup', '--episode', str(tmp_path), '--duration', '1']) != 0
+    assert '--episode goes with --replay' in capfd.readouterr().err
+    assert main(['bringup', '--replay', '--episode', str(tmp_path), '--duration', '1']) != 0
+    assert 'cannot read the ground truth' in capfd.readouterr().err
