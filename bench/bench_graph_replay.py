@@ -56,7 +56,7 @@ def main() -> int:
     parser.add_argument('--no-1x', dest='real_time', action='store_false', help='skip the 1x replay')
     parser.add_argument('--param', action='append', default=[], metavar='NODE:NAME=VALUE')
     parser.add_argument('--executor', choices=EXECUTOR_KINDS,
-                        help='of every node (default: the replay\'s, savvy_ros/evaluation/graph_run.py)')
+                        help='of every node (default: each node\'s in config/replay.yaml)')
     parser.add_argument('--player-executor', default=PLAYER_EXECUTOR, choices=EXECUTOR_KINDS)
     args = parser.parse_args()
     if args.repeats < 1:

@@ -20,8 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--sim-time', action='store_true', help='use /clock (replaying a bag)')
     parser.add_argument('--replay', action='store_true',
                         help='replaying a bag as savvy-ros eval does: /clock, and config/replay.yaml read after the '
-                             'parameter file (EventsExecutor for the stream nodes, the map\'s reorder delay and '
-                             'reliable inputs)')
+                             'parameter file (the replay settings: EventsExecutor for the stream nodes, the map\'s '
+                             'reorder delay and TF wait, reliable inputs)')
     parser.add_argument('--episode', type=Path, default=None, metavar='DIR',
                         help='with --replay: a synthetic episode folder (ground_truth.json) whose own tables the '
                              'vision node takes, as savvy-ros eval gives them (its ArUco ids, its object sizes)')
@@ -87,11 +87,12 @@ def _episode_args(episode: Path, work_dir: Path) -> list[str]:
     from savvy_ros.evaluation.episode_params import episode_node_params
     from savvy_ros.evaluation.evaluator import GROUND_TRUTH_NAME
     from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth
+    from savvy_ros.replay.replay_params import node_param_args
 
     try:
         gt = load_ground_truth(episode / GROUND_TRUTH_NAME)
         overrides = episode_node_params(gt, work_dir)
     except (GroundTruthError, OSError, ValueError) as exc:
         raise CliError(f'--episode {episode}: {exc}') from exc
-    return [arg for nodes in overrides.values() for node, values in nodes.items()
-            for key, value in values.items() for arg in ('-p', f'{node}:{key}:={value}')]
+    return node_param_args((node, key, value) for nodes in overrides.values() for node, values in nodes.items()
+                           for key, value in values.items())

@@ -48,7 +48,7 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--executor', choices=EXECUTOR_KINDS,
                         help='rclpy executor of every node (default: events, rclpy\'s experimental EventsExecutor, '
                              'for the DoA, hearing, vision and map nodes, less CPU per message; single_threaded for '
-                             'QA; see savvy_ros/evaluation/graph_run.py)')
+                             'QA, as config/replay.yaml says; see savvy_ros/replay/replay_params.py)')
     parser.add_argument('--player-executor', default=PLAYER_EXECUTOR, choices=EXECUTOR_KINDS,
                         help=f'rclpy executor taking the player\'s acknowledgements (default {PLAYER_EXECUTOR})')
     parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')

@@ -20,7 +20,7 @@ from typing import Any
 from savvy_ros.bringup.node_table import read_executables
 from savvy_ros.evaluation.report import options_of
 from savvy_ros.monitoring.process_cpu import cpu_used, process_cpu_seconds
-from savvy_ros.replay.replay_params import replay_settings
+from savvy_ros.replay.replay_params import node_param_args, replay_settings
 from savvy_ros.ros.domain_claim import claim_free_domain_id
 from savvy_ros.ros.executors import PLAYER_EXECUTOR
 
@@ -121,10 +121,9 @@ def start_nodes(executables: Sequence[str], params_file: Path, log_dir: Path,
     log_dir.mkdir(parents=True, exist_ok=True)
     for name in executables:
         log = open(log_dir / f'{name}.log', 'w')  # noqa: SIM115 - closed with the process in stop_nodes
-        # Node-qualified (`node:param:=value`): a bare -p loses to the node's own section of the file.
         settings = replay + [(node, key, value) for node, values in (overrides or {}).get(
             name, {}).items() for key, value in values.items()] + list(node_params)
-        extra = [a for node, key, value in settings for a in ('-p', f'{node}:{key}:={value}')]
+        extra = node_param_args(settings)
         everyone = ['-p', f'executor:={executor}'] if executor else []
         processes[name] = subprocess.Popen(
             [sys.executable, '-m', modules[name], '--ros-args', '--params-file', str(params_file),

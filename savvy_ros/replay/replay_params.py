@@ -27,6 +27,7 @@ file), so that a replay by hand runs as `savvy-ros eval` does. Why each value (m
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -48,6 +49,12 @@ def replay_params_file() -> Path:
 def ros_arg_value(value: object) -> str:
     """A YAML value as `-p name:=value` writes it (booleans in lower case, as ROS reads them)."""
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def node_param_args(settings: Iterable[tuple[str, str, str]]) -> list[str]:
+    """`-p node:name:=value` per (node, name, value): node-qualified, as a bare -p loses to the node's own
+    section of a parameter file."""
+    return [arg for node, key, value in settings for arg in ('-p', f'{node}:{key}:={value}')]
 
 
 def replay_settings(path: Path | None = None, without: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
