@@ -148,7 +148,9 @@ class EmbeddingPhraseMatcher:
         vectors = self.embed([query, *candidates])
         cosine = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0).astype(np.float64)
         overlap = np.array([word_overlap(query, c, query_coverage) for c in candidates])
-        return np.maximum(cosine, 0.9 * overlap)
+        # Shared words are a floor; above it meaning still counts a little, so that two candidates sharing
+        # as many of the words are told apart by how close they are in meaning (not by their order).
+        return np.maximum(cosine, 0.9 * overlap + 0.1 * cosine)
 
 
 def create_phrase_matcher(kind: str = 'embedding', model_dir: str = '') -> PhraseMatcher:

@@ -67,3 +67,20 @@ def test_a_word_only_the_next_best_transcript_kept_grounds_the_topic(phrase_matc
     assert ground_event(anchor, dataclasses.replace(view, events=best_only), phrase_matcher,
                         best_guess=True).event.id == thursday.id
 
+
+
+def test_transcripts_sharing_as_many_topic_words_are_told_apart_by_meaning(phrase_matcher):
+    # Seen on the synthetic bench (b08): "thanking for help" shares one of its two words with both the
+    # thanks ("Thanks. That's what can be.") and the request before it ("and you help me move this
+    # box."), so word overlap alone ties them and the earlier, wrong, one won.
+    view = example_view()
+    request = MapEventView(41, 'speech', 12.4, 14.1, 'and you help me move this box.', ['Speech'], [0.9], 4, 0.8,
+                           None, alternatives=['can you help me move this box?'])
+    thanks = MapEventView(42, 'speech', 21.1, 23.0, "Thanks. That's what can be.", ['Speech'], [0.9], 4, 0.8, None,
+                          alternatives=['Thanks. That was heavy.'])
+    overlap = [word_overlap('thanking for help', text, query_coverage=True) for text in (request.text, thanks.text)]
+    assert overlap[0] == overlap[1] == 0.5
+    view = dataclasses.replace(view, events=[request, thanks])
+    assert ground_event(EventAnchor('speech', 'thanking for help'), view, phrase_matcher).event is thanks
+    # The floor itself is kept: a candidate with every word of a short query scores at least 0.9.
+    assert phrase_matcher.similarity('cup', ['coffee cup'])[0] >= 0.9
