@@ -66,3 +66,34 @@ def test_run_node_gives_a_node_alone_in_its_process_its_thread_count():
     result = subprocess.run([sys.executable, '-c', RUN_NODE_SCRIPT], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert 'BLAS [1] OPENCV 1' in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.dds
+@pytest.mark.parametrize('module', ['map_node', 'doa_node', 'qa_node'])
+def test_light_nodes_size_their_process_pools_too(module):
+    """The map, DoA and QA nodes run small numeric jobs (DBSCAN, SRP-PHAT, phrase embeddings) that a pool
+    of every core would only split into pieces too small to pay: their num_threads (default 1, as in
+    config/savvy.yaml) is what run_node applies."""
+    import importlib
+
+    import rclpy
+    import yaml
+    from rclpy.parameter import Parameter
+
+    from savvy_ros.resources import config_file
+
+    node_class = importlib.import_module(f'savvy_ros.nodes.{module}').NODE_CLASS
+    spec = next(s for s in importlib.import_module(f'savvy_ros.nodes.{module}').PARAMETERS if s.name == 'num_threads')
+    shipped = yaml.safe_load(config_file().read_text())
+    assert spec.default == 1
+    assert any(section['ros__parameters'].get('num_threads') == 1 for name, section in shipped.items()
+               if name == f"savvy_{module.removesuffix('_node')}")
+    rclpy.init()
+    try:
+        node = node_class(parameter_overrides=[Parameter('num_threads', value=3)])
+        assert node.process_threads == 3
+        node.destroy_node()
+        with pytest.raises(ValueError, match='num_threads must be >= 0'):
+            node_class(parameter_overrides=[Parameter('num_threads', value=-1)])
+    finally:
+        rclpy.try_shutdown()

@@ -17,6 +17,7 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from savvy_ros.ros.diagnostics import node_status
 from savvy_ros.audio.chunk_stream import ChunkRejected, ChunkStream
+from savvy_ros.cpu_threads import thread_count
 from savvy_ros.audio.mic_arrays import MicArrayGeometry, load_mic_array
 from savvy_ros.audio.processor import DoaConfig, DoaProcessor, WindowResult, parse_channels
 from savvy_ros.monitoring.stream_stats import StreamStats
@@ -74,6 +75,8 @@ PARAMETERS = [
                   'A source not heard for longer than this gets a new id when it returns [s]'),
     ParameterSpec('stamp_tolerance', 0.005, 'Chunk stamp jitter accepted on the sample timeline [s]'),
     ParameterSpec('input_queue_depth', 50, 'Chunks queued for the DoA [count]'),
+    ParameterSpec('num_threads', 1, 'BLAS / OpenMP threads of the process (SRP-PHAT on a few microphones) '
+                  '[count]; 0 = the libraries\' default (every core, idle threads spinning)'),
     ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
 ]
 
@@ -111,6 +114,7 @@ class DoaNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__(kwargs.pop('node_name', 'savvy_doa'), **kwargs)
         p = self.params = declare_parameters(self, PARAMETERS)
+        self.process_threads = thread_count(p['num_threads'], 'num_threads')  # run_node applies it
         self.geometry = load_mic_array(p['mic_array'])
         self.processor = DoaProcessor(self.geometry, config_from_parameters(p, self.geometry))
         self.stream = ChunkStream(self.geometry.num_channels, p['window'], p['hop'], p['stamp_tolerance'])

@@ -36,6 +36,7 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from visualization_msgs.msg import MarkerArray
 
+from savvy_ros.cpu_threads import thread_count
 from savvy_ros.mapping.config import MapConfig
 from savvy_ros.mapping.input_order import GridTick, InputOrder
 from savvy_ros.mapping.map_model import GlobalMapModel
@@ -98,6 +99,8 @@ PARAMETERS = [
     ParameterSpec('body_path_period', 0.2, 'Body path sample spacing: TF is sampled every this much data time [s]'),
     ParameterSpec('snapshot_weight', 0.3, 'Weight of an AV-LLM key frame relative to one visual observation [1]'),
     ParameterSpec('seed', 0, 'Seed of the triangulation RANSAC [1]'),
+    ParameterSpec('num_threads', 1, 'BLAS / OpenMP threads of the process (DBSCAN, least squares on a few '
+                  'hundred points) [count]; 0 = the libraries\' default (every core, idle threads spinning)'),
 ]
 
 PUBLISH_CPU_SHARE = 0.2  # most of the node's time spent converting and publishing the map
@@ -127,6 +130,7 @@ class MapNode(Node):
         self.store: MapStore | None = None  # set first: rclpy may destroy a half-built node
         self.params = declare_parameters(self, PARAMETERS)
         p = self.params
+        self.process_threads = thread_count(p['num_threads'], 'num_threads')  # run_node applies it
         for name in ('publish_period', 'min_publish_interval', 'save_period', 'body_path_period', 'tf_cache_time',
                      'idle_flush'):
             if not p[name] > 0.0:

@@ -14,6 +14,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
+from savvy_ros.cpu_threads import thread_count
 from savvy_ros.mapping.map_view import MapView
 from savvy_ros.msg import GlobalMap, SnapshotDescriptor
 from savvy_ros.qa.grounding import GroundingThresholds, SnapshotWindow
@@ -44,6 +45,8 @@ PARAMETERS = [
     ParameterSpec('retranscribe_service', '/savvy/hearing/transcribe',
                   "TranscribeSpeech service: heard speech transcribed again toward a question's topic; '' = not used"),
     ParameterSpec('retranscribe_timeout', 30.0, 'Longest wait for those transcripts before answering without them [s]'),
+    ParameterSpec('num_threads', 1, 'Threads of the sentence-embedding model and the BLAS / OpenMP pools '
+                  '[count]; 0 = the libraries\' default (every core, idle threads spinning)'),
     ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
 ]
 
@@ -142,6 +145,7 @@ class SpatialQaNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__(kwargs.pop('node_name', 'savvy_qa'), **kwargs)
         self.params = declare_parameters(self, PARAMETERS)
+        self.process_threads = thread_count(self.params['num_threads'], 'num_threads')  # run_node applies it
         thresholds = GroundingThresholds(self.params['speech_threshold'], self.params['sound_threshold'],
                                          self.params['object_threshold'])
         self.get_logger().info(f"loading the '{self.params['phrase_matcher']}' phrase matcher ...")
