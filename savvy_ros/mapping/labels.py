@@ -101,7 +101,45 @@ def sound_phrase_score(phrase: str, event_labels: list[str]) -> float:
     said = any(stems & _stems(label) for label in event_labels)
     if not said and stems & _IMPACT_STEMS and any(_stems(label) & _TONE_STEMS for label in event_labels[:2]):
         return 0.0   # "knocking" and a "Buzzer": both a door's, but a tagger names a knock "Music", never a tone
+    if tones_disagree(phrase, event_labels):
+        return 0.0   # "the phone rang" and "Beep": both a phone's, but not the tone asked about
     return PHRASE_MATCH_SCORE + (SAID_BONUS if said else 0.0)
+
+
+# Kinds of tone: a tagger tells them apart (AudioSet has each), so a phrase naming one is not heard in
+# tags naming only another ("the phone rang" is not the kettle's "Beep, bleep"), nor in tags naming only
+# other sounds ("the siren" is not "Music", though a TV makes both). A bare "Alarm" tag is AudioSet's
+# parent of them all: it agrees with every kind.
+_TONE_KINDS = {'ring': 'ring', 'ringtone': 'ring', 'telephone': 'ring', 'doorbell': 'ring', 'rang': 'ring',
+               'beep': 'beep', 'bleep': 'beep', 'buzzer': 'beep', 'smoke': 'beep',
+               'siren': 'siren', 'ambulance': 'siren', 'police': 'siren',
+               'ding': 'chime', 'chime': 'chime', 'dong': 'chime', 'whistle': 'whistle', 'whistl': 'whistle'}
+_ANY_TONE_TAGS = {'alarm'}
+# Sound words that are no tone: a tag naming one of them (and no tone) heard something else.
+_OTHER_SOUNDS = {w for w in _SOUND_MAKERS if w not in _MAKER_NAMES and w not in _TONE_KINDS} - {'alarm'}
+
+
+def _tones(text: str) -> set[str]:
+    return {_TONE_KINDS[s] for s in _stems(text) if s in _TONE_KINDS}
+
+
+def tones_disagree(phrase: str, event_labels: list[str]) -> bool:
+    """True when `phrase` names a kind of tone ("ringing", "beeps", "siren") and the event's tags name
+    sounds, but not that tone: another kind of tone, or only sounds that are no tone ("Music").
+    Tags naming only things ("Telephone", "Television") or a bare "Alarm" do not disagree."""
+    wanted = _tones(phrase)
+    if not wanted:
+        return False
+    heard: set[str] = set()
+    other = False
+    for label in event_labels:
+        if label.strip().casefold() in _ANY_TONE_TAGS:
+            return False
+        heard |= _tones(label)
+        other = other or bool(_stems(label) & _OTHER_SOUNDS)
+    if heard:
+        return not heard & wanted
+    return other
 
 
 # AudioSet classes a room's own background is tagged with (diffuse noise, air, hum): an event tagged

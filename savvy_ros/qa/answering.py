@@ -18,7 +18,7 @@ import numpy as np
 from savvy_ros.mapping.errors import EmptyMapError as MapEmptyError
 from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
-from savvy_ros.qa.errors import (EmptyMapError, MalformedOptionsError, SourceNotLocatedError,
+from savvy_ros.qa.errors import (EmptyMapError, InvalidWindowError, MalformedOptionsError, SourceNotLocatedError,
                                  TimeOutsideRecordingError, UnknownObjectError)
 from savvy_ros.qa.grounding import (GroundedEvent, GroundingThresholds, MapIndex, Retranscribe, SnapshotWindow,
                                     ground_event, ground_object)
@@ -97,7 +97,8 @@ class QuestionAnswerer:
         if explicit is not None:
             start, end = explicit
             if not (math.isfinite(start) and math.isfinite(end)) or end < start:
-                raise TimeOutsideRecordingError(f'the event window {start} .. {end} s is not a valid interval')
+                raise InvalidWindowError(f'the event window {start} .. {end} s is not a valid interval'
+                                         f'{" (it ends before it starts)" if end < start else ""}')
             if end < first or start > last:
                 raise TimeOutsideRecordingError(f'the event window {start:.2f} .. {end:.2f} s is outside the '
                                                 f'recording, which covers {first:.2f} .. {last:.2f} s')

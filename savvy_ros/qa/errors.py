@@ -36,6 +36,12 @@ class TimeOutsideRecordingError(QuestionError):
     code = 'time_outside_recording'
 
 
+class InvalidWindowError(QuestionError):
+    """The caller's explicit event window is not an interval (non-finite, or ending before it starts)."""
+
+    code = 'invalid_window'
+
+
 class EmptyMapError(QuestionError):
     code = 'empty_map'
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from savvy_ros.mapping.labels import (is_ambient, names_ambient_sound, names_impact_sound, names_sustained_sound,
-                                      sound_phrase_score)
+                                      sound_phrase_score, tones_disagree)
 from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
@@ -52,7 +52,10 @@ MIN_BEARING_SIGMA = math.radians(15.0)   # [rad] array bearings are rarely bette
 LINKED_ELSEWHERE = 0.6
 # An event tagged only as the room's background noise keeps this share (unless the phrase is about such a sound).
 AMBIENT = 0.5
+
 MIN_HEARD_FROM_FIT = 0.5                 # an unlinked event's named object counts as its source above this
+# How far below the sound threshold an event whose tags name another tone than the phrase is held.
+OTHER_TONE_MARGIN = 0.01
 # A phrase about impacts ("knocking door", "footsteps", "clapping"): an event matches it by up to
 # IMPACT_MATCH x its impulsiveness whatever its tags say (a room makes a knock "Music", footsteps
 # "Thunder"; their abrupt onsets survive it: hearing/transients.py); and a match through the tags keeps
@@ -212,6 +215,11 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
         scored = [(_with_heard_from(_by_onsets(max(score, sound_phrase_score(anchor.phrase, e.labels)) * weight(e),
                                                e.impulsiveness, impacts, sustained),
                                     fits[e.id][0], thresholds.sound), e) for score, e in scored]
+        # Tags naming another tone than the phrase ("Beep" for "the phone rang") or only sounds that are no
+        # tone ("Music" for "the siren"): not that sound, however close the wording; still the closest
+        # for a best guess. Held just under the threshold, in their order (a better match stays better).
+        scored = [(min(score, thresholds.sound - OTHER_TONE_MARGIN * (2.0 - score))
+                   if tones_disagree(anchor.phrase, e.labels) else score, e) for score, e in scored]
     threshold = thresholds.speech if anchor.kind == 'speech' else thresholds.sound
     if not scored:
         heard = f'{len(view.events)} event(s) of other kinds' if view.events else 'no events at all'
@@ -221,15 +229,19 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
     score, event = min(scored, key=lambda se: (-round(se[0], 6), se[1].start, se[1].id))
     impacts = anchor.kind == 'sound' and names_impact_sound(anchor.phrase)
     if score < threshold and not best_guess:
+        other = ' (its tags name another sound than the tone asked about)' if anchor.kind == 'sound' and \
+            tones_disagree(anchor.phrase, event.labels) else ''
         raise EventNotHeardError(
             f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is '
             f'{_describe(event, reheard.get(event.id, ""), impacts and event.impulsiveness > 0.0)} at '
-            f'{event.start:.2f} s with similarity {score:.2f} (< {threshold:.2f}); ask with best_guess to use it')
+            f'{event.start:.2f} s with similarity {score:.2f} (< {threshold:.2f}){other}; ask with best_guess to use it')
     start, end, which = event.start, event.end, ''
     if anchor.occurrence:
         score, event, start, end, which = _occurrence(anchor, scored, threshold if score >= threshold else 0.0,
                                                       best_guess)
     described = _describe(event, reheard.get(event.id, ''), impacts and event.impulsiveness > 0.0) + which
+    if score < threshold:   # only with best_guess: said, so an answer from it is not taken for a match
+        described += f' (the closest heard, similarity {score:.2f} < {threshold:.2f}; best guess)'
     # An unlinked event heard from where a named object is: that object is its source.
     source = named_source = None
     if anchor.kind == 'sound' and not event.object_id:

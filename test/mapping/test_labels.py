@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from savvy_ros.mapping.labels import (PHRASE_MATCH_SCORE, SAID_BONUS, label_compatibility, names_impact_sound,
-                                      sound_makers, sound_phrase_score)
+                                      sound_makers, sound_phrase_score, tones_disagree)
 
 
 @pytest.mark.parametrize('phrase, tags', [
@@ -28,8 +28,10 @@ def test_a_tag_saying_the_phrases_word_beats_one_that_only_shares_a_maker():
     # "Liquid" fits a kettle (it pours), "Reversing beeps" says what the phrase says.
     assert 'kettle' in sound_makers(['Vehicle', 'Reversing beeps', 'Train'])   # tag words are stemmed
     said = sound_phrase_score('kettle beeping', ['Vehicle', 'Reversing beeps', 'Train'])
-    shared = sound_phrase_score('kettle beeping', ['Spray', 'Liquid', 'Pink noise'])
+    shared = sound_phrase_score('the kettle', ['Spray', 'Liquid', 'Pink noise'])
     assert shared == PHRASE_MATCH_SCORE and said == PHRASE_MATCH_SCORE + SAID_BONUS
+    # ...but a beep is a tone, and a pouring kettle is not beeping.
+    assert sound_phrase_score('kettle beeping', ['Spray', 'Liquid', 'Pink noise']) == 0.0
     assert sound_phrase_score('dog barking', ['Bow-wow', 'Dog']) == PHRASE_MATCH_SCORE + SAID_BONUS  # "dog"
     assert sound_phrase_score('dog barking', ['Bow-wow', 'Growling']) == PHRASE_MATCH_SCORE   # a synonym
 
@@ -62,3 +64,24 @@ def test_impacts_are_named_in_any_tense():
     for phrase in ('someone knocked on the door', 'knocking door', 'the knocks', 'people clapped', 'footsteps'):
         assert names_impact_sound(phrase), phrase
     assert not names_impact_sound('the kettle beeped')
+
+
+@pytest.mark.parametrize('phrase, tags, disagree', [
+    ('the phone rang', ['Smoke detector, smoke alarm', 'Beep, bleep', 'Buzzer'], True),   # another tone (demo)
+    ('the doorbell', ['Beep, bleep'], True),
+    ('the siren', ['Music', 'Musical instrument', 'Singing'], True),                      # only sounds no tone
+    ('phone ringing', ['Alarm', 'Telephone', 'Telephone bell ringing'], False),          # bench b02
+    ('phone ringing', ['Telephone'], False),                                              # the telephone rings
+    ('the siren', ['Siren', 'Alarm', 'Police car (siren)'], False),
+    ('printer beeping', ['Beep, bleep', 'Smoke detector, smoke alarm', 'Buzzer'], False),
+    ('kettle beeping', ['Vehicle', 'Reversing beeps', 'Train'], False),
+    ('the alarm went off', ['Beep, bleep'], False),                                       # no kind named
+    ('the phone rang', ['Alarm'], False),                                                 # AudioSet's parent
+    ('the phone rang', ['Television'], True),                                             # a programme, no ring
+    ('the phone rang', ['Cat'], False),                                                   # a thing, no sound
+    ('dog barking', ['Music'], False),                                                    # no tone asked about
+])
+def test_a_tone_asked_about_must_be_the_tone_the_tags_name(phrase, tags, disagree):
+    assert tones_disagree(phrase, tags) is disagree
+    if disagree:
+        assert sound_phrase_score(phrase, tags) == 0.0

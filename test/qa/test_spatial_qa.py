@@ -107,6 +107,28 @@ def test_time_outside_the_recording(qa, view):
     assert not result.success and result.error_code == 'time_outside_recording' and '0.00 .. 20.00' in result.error
 
 
+@pytest.mark.parametrize('window', [(10.0, 5.0), (math.nan, 5.0), (1.0, math.inf)])
+def test_an_explicit_window_that_is_no_interval_is_refused_as_such(qa, view, window):
+    result = ask(qa, view, 'where is the dog?', window=window)
+    assert not result.success and result.error_code == 'invalid_window' and 'not a valid interval' in result.error
+    assert ('ends before it starts' in result.error) == (window == (10.0, 5.0))
+
+
+def test_a_tone_never_heard_is_not_taken_for_another(qa, view):
+    # Seen on the demo: "when the phone rang" was answered with the kettle's beep (a phone can beep too).
+    beep = MapEventView(14, 'sound', 15.0, 16.0, '', ['Smoke detector, smoke alarm', 'Beep, bleep', 'Buzzer'],
+                        [0.6, 0.5, 0.4], 0, 0.0, np.array([2.0, 2.0, 0.0]))
+    view = MapView(view.frame_id, view.stamp, view.objects, [*view.events, beep], view.body_frame, view.body_times,
+                   view.body_positions, view.body_yaws)
+    refused = ask(qa, view, 'where was the dog when the phone rang?')
+    assert not refused.success and refused.error_code == 'event_not_heard'
+    assert 'another sound than the tone asked about' in refused.error   # a phone beeps, a door's bell rings
+    guess = ask(qa, view, 'where was the dog when the phone rang?', best_guess=True)
+    assert guess.success and 'best guess' in guess.answer.explanation
+    beeped = ask(qa, view, 'where was the dog when the alarm beeped?')   # the tone it is
+    assert beeped.success and beeped.answer.window == (15.0, 16.0) and 'best guess' not in beeped.answer.explanation
+
+
 def test_no_map_yet(qa):
     result = ask(qa, None, 'where is the dog?')
     assert not result.success and result.error_code == 'empty_map' and '/savvy/map' in result.error
