@@ -22,9 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         '(default: sd_output_v2/*.json, sd_*.json)')
     parser.add_argument('--k-drr', type=float, help='CDR range constant K in d = sqrt(K / CDR) '
                         '(default: median of kdrr.json over the sequence questions)')
-    parser.add_argument('--world-frame', default='map')
-    parser.add_argument('--body-frame', default='head')
-    parser.add_argument('--storage', choices=('mcap', 'sqlite3'), default='mcap')
+    parser.add_argument('--world-frame', default='map', help='REP 105 world frame of the /tf written (default: map)')
+    parser.add_argument('--body-frame', default='head', help='the wearer\'s body frame, child of the world frame in '
+                        '/tf (default: head)')
+    parser.add_argument('--storage', choices=('mcap', 'sqlite3'), default='mcap',
+                        help='rosbag2 storage of the bags written (default: mcap)')
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f'release directory not found: {args.release}')
     layout = ReleaseLayout(args.release)
     available = layout.sequences()
+    if not available:
+        raise CliError(f'no sequences in {args.release}: no dense trajectory (dense_traj/aea/<seq>.json, or '
+                       'dense_traj_<seq>.json as in the sample fixtures)')
     wanted = [s.strip() for s in args.sequences.split(',') if s.strip()] or available
     missing = sorted(set(wanted) - set(available))
     if missing:

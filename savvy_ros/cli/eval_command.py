@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--bench', type=Path, help='a folder of episode folders (bag/, questions.json, ground_truth.json)')
     parser.add_argument('--out', type=Path, required=True, help='output folder')
     parser.add_argument('--runs', default='chance,audio,vision,all,oracle',
-                        help='runs to make, comma-separated (chance, audio, vision, all, oracle)')
+                        help='runs to make, comma-separated (chance, audio, vision, all, oracle; default all five)')
     add_graph_options(parser)
 
 
@@ -97,7 +97,8 @@ def evaluate_and_report(episodes, options, out: Path, progress_enabled: bool) ->
     print(f'results: {out / "results.jsonl"}\nsummary: {out / "summary.md"}')
     for plot in plots:
         print(f'plot: {plot}')
-    saved = sorted((out / 'maps').glob('*_all.cdr'))
+    # Only a map this evaluation wrote: an earlier one left in `out` would answer for another run.
+    saved = sorted((out / 'maps').glob('*_all.cdr')) if 'all' in options.runs else []
     if saved:
         program = sys.argv[0] if Path(sys.argv[0]).name == 'savvy-ros' else 'savvy-ros'
         print(f'ask your own questions of the saved map, e.g.: {program} ask --map {saved[0]} '

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from savvy_ros.evaluation.episode_params import episode_node_params
-from savvy_ros.evaluation.graph_run import GraphRunError, RunConfig, run_graph
+from savvy_ros.evaluation.graph_run import MODALITIES, GraphRunError, RunConfig, run_graph
 from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth, oracle_map_view
 from savvy_ros.evaluation.plots import plot_episode
 from savvy_ros.evaluation.report import GraphReplay, RunScores, chance_scores, options_of, score_answers
@@ -66,6 +66,14 @@ class EvalOptions:
         unknown = [r for r in self.runs if r not in RUN_NAMES]
         if unknown:
             raise ValueError(f'unknown run(s) {unknown}; known: {", ".join(RUN_NAMES)}')
+        unknown = sorted(self.modalities - set(MODALITIES))   # checked before any run, not when 'all' starts
+        if unknown:
+            raise ValueError(f'unknown modalities {unknown}; known: {", ".join(MODALITIES)}')
+        if not self.modalities:
+            raise ValueError(f'--modalities names none; known: {", ".join(MODALITIES)}')
+        if self.params_file is not None and not Path(self.params_file).is_file():
+            # Every node would die parsing it, and the graph run would wait for the QA service in vain.
+            raise ValueError(f'parameter file not found: {self.params_file}')
         if self.domain_id is not None and not 0 <= self.domain_id <= 232:
             raise ValueError(f'--domain-id must be in 0..232, got {self.domain_id}')
         if not (math.isfinite(self.rate) and self.rate >= 0):
@@ -220,6 +228,9 @@ def merge_runs(per_episode: Sequence[Sequence[RunScores]]) -> list[RunScores]:
 
 
 def bench_episodes(directory: Path) -> list[Episode]:
+    if not directory.is_dir():
+        raise EvaluationError(f'{directory}: no such bench directory (make one with: savvy-ros synth --bench '
+                              f'--out {directory})')
     episodes = [Episode.from_dir(d) for d in sorted(directory.iterdir())
                 if d.is_dir() and (d / QUESTIONS_NAME).is_file()]
     if not episodes:

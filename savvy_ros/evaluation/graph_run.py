@@ -187,7 +187,7 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
     from savvy_ros.qa.spatial_qa import AskRequest
     from savvy_ros.replay.play import play_bag
     from savvy_ros.replay.player import PlayOptions
-    from savvy_ros.ros.ask_client import AskClient, AskServiceUnavailable, response_to_dict
+    from savvy_ros.ros.ask_client import AskClient, response_to_dict
     from savvy_ros.ros.dds_profile import use_savvy_dds_profile
 
     # The player and the nodes on the same Fast DDS transports (the CLI does this at start; a script calling
@@ -213,18 +213,15 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
     client = AskClient(client_node)
     try:
         progress('starting nodes', 0, len(executables))
-        try:
-            client.wait(config.startup_timeout)   # the QA node is the slowest to load (embeddings)
-        except AskServiceUnavailable as exc:
-            dead = [n for n, p in processes.items() if p.poll() is not None]
-            raise GraphRunError(f'{exc}; exited early: {", ".join(dead) or "none"} (logs in {log_dir})') from exc
+        _wait_for_qa_service(client, processes, config.startup_timeout, log_dir)
         _wait_for_subscribers(client_node, executor, config.startup_timeout, processes, log_dir)
         progress('starting nodes', len(executables), len(executables))
         cpu_before = {name: process_cpu_seconds(p.pid) for name, p in processes.items()}
         # Flow control: the player waits for the acknowledging nodes, so a slow node is never fed
         # faster than it can take (the rate is then an upper bound).
         result = play_bag(bag, PlayOptions(rate=config.rate, flow_control=True, tail_s=CLOCK_TAIL_S,
-                                           in_flight=IN_FLIGHT, lookahead_s=LOOKAHEAD_S),
+                                           in_flight=IN_FLIGHT,
+                                           lookahead_s=LOOKAHEAD_S if config.rate == 0.0 else 0.0),
                           context=context, ack_timeout_s=ACK_TIMEOUT_S, executor=config.player_executor,
                           wait_for=tuple(STREAM_NODES[n].name for n in processes if n in STREAM_NODES))
         check_paced(result.unmatched, log_dir)
@@ -252,6 +249,37 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
         client_node.destroy_node()
         rclpy.try_shutdown(context=context)
         stop_nodes(processes, log_dir)
+
+
+def _wait_for_qa_service(client, processes: dict[str, subprocess.Popen], timeout: float, log_dir: Path) -> None:
+    """Until the QA service is up (the QA node is the slowest to load: embeddings); GraphRunError at once
+    when the QA node exits first (a bad parameter file, a missing model), else after `timeout`."""
+    from savvy_ros.ros.ask_client import AskServiceUnavailable
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.wait(min(1.0, max(deadline - time.monotonic(), 0.0)))
+            return
+        except AskServiceUnavailable as exc:
+            dead = [n for n, p in processes.items() if p.poll() is not None]
+            if 'qa_node' in dead or time.monotonic() >= deadline:
+                reason = str(exc) if time.monotonic() >= deadline else 'the QA node exited before its service came up'
+                raise GraphRunError(f'{reason}; exited early: {", ".join(dead) or "none"} '
+                                    f'(logs in {log_dir}){last_error_line(log_dir, dead)}') from exc
+
+
+def last_error_line(log_dir: Path, nodes: Sequence[str]) -> str:
+    """'; <node>: <its last log line>' of the first exited node whose log says something, else ''."""
+    for node in nodes:
+        log = log_dir / f'{node}.log'
+        try:
+            lines = [line.strip() for line in log.read_text(errors='replace').splitlines() if line.strip()]
+        except OSError:
+            continue
+        if lines:
+            return f'; {node}: {lines[-1][:300]}'
+    return ''
 
 
 def _check_qa_has_map(client, executor, question: dict[str, Any], best_guess: bool, revision: int,

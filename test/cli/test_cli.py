@@ -145,3 +145,27 @@ def test_ask_answers_from_a_saved_map_without_a_running_graph(tmp_path):
     for path, words in ((garbage, 'not a serialized savvy_ros/msg/GlobalMap'), (tmp_path / 'none.cdr', 'no such map')):
         failed = run_cli('ask', 'where is the tv?', '--map', str(path))
         assert failed.returncode != EXIT_OK and words in failed.stderr and 'Traceback' not in failed.stderr
+
+
+def test_eval_refuses_what_would_fail_later_before_any_run(tmp_path, capsys):
+    """A missing parameter file (every node would die parsing it while the run waited 2 minutes for the QA
+    service), an unknown modality (found only when the 'all' run started) and a missing bench folder."""
+    bag, questions = tmp_path / 'bag', tmp_path / 'questions.json'
+    bag.mkdir()
+    questions.write_text('[]')
+    out = str(tmp_path / 'out')
+    assert main(['eval', str(bag), str(questions), '--out', out, '--params-file', str(tmp_path / 'none.yaml')]) \
+        == EXIT_USAGE
+    assert 'parameter file not found' in capsys.readouterr().err
+    assert main(['eval', str(bag), str(questions), '--out', out, '--modalities', 'audio,smell']) == EXIT_USAGE
+    assert "unknown modalities ['smell']" in capsys.readouterr().err
+    assert main(['eval', '--bench', str(tmp_path / 'nowhere'), '--out', out]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert 'no such bench directory' in err and 'Traceback' not in err
+    assert not (tmp_path / 'out').exists()
+
+
+def test_convert_savvy_on_a_folder_without_release_files_says_so(tmp_path, capsys):
+    assert main(['convert-savvy', str(tmp_path), '--out', str(tmp_path / 'bags')]) == EXIT_USAGE
+    assert 'no sequences' in capsys.readouterr().err
+    assert not (tmp_path / 'bags').exists()
