@@ -17,7 +17,7 @@ HELP = 'replay a bag with /clock (real time, scaled, or flow-controlled as fast 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('bag', type=Path, help='bag directory or .mcap file')
-    parser.add_argument('--rate', type=float, default=1.0, help='x real time; 0 = as fast as possible (default 1)')
+    parser.add_argument('--rate', type=float, help='x real time; 0 = as fast as possible (default 1)')
     parser.add_argument('--fast', action='store_true', help='same as --rate 0')
     parser.add_argument('--start', type=float, default=0.0, help='[s] offset from the bag start')
     parser.add_argument('--duration', type=float, help='[s] of bag time to play (default: to the end)')
@@ -53,8 +53,11 @@ def run(args: argparse.Namespace) -> int:
     from savvy_ros.replay.play import play_bag
     from savvy_ros.replay.player import PlayOptions, PlayOptionsError
 
+    if args.fast and args.rate is not None and args.rate != 0.0:
+        raise CliError(f'--fast plays as fast as possible: give it or --rate {args.rate:g}, not both')
+    rate = 0.0 if args.fast else (1.0 if args.rate is None else args.rate)
     try:
-        options = PlayOptions(rate=0.0 if args.fast else args.rate, start_s=args.start, duration_s=args.duration,
+        options = PlayOptions(rate=rate, start_s=args.start, duration_s=args.duration,
                               loop=args.loop, topics=tuple(args.topics) if args.topics else None,
                               flow_control=not args.no_flow_control, tail_s=0.0 if args.no_clock else args.tail,
                               lookahead_s=args.lookahead, in_flight=args.in_flight)
@@ -65,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
         result = play_bag(args.bag, options, discovery_s=args.discovery, ack_timeout_s=args.ack_timeout,
                           clock=not args.no_clock, wait_for=tuple(args.wait_for), executor=args.executor)
     except (BagReadError, PlayOptionsError) as exc:
-        raise CliError(str(exc)) from exc
+        inside = args.bag / 'bag'
+        hint = f' (an episode folder? its bag is {inside})' if isinstance(exc, BagReadError) and inside.is_dir() else ''
+        raise CliError(f'{exc}{hint}') from exc
     finally:
         rclpy.try_shutdown()
     stats = result.stats
@@ -75,8 +80,10 @@ def run(args: argparse.Namespace) -> int:
         print(f'{topic}: not replayed ({why})')
     tail = (f'; then {options.tail_s:g} s of /clock tail in {stats.tail_wall_s:.3f} s'
             if stats.tail_wall_s > 0 else '')
+    stopped = '' if not result.interrupted else ' (stopped)' if options.loop else \
+        ' (interrupted before the end of the bag)'
     print(f'played {stats.bag_time_s:.3f} s of bag time in {stats.messages_wall_s:.3f} s '
-          f'({stats.real_time_factor:.2f}x real time, {stats.loops} pass(es)){tail}')
+          f'({stats.real_time_factor:.2f}x real time, {stats.loops} pass(es)){tail}{stopped}')
     if options.as_fast_as_possible and not result.consumers:
         print('note: no node acknowledges its inputs (savvy_ros.replay.acknowledgement), so nothing paced this '
               'replay; subscribers with short queues may have missed messages')

@@ -20,6 +20,7 @@ class PlayResult:
     skipped: dict[str, str] = field(default_factory=dict)        # topic -> why it was not replayed
     unmatched: dict[str, set[str]] = field(default_factory=dict)  # consumers never matched at the start
     consumers: dict[str, set[str]] = field(default_factory=dict)  # topic -> acknowledging nodes
+    interrupted: bool = False     # the context was shut down (Ctrl-C, SIGTERM) before the bag's end
 
 
 def play_bag(path: str | Path, options: PlayOptions, *, discovery_s: float = 1.0, ack_timeout_s: float = 5.0,
@@ -45,8 +46,9 @@ def play_bag(path: str | Path, options: PlayOptions, *, discovery_s: float = 1.0
                          if options.flow_control else {})
             player = BagPlayer(reader, options, playback, latched={t for t, s in topics.items() if s.latched})
             stats = player.play()
+            interrupted = not playback.ok()
         finally:
             playback.stop()
             playback.destroy_node()
     consumers = {topic: nodes for topic, nodes in playback.tracker.declared.items() if nodes}
-    return PlayResult(stats, playback.flow, playback.skipped, unmatched, consumers)
+    return PlayResult(stats, playback.flow, playback.skipped, unmatched, consumers, interrupted)

@@ -50,6 +50,9 @@ class PlayOptions:
             raise PlayOptionsError(f'duration must be finite and > 0, got {self.duration_s}')
         if self.in_flight < 1:
             raise PlayOptionsError(f'in_flight must be >= 1, got {self.in_flight}')
+        if self.lookahead_s > 0.0 and self.rate != 0.0:
+            raise PlayOptionsError(f'look-ahead ({self.lookahead_s:g} s) applies only as fast as possible (rate 0); '
+                                   f'at rate {self.rate:g} messages go out at their time')
         if self.rate == 0.0 and not self.flow_control:
             raise PlayOptionsError('as fast as possible (rate 0) needs flow control, or messages would be dropped')
 

@@ -45,3 +45,13 @@ def test_user_errors_name_what_is_wrong(tmp_path, capsys):
     assert 'rate must be' in capsys.readouterr().err
     assert cli_main(['play', str(tmp_path), '--rate', '0', '--no-flow-control']) == 2
     assert 'flow control' in capsys.readouterr().err
+    # Options that cannot both hold are refused, not silently resolved one way.
+    assert cli_main(['play', str(tmp_path), '--fast', '--rate', '2']) == 2
+    assert 'not both' in capsys.readouterr().err
+    assert cli_main(['play', str(tmp_path), '--lookahead', '1']) == 2
+    assert 'only as fast as possible' in capsys.readouterr().err
+    # An episode folder (bag/, questions.json) is not the bag: the error says where the bag is.
+    episode = tmp_path / 'episode'
+    (episode / 'bag').mkdir(parents=True)
+    assert cli_main(['play', str(episode), '--fast']) == 2
+    assert f'its bag is {episode / "bag"}' in capsys.readouterr().err
