@@ -135,6 +135,12 @@ class LiveInput:
                                      bool(status.input_overflow)))
 
 
+def missing_file(path: Path) -> None:
+    """AudioFileError when `path` is not a file (libsndfile says only "System error." then)."""
+    if not path.is_file():
+        raise AudioFileError(f'{path}: no such audio file' if not path.exists() else f'{path}: not a file')
+
+
 @dataclass
 class FileSource:
     """Blocks of a multichannel WAV/FLAC file; the first sample is captured at `start_stamp`,
@@ -148,6 +154,7 @@ class FileSource:
         import soundfile as sf
 
         self.path = Path(self.path)
+        missing_file(self.path)
         try:
             info = sf.info(str(self.path))
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
@@ -179,6 +186,7 @@ def read_audio_file(path: str | Path) -> tuple[np.ndarray, int]:
     """(samples (n, channels) float32, sample rate) of a whole WAV/FLAC file."""
     import soundfile as sf
 
+    missing_file(Path(path))
     try:
         data, rate = sf.read(str(path), dtype='float32', always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:

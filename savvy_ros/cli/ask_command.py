@@ -1,4 +1,5 @@
-"""Ask the running QA service a spatial question and print its answer.
+"""Ask the running QA service a spatial question and print its answer (or, with --map, answer it
+offline from a map an evaluation saved).
 
 Examples:
   savvy-ros ask "how far is the kettle from the sofa?"
@@ -21,7 +22,7 @@ from pathlib import Path
 from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
 
 NAME = 'ask'
-HELP = 'ask the /savvy/ask service a spatial question'
+HELP = 'ask the /savvy/ask service a spatial question (--map: offline, from a saved map)'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -22,9 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='device calibration JSON, or online_calibration.jsonl (default: from --mps)')
     parser.add_argument('--vrs', type=Path, help='the VRS recording (camera and microphones; needs projectaria-tools)')
     parser.add_argument('--tf-rate', type=float, default=50.0, help='[Hz] rate of /tf (default 50)')
-    parser.add_argument('--world-frame', default='map')
-    parser.add_argument('--body-frame', default='head')
-    parser.add_argument('--storage', choices=('mcap', 'sqlite3'), default='mcap')
+    parser.add_argument('--world-frame', default='map', help='REP 105 world frame of the /tf written (default: map)')
+    parser.add_argument('--body-frame', default='head', help='the wearer\'s body frame, child of the world frame in '
+                        '/tf (default: head)')
+    parser.add_argument('--storage', choices=('mcap', 'sqlite3'), default='mcap',
+                        help='rosbag2 storage of the bags written (default: mcap)')
 
 
 def _input(given: Path | None, mps: Path | None, relative: str, what: str) -> Path:

@@ -13,7 +13,7 @@ HELP = 'run the node set against a simulated live rig and check TF and topic hea
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('--duration', type=float, default=5.0, help='seconds of simulated rig data')
+    parser.add_argument('--duration', type=float, default=5.0, help='seconds of simulated rig data (default 5)')
     parser.add_argument('--params-file', default=None, help='parameter YAML (default: config/savvy.yaml)')
 
 

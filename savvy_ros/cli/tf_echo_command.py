@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('target', help='target frame, e.g. map')
     parser.add_argument('source', help='source frame, e.g. head')
     parser.add_argument('--time', type=float, default=None, help='lookup time [s]; default: latest')
-    parser.add_argument('--wait', type=float, default=5.0, help='give up after this many seconds')
+    parser.add_argument('--wait', type=float, default=5.0, help='give up after this many seconds (default 5)')
     parser.add_argument('--count', type=int, default=1, help='print this many lookups, 1 s apart (0 = forever)')
     parser.add_argument('--sim-time', action='store_true', help='use /clock')
 

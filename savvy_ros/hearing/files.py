@@ -17,6 +17,8 @@ def read_blocks(path: Path, block_seconds: float = BLOCK_SECONDS) -> Iterator[tu
     """(sample_rate, channels, interleaved float32 block) of a WAV/FLAC/OGG file, in order."""
     import soundfile as sf
 
+    if not Path(path).is_file():   # libsndfile says only "System error." for a missing file
+        raise AudioFileError(path, 'no such file' if not Path(path).exists() else 'not a file')
     try:
         with sf.SoundFile(str(path)) as audio:
             rate, channels = audio.samplerate, audio.channels

@@ -64,5 +64,8 @@ def test_errors_are_one_line_with_the_cause(recording, tmp_path, capsys):
     broken.write_bytes(b'fLaC' + bytes(100))
     assert main(['doa', str(broken), '--array', 'aria']) == EXIT_USAGE
     assert 'broken.flac' in capsys.readouterr().err
+    # libsndfile says only "System error." of a missing file
+    assert main(['doa', str(tmp_path / 'absent.flac'), '--array', 'aria']) == EXIT_USAGE
+    assert 'absent.flac: no such audio file' in capsys.readouterr().err
     assert main(['doa', str(recording), '--array', 'aria', '--channels', '3,x']) == EXIT_USAGE
     assert "'3,x'" in capsys.readouterr().err
