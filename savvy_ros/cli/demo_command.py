@@ -16,6 +16,7 @@ from pathlib import Path
 
 from savvy_ros.cli.errors import CliError
 from savvy_ros.cli.eval_command import add_graph_options, evaluate_and_report, options_from_args
+from savvy_ros.cli.progress_bars import bars_wanted
 from savvy_ros.cli.synth_command import ProgressBars, resolve_scene
 
 NAME = 'demo'
@@ -121,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     scene_file = resolve_scene(Path(args.scene))
     episode_dir = args.out / 'episode'
-    print(f'savvy-ros demo: {ensure_episode(scene_file, episode_dir, args.quick, args.regenerate, not args.no_progress)}',
-          flush=True)
-    return evaluate_and_report([Episode.from_dir(episode_dir)], options, args.out / 'evaluation', not args.no_progress)
+    generated = ensure_episode(scene_file, episode_dir, args.quick, args.regenerate, bars_wanted(args.no_progress))
+    print(f'savvy-ros demo: {generated}', flush=True)
+    return evaluate_and_report([Episode.from_dir(episode_dir)], options, args.out / 'evaluation',
+                               bars_wanted(args.no_progress))

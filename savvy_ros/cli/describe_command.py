@@ -23,7 +23,9 @@ HELP = 'AV-LLM snapshot descriptor of a question (and a clip), or parse a saved 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('question', nargs='?', default='', help='the question to describe the clip for')
     parser.add_argument('--parse', metavar='FILE', help="parse this saved model output ('-' = stdin) and exit")
-    parser.add_argument('--backend', default='replay', help='openai | gemini | transformers | replay (default replay: the release\'s own outputs, --replay-file)')
+    parser.add_argument('--backend', default='replay',
+                        help='openai | gemini | transformers | replay (default replay: the release\'s own outputs, '
+                             '--replay-file)')
     parser.add_argument('--question-id', default='', help='question id (the replay backend looks outputs up by it)')
     parser.add_argument('--replay-file', default='', help='replay: release sd_output JSON file')
     parser.add_argument('--base-url', default='http://127.0.0.1:8080/v1', help='openai: endpoint base URL')

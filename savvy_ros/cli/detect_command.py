@@ -22,7 +22,8 @@ IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.p
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('path', type=Path, help='an image file or a directory of images')
     parser.add_argument('--camera-info', type=Path, required=True, metavar='FILE.yaml',
-                        help='camera calibration (camera_calibration_parsers YAML)')
+                        help='calibration of the camera that took the images (camera_calibration_parsers '
+                             'YAML); images of another size are refused')
     parser.add_argument('--backend', default='coco',
                         help='detector backend: coco (default), aruco, open_vocab, or several: coco,aruco')
     parser.add_argument('--json', action='store_true', help='print one JSON object per image')

@@ -21,7 +21,8 @@ HELP = 'sound directions (SRP-PHAT / MUSIC / NormMUSIC) of a multichannel WAV/FL
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('file', help='multichannel WAV or FLAC recording of the array')
     parser.add_argument('--array', required=True, help='array geometry: a name (aria, respeaker_4mic, ...) or a YAML file')
-    parser.add_argument('--method', default='srp', choices=['srp', 'music', 'normmusic'], help='DoA algorithm (default srp: SRP-PHAT)')
+    parser.add_argument('--method', default='srp', choices=['srp', 'music', 'normmusic'],
+                        help='DoA algorithm (default srp: SRP-PHAT)')
     parser.add_argument('--window', type=float, default=0.25, help='analysis window [s] (default 0.25)')
     parser.add_argument('--hop', type=float, default=None, help='step between windows [s] (default: the window)')
     parser.add_argument('--max-sources', type=int, default=1, help='most bearings per window (default 1)')
@@ -30,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--band', type=float, nargs=2, default=(300.0, 4000.0), metavar=('LOW', 'HIGH'),
                         help='frequency band [Hz] (default 300 4000)')
     parser.add_argument('--azimuth-step', type=float, default=1.0, help='azimuth grid step [deg] (default 1)')
-    parser.add_argument('--cdr-constant', type=float, default=0.0, help='K of the range d = sqrt(K / CDR) [m^2] (default 0: no range)')
+    parser.add_argument('--cdr-constant', type=float, default=0.0,
+                        help='K of the range d = sqrt(K / CDR) [m^2] (default 0: no range)')
     parser.add_argument('--json', action='store_true', help='one JSON object per window')
 
 

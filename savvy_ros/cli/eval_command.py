@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from savvy_ros.cli.errors import EXIT_FAILURE, EXIT_OK, CliError
+from savvy_ros.cli.progress_bars import NO_PROGRESS_HELP, bars_wanted
 from savvy_ros.ros.executors import EXECUTOR_KINDS, PLAYER_EXECUTOR
 
 NAME = 'eval'
@@ -52,7 +53,7 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--player-executor', default=PLAYER_EXECUTOR, choices=EXECUTOR_KINDS,
                         help=f'rclpy executor taking the player\'s acknowledgements (default {PLAYER_EXECUTOR})')
     parser.add_argument('--domain-id', type=int, help='DDS domain of the node graph (default: a free private one)')
-    parser.add_argument('--no-progress', action='store_true', help='no progress bars')
+    parser.add_argument('--no-progress', action='store_true', help=NO_PROGRESS_HELP)
 
 
 def _progress(enabled: bool):
@@ -145,4 +146,4 @@ def run(args: argparse.Namespace) -> int:
         ground_truth = args.questions.parent / 'ground_truth.json'
         episodes = [Episode(args.bag.parent.name or 'episode', args.bag, args.questions,
                             ground_truth if ground_truth.is_file() else None)]
-    return evaluate_and_report(episodes, options, args.out, not args.no_progress)
+    return evaluate_and_report(episodes, options, args.out, bars_wanted(args.no_progress))

@@ -3,7 +3,8 @@
 With --json, one JSON object per event, in start order:
   {"kind": "speech"|"sound", "start": s, "end": s, "text": "...", "alternatives": ["...", ...],
    "labels": [[label, score], ...]}
-(times in seconds from the start of the file; "alternatives": the recogniser's next-best transcripts; sounds also carry "impulsiveness", 0-1: how abruptly
+(times in seconds from the start of the file; "alternatives": the recogniser's next-best transcripts;
+sounds also carry "impulsiveness", 0-1: how abruptly
 they keep starting, high for knocks, claps and footsteps whatever their tags say). With --expect TOPIC each speech event also carries
 "expecting": what Whisper heard in it when told to expect TOPIC, as the hearing node's
 TranscribeSpeech service answers the QA node (why a question's topic did or did not find its line)."""

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from savvy_ros.cli.errors import EXIT_OK, CliError
+from savvy_ros.cli.progress_bars import NO_PROGRESS_HELP, bars_wanted
 
 NAME = 'synth'
 HELP = 'generate synthetic SAVVY episodes (bag + questions + ground truth)'
@@ -28,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--quick', action='store_true', help='16 kHz audio and shorter room responses (faster)')
     parser.add_argument('--overwrite', action='store_true', help='replace outputs that already exist')
     parser.add_argument('--workers', type=int, default=2, help='processes rendering camera frames (default 2)')
-    parser.add_argument('--no-progress', action='store_true', help='no progress bars')
+    parser.add_argument('--no-progress', action='store_true', help=NO_PROGRESS_HELP)
 
 
 def bench_scene_files() -> list[Path]:
@@ -93,7 +94,7 @@ def _generate(scene_file: Path, out: Path, args: argparse.Namespace) -> str:
     except SceneError as exc:
         raise CliError(str(exc)) from exc
     _prepare(out, args.overwrite)
-    bars = ProgressBars(scene.name, not args.no_progress)
+    bars = ProgressBars(scene.name, bars_wanted(args.no_progress))
     try:
         summary = generate_episode(scene, out, seed=args.seed, quick=args.quick, progress=bars,
                                    workers=args.workers)
@@ -122,6 +123,6 @@ def run(args: argparse.Namespace) -> int:
         raise CliError('no bench scenes found in config/scenes/bench/')
     from tqdm import tqdm
 
-    for scene_file in tqdm(files, desc='bench scenes', unit='scene', disable=args.no_progress):
+    for scene_file in tqdm(files, desc='bench scenes', unit='scene', disable=not bars_wanted(args.no_progress)):
         tqdm.write(_generate(scene_file, args.out / scene_file.stem, args))
     return EXIT_OK

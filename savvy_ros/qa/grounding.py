@@ -234,7 +234,8 @@ def ground_event(anchor: EventAnchor, view: MapView, matcher: PhraseMatcher, *,
         raise EventNotHeardError(
             f'no heard {anchor.kind} matches "{anchor.phrase}": the closest is '
             f'{_describe(event, reheard.get(event.id, ""), impacts and event.impulsiveness > 0.0)} at '
-            f'{event.start:.2f} s with similarity {score:.2f} (< {threshold:.2f}){other}; ask with best_guess to use it')
+            f'{event.start:.2f} s with similarity {score:.2f} (< {threshold:.2f}){other}; '
+            'ask with best_guess to use it')
     start, end, which = event.start, event.end, ''
     if anchor.occurrence:
         score, event, start, end, which = _occurrence(anchor, scored, threshold if score >= threshold else 0.0,

@@ -118,6 +118,9 @@ class EmbeddingPhraseMatcher:
         os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+            # Its "Loading weights" bar went into every `ask --map`, bringup and log, --no-progress or not.
+            transformers_logging.disable_progress_bar()
             self.model = SentenceTransformer(str(path), device='cpu')
         except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear message
             raise PhraseModelError(f'cannot load the sentence-embedding model from {path}: {exc}') from exc
