@@ -55,14 +55,17 @@ class RunConfig:
 # [s] A consumer this slow is still working (Whisper on a loaded CPU takes seconds per segment);
 # only a node that left the graph is stopped being waited for sooner.
 ACK_TIMEOUT_S = 60.0
-# Every node of the graph queues at least 10 inputs, so two in flight fit: the next input waits in a node's
-# queue while it works, hiding the player's hand-over latency. Look-ahead lets a free node run up to 1 s of
+# Every node of the graph queues at least 10 inputs, so three in flight fit: the next input waits in a node's
+# queue while it works, hiding the player's hand-over latency. Three, not two, because the vision node takes
+# a frame as two messages (image, camera_info): with two its next frame was never whole in its queue
+# (2026-11-30, demo at rate 0 on 2 cores: medians 4.40x over 6 replays with two, 4.75x over 11 with three,
+# every answer identical to 1x; four no better). Look-ahead lets a free node run up to 1 s of
 # bag time ahead of a busy one (the hearing node transcribing) while /clock waits. Demo at rate 0 with the
 # detector in OpenVINO: 1.86x in bag order, 2.28-2.40x with both; 11 replays with them (2026-11-29) gave
 # every value bit-identical to the 1x replay. (On 2026-11-27 one replay in four had answered 5e-6 deg off;
 # the hearing node has since learnt to wait for its last bearings, a race of the same size. Not seen since;
 # test_replay_rate_independence watches for it.)
-IN_FLIGHT = 2
+IN_FLIGHT = 3
 LOOKAHEAD_S = 1.0
 QA_MAP_TIMEOUT_S = 10.0   # [s] for the QA service to answer from the map the eval client already has
 

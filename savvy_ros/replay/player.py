@@ -36,7 +36,7 @@ class PlayOptions:
     lookahead_s: float = 0.0             # [s] as fast as possible: a free consumer may take messages up to
                                          # this far past the oldest one not sent yet (each consumer still in
                                          # bag order; /clock waits at that oldest one); 0 = strictly in order.
-                                         # Off by default (the evaluator turns it on, with in_flight 2: see
+                                         # Off by default (the evaluator turns it on, with in_flight 3: see
                                          # savvy_ros/evaluation/graph_run.py for what was measured)
     in_flight: int = 1                   # messages an acknowledging consumer may hold unacknowledged; more than
                                          # one only for consumers whose input queues hold that many
