@@ -110,7 +110,7 @@ def sound_phrase_score(phrase: str, event_labels: list[str]) -> float:
 # tags naming only another ("the phone rang" is not the kettle's "Beep, bleep"), nor in tags naming only
 # other sounds ("the siren" is not "Music", though a TV makes both). A bare "Alarm" tag is AudioSet's
 # parent of them all: it agrees with every kind.
-_TONE_KINDS = {'ring': 'ring', 'ringtone': 'ring', 'telephone': 'ring', 'doorbell': 'ring', 'rang': 'ring',
+_TONE_KINDS = {'ring': 'ring', 'ringtone': 'ring', 'telephone': 'ring', 'rang': 'ring', 'doorbell': 'chime',
                'beep': 'beep', 'bleep': 'beep', 'buzzer': 'beep', 'smoke': 'beep',
                'siren': 'siren', 'ambulance': 'siren', 'police': 'siren',
                'ding': 'chime', 'chime': 'chime', 'dong': 'chime', 'whistle': 'whistle', 'whistl': 'whistle'}

@@ -52,7 +52,6 @@ MIN_BEARING_SIGMA = math.radians(15.0)   # [rad] array bearings are rarely bette
 LINKED_ELSEWHERE = 0.6
 # An event tagged only as the room's background noise keeps this share (unless the phrase is about such a sound).
 AMBIENT = 0.5
-
 MIN_HEARD_FROM_FIT = 0.5                 # an unlinked event's named object counts as its source above this
 # How far below the sound threshold an event whose tags name another tone than the phrase is held.
 OTHER_TONE_MARGIN = 0.01
