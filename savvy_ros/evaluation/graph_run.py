@@ -267,7 +267,8 @@ def _wait_for_qa_service(client, processes: dict[str, subprocess.Popen], timeout
         except AskServiceUnavailable as exc:
             dead = [n for n, p in processes.items() if p.poll() is not None]
             if 'qa_node' in dead or time.monotonic() >= deadline:
-                reason = str(exc) if time.monotonic() >= deadline else 'the QA node exited before its service came up'
+                reason = 'the QA node exited before its service came up' if 'qa_node' in dead else \
+                    f'no {client.service_name} service appeared within {timeout:g} s'
                 raise GraphRunError(f'{reason}; exited early: {", ".join(dead) or "none"} '
                                     f'(logs in {log_dir}){last_error_line(log_dir, dead)}') from exc
 
