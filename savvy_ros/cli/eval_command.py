@@ -73,12 +73,23 @@ def _progress(enabled: bool):
     return update
 
 
+def clear_previous_outputs(out: Path) -> None:
+    """Remove what an earlier evaluation wrote into `out` (its maps, plots and summary): one made with other
+    runs would otherwise leave maps and plots beside this one's results, as if this run had made them.
+    Only the evaluator's own file kinds, in its own subfolders, are touched (node logs are overwritten)."""
+    for pattern in ('results.jsonl', 'summary.md', 'maps/*.cdr', 'maps/*.json', 'plots/*.png'):
+        for path in out.glob(pattern):
+            if path.is_file():
+                path.unlink()
+
+
 def evaluate_and_report(episodes, options, out: Path, progress_enabled: bool) -> int:
     """Evaluate `episodes`, write results.jsonl / summary.md / plots under `out`, print the summary."""
     from savvy_ros.evaluation.evaluator import EvaluationError, evaluate_episode, merge_runs
     from savvy_ros.evaluation.report import write_results, write_summary
 
     out.mkdir(parents=True, exist_ok=True)
+    clear_previous_outputs(out)
     progress = _progress(progress_enabled)
     per_episode, plots = [], []
     try:
@@ -98,8 +109,7 @@ def evaluate_and_report(episodes, options, out: Path, progress_enabled: bool) ->
     print(f'results: {out / "results.jsonl"}\nsummary: {out / "summary.md"}')
     for plot in plots:
         print(f'plot: {plot}')
-    # Only a map this evaluation wrote: an earlier one left in `out` would answer for another run.
-    saved = sorted((out / 'maps').glob('*_all.cdr')) if 'all' in options.runs else []
+    saved = sorted((out / 'maps').glob('*_all.cdr'))
     if saved:
         program = sys.argv[0] if Path(sys.argv[0]).name == 'savvy-ros' else 'savvy-ros'
         print(f'ask your own questions of the saved map, e.g.: {program} ask --map {saved[0]} '

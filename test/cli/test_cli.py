@@ -169,3 +169,19 @@ def test_convert_savvy_on_a_folder_without_release_files_says_so(tmp_path, capsy
     assert main(['convert-savvy', str(tmp_path), '--out', str(tmp_path / 'bags')]) == EXIT_USAGE
     assert 'no sequences' in capsys.readouterr().err
     assert not (tmp_path / 'bags').exists()
+
+
+def test_an_evaluation_clears_what_an_earlier_one_left_in_its_folder(tmp_path):
+    """`demo --runs chance` after a full demo had left the older run's maps and plot beside the new results
+    (and pointed at that map); only the evaluator's own kinds of file go, anything else stays."""
+    from savvy_ros.cli.eval_command import clear_previous_outputs
+
+    stale = [tmp_path / 'results.jsonl', tmp_path / 'summary.md', tmp_path / 'maps' / 'episode_all.cdr',
+             tmp_path / 'maps' / 'episode_all.json', tmp_path / 'plots' / 'episode.png']
+    kept = [tmp_path / 'notes.txt', tmp_path / 'maps' / 'README.md',
+            tmp_path / 'logs' / 'episode' / 'all' / 'qa_node.log']
+    for path in stale + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('x')
+    clear_previous_outputs(tmp_path)
+    assert not any(p.exists() for p in stale) and all(p.exists() for p in kept)
