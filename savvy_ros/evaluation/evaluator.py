@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from savvy_ros.evaluation.episode_params import episode_node_params
-from savvy_ros.evaluation.graph_run import MODALITIES, GraphRunError, RunConfig, run_graph
+from savvy_ros.evaluation.graph_run import MODALITIES, GraphRunError, RunConfig, run_graph, unknown_modalities
 from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth, oracle_map_view
 from savvy_ros.evaluation.plots import plot_episode
 from savvy_ros.evaluation.report import GraphReplay, RunScores, chance_scores, options_of, score_answers
@@ -66,9 +66,8 @@ class EvalOptions:
         unknown = [r for r in self.runs if r not in RUN_NAMES]
         if unknown:
             raise ValueError(f'unknown run(s) {unknown}; known: {", ".join(RUN_NAMES)}')
-        unknown = sorted(self.modalities - set(MODALITIES))   # checked before any run, not when 'all' starts
-        if unknown:
-            raise ValueError(f'unknown modalities {unknown}; known: {", ".join(MODALITIES)}')
+        if why := unknown_modalities(self.modalities):   # checked before any run, not when 'all' starts
+            raise ValueError(why)
         if not self.modalities:
             raise ValueError(f'--modalities names none; known: {", ".join(MODALITIES)}')
         if self.params_file is not None and not Path(self.params_file).is_file():

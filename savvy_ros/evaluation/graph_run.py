@@ -96,10 +96,15 @@ class RunOutput:
     ack_timeouts: dict[str, int] = field(default_factory=dict)  # node -> messages played without its ack
 
 
-def nodes_for(modalities: frozenset[str]) -> list[str]:
+def unknown_modalities(modalities: frozenset[str]) -> str:
+    """Why `modalities` names something no run can start ('' when each is known)."""
     unknown = sorted(modalities - set(MODALITY_NODES))
-    if unknown:
-        raise GraphRunError(f'unknown modalities {unknown}; known: {", ".join(MODALITIES)}')
+    return f'unknown modalities {unknown}; known: {", ".join(MODALITIES)}' if unknown else ''
+
+
+def nodes_for(modalities: frozenset[str]) -> list[str]:
+    if why := unknown_modalities(modalities):
+        raise GraphRunError(why)
     wanted = [n for m in MODALITIES if m in modalities for n in MODALITY_NODES[m]] + list(ALWAYS)
     available = {e.executable: e for e in read_executables()}
     missing = [n for n in wanted if n not in available]
