@@ -85,9 +85,9 @@ def run(args: argparse.Namespace) -> int:
 def _episode_args(episode: Path, work_dir: Path) -> list[str]:
     """`-p node:name:=value` of the episode's own parameters (savvy_ros.evaluation.episode_params)."""
     from savvy_ros.evaluation.episode_params import episode_node_params
-    from savvy_ros.evaluation.evaluator import GROUND_TRUTH_NAME
     from savvy_ros.evaluation.oracle_map import GroundTruthError, load_ground_truth
     from savvy_ros.replay.replay_params import node_param_args
+    from savvy_ros.synth.episode_layout import GROUND_TRUTH_NAME
 
     try:
         gt = load_ground_truth(episode / GROUND_TRUTH_NAME)

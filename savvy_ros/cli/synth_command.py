@@ -73,7 +73,7 @@ class ProgressBars:
 
 
 def _prepare(directory: Path, overwrite: bool) -> None:
-    from savvy_ros.synth.episode import BAG_NAME, GROUND_TRUTH_NAME, QUESTIONS_NAME
+    from savvy_ros.synth.episode_layout import BAG_NAME, GROUND_TRUTH_NAME, QUESTIONS_NAME
 
     existing = [directory / n for n in (BAG_NAME, QUESTIONS_NAME, GROUND_TRUTH_NAME) if (directory / n).exists()]
     if existing and not overwrite:

@@ -24,10 +24,10 @@ from savvy_ros.evaluation.plots import plot_episode
 from savvy_ros.evaluation.report import GraphReplay, RunScores, chance_scores, options_of, score_answers
 from savvy_ros.qa.gt_context import GtItemError, load_items
 from savvy_ros.ros.executors import EXECUTOR_KINDS, PLAYER_EXECUTOR
+from savvy_ros.synth.episode_layout import BAG_NAME, GROUND_TRUTH_NAME, QUESTIONS_NAME
 
 RUN_NAMES = ('chance', 'audio', 'vision', 'all', 'oracle')
 GRAPH_RUNS = {'audio': frozenset({'audio', 'hearing'}), 'vision': frozenset({'vision', 'hearing'})}
-BAG_NAME, QUESTIONS_NAME, GROUND_TRUTH_NAME = 'bag', 'questions.json', 'ground_truth.json'
 
 
 class EvaluationError(RuntimeError):

@@ -22,6 +22,7 @@ from savvy_ros.bags.bag_writer import BagWriter
 from savvy_ros.synth.acoustics import AcousticSettings, RoomSimulator, Source
 from savvy_ros.synth.bag_messages import MessageFactory
 from savvy_ros.synth.diffuse_noise import diffuse_noise
+from savvy_ros.synth.episode_layout import BAG_NAME, GROUND_TRUTH_NAME, QUESTIONS_NAME
 from savvy_ros.synth.ground_truth import build_ground_truth, write_json
 from savvy_ros.synth.motion import WearerTrajectory, object_centres, wearer_trajectory
 from savvy_ros.synth.questions import build_questions
@@ -39,7 +40,6 @@ REFERENCE_RMS = 0.05               # dry level of every event at level_db = 0
 OUTPUT_PEAK = 0.7                  # the microphone signals are scaled to this peak (full scale 1.0)
 TOPIC_IMAGE, TOPIC_INFO, TOPIC_DEPTH = '/camera/image_raw', '/camera/camera_info', '/camera/depth/image_raw'
 TOPIC_AUDIO, TOPIC_TF, TOPIC_TF_STATIC = '/mic_array/audio', '/tf', '/tf_static'
-BAG_NAME, QUESTIONS_NAME, GROUND_TRUTH_NAME = 'bag', 'questions.json', 'ground_truth.json'
 
 Progress = Callable[[str, float], None]   # (stage name, fraction done 0..1)
 
