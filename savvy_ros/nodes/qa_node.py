@@ -14,6 +14,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
+from savvy_ros.cpu_priority import check_niceness
 from savvy_ros.cpu_threads import thread_count
 from savvy_ros.mapping.map_view import MapView
 from savvy_ros.msg import GlobalMap, SnapshotDescriptor
@@ -23,7 +24,7 @@ from savvy_ros.qa.spatial_qa import AskRequest, AskResult, SpatialQA
 from savvy_ros.ros.diagnostics import node_status
 from savvy_ros.ros.executor_thread import ExecutorThread
 from savvy_ros.ros.map_messages import global_map_view_from_cdr
-from savvy_ros.ros.node_main import run_node
+from savvy_ros.ros.node_main import NICENESS_PARAMETER, run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import seconds_to_stamp, stamp_to_seconds
 from savvy_ros.srv import AskSpatial, TranscribeSpeech
@@ -47,6 +48,7 @@ PARAMETERS = [
     ParameterSpec('retranscribe_timeout', 30.0, 'Longest wait for those transcripts before answering without them [s]'),
     ParameterSpec('num_threads', 1, 'Threads of the sentence-embedding model and the BLAS / OpenMP pools '
                   '[count]; 0 = the libraries\' default (every core, idle threads spinning)'),
+    NICENESS_PARAMETER,
     ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
 ]
 
@@ -146,6 +148,7 @@ class SpatialQaNode(Node):
         super().__init__(kwargs.pop('node_name', 'savvy_qa'), **kwargs)
         self.params = declare_parameters(self, PARAMETERS)
         self.process_threads = thread_count(self.params['num_threads'], 'num_threads')  # run_node applies it
+        self.process_niceness = check_niceness(self.params['niceness'])  # run_node applies it
         thresholds = GroundingThresholds(self.params['speech_threshold'], self.params['sound_threshold'],
                                          self.params['object_threshold'])
         self.get_logger().info(f"loading the '{self.params['phrase_matcher']}' phrase matcher ...")

@@ -10,12 +10,13 @@ from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 
+from savvy_ros.cpu_priority import check_niceness
 from savvy_ros.cpu_threads import thread_count
 from savvy_ros.monitoring.stream_stats import StreamStats
 from savvy_ros.msg import ObjectObservationArray
 from savvy_ros.ros.diagnostics import node_status
 from savvy_ros.ros.input_reliability import input_reliability
-from savvy_ros.ros.node_main import run_node
+from savvy_ros.ros.node_main import NICENESS_PARAMETER, run_node
 from savvy_ros.ros.parameters import ParameterSpec, declare_parameters
 from savvy_ros.ros.time_conversion import stamp_to_seconds
 from savvy_ros.ros.vision_messages import (camera_model_from_msg, depth_from_msg, image_msg, observation_array_msg,
@@ -79,6 +80,7 @@ PARAMETERS = [
     ParameterSpec('publish_debug_image', False, 'Also publish the image with boxes, labels and ranges'),
     ParameterSpec('num_threads', 1, 'OpenCV, OpenVINO and BLAS threads of the detector [count]; 0 = the '
                   'libraries\' default (every core); one leaves a small machine\'s other cores to the other nodes'),
+    NICENESS_PARAMETER,
     ParameterSpec('diagnostics_period', 1.0, 'Period of the /diagnostics status [s]'),
     ParameterSpec('input_reliability', 'best_effort',
                   "Camera inputs: 'best_effort' (matches every camera driver) or 'reliable' (replays: a large "
@@ -99,6 +101,7 @@ class VisionNode(Node):
         self.params = p = declare_parameters(self, PARAMETERS)
         # Applied by run_node when the node has its own process; checked here for bringup too.
         self.process_threads = thread_count(p['num_threads'], 'num_threads')
+        self.process_niceness = check_niceness(p['niceness'])  # run_node applies it
         config = DetectorConfig(score_threshold=p['score_threshold'], classes=_names(p['classes']),
                                 input_size=p['input_size'], backend=p['coco_backend'], precision=p['coco_precision'],
                                 num_threads=self.process_threads,

@@ -14,10 +14,18 @@ from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
+from savvy_ros.cpu_priority import raise_niceness
 from savvy_ros.cpu_threads import limit_cpu_threads
 from savvy_ros.ros.dds_profile import use_savvy_dds_profile
 from savvy_ros.ros.executors import DEFAULT_EXECUTOR, create_executor, node_executor_kind
+from savvy_ros.ros.parameters import ParameterSpec
 from savvy_ros.ros.stop_signals import SPIN_TIMEOUT, install_stop_handlers
+
+# Every graph node declares it; run_node applies the node's value (`process_niceness`) to its process.
+NICENESS_PARAMETER = ParameterSpec(
+    'niceness', 0, 'CPU scheduling niceness of the node\'s process, 0 (unchanged) to 19 (lowest priority): '
+    'a node with slack yields busy cores to the one that paces a replay (config/replay.yaml); applied when '
+    'the node runs alone in its process, not under savvy-ros bringup')
 
 
 def spin_until_shutdown(node: Node, stop: threading.Event | None = None, executor_kind: str = DEFAULT_EXECUTOR) -> None:
@@ -82,5 +90,8 @@ def run_node(node_factory: Callable[[], Node], args: list[str] | None = None) ->
     threads = getattr(node, 'process_threads', None)
     if threads is not None:
         limit_cpu_threads(threads)
+    niceness = getattr(node, 'process_niceness', 0)
+    if niceness:
+        node.get_logger().info(f'process niceness {raise_niceness(niceness)} (niceness parameter)')
     spin_until_shutdown(node, stop, executor_kind)
     return 0
