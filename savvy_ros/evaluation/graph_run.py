@@ -206,7 +206,8 @@ def run_graph(bag: Path, questions: list[dict[str, Any]], config: RunConfig, par
     domain = graph_domain(config.domain_id)
     processes = start_nodes(executables, params_file, log_dir, overrides, config.node_params, config.executor)
     context = Context()
-    rclpy.init(args=['savvy-ros-eval', '--ros-args', '-p', 'use_sim_time:=true'], context=context, domain_id=domain)
+    # Player and question client on wall time: neither reads the bag's clock (the player publishes it).
+    rclpy.init(args=['savvy-ros-eval'], context=context, domain_id=domain)
     client_node = Node('savvy_eval_client', context=context)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(client_node)

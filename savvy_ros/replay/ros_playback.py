@@ -9,6 +9,7 @@ from rclpy.context import Context
 from rclpy.duration import Duration
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 from rclpy.publisher import Publisher
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
@@ -42,7 +43,9 @@ class RosPlayback(Node):
     def __init__(self, topics: dict[str, TopicSummary], ack_timeout_s: float = 5.0, clock: bool = True,
                  node_name: str = 'savvy_player', context: Context | None = None, in_flight: int = 1,
                  executor: str = PLAYER_EXECUTOR) -> None:
-        super().__init__(node_name, context=context)
+        # The player is the clock: on wall time whatever the context's arguments say, so that it never
+        # takes back every /clock it publishes (one callback each on the thread that takes the acks).
+        super().__init__(node_name, context=context, parameter_overrides=[Parameter('use_sim_time', value=False)])
         self._stopping = False
         self.ack_timeout_s = ack_timeout_s
         self.tracker = AckTracker(depth=in_flight)

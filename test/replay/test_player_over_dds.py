@@ -161,3 +161,27 @@ def test_nodes_with_use_sim_time_follow_the_bag_clock(bag, ros_context):
     finally:
         executor.shutdown()
         node.destroy_node()
+
+
+def test_the_player_is_on_wall_time_in_a_sim_time_process():
+    """A process started with `-p use_sim_time:=true` for its other nodes (an evaluator, a launch file's
+    global setting) must not make the player take back every /clock it publishes."""
+    import rclpy
+    from rclpy.context import Context
+
+    from savvy_ros.replay.ros_playback import RosPlayback
+
+    context = Context()
+    rclpy.init(args=['player_test', '--ros-args', '-p', 'use_sim_time:=true'], context=context)
+    try:
+        player = RosPlayback({}, context=context)
+        try:
+            assert player.get_parameter('use_sim_time').value is False
+            assert player.count_subscribers('/clock') == 0
+            before = time.time()
+            assert abs(player.get_clock().now().nanoseconds * 1e-9 - before) < 5.0
+        finally:
+            player.stop()
+            player.destroy_node()
+    finally:
+        rclpy.try_shutdown(context=context)
