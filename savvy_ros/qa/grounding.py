@@ -29,10 +29,11 @@ from savvy_ros.mapping.errors import OutsideSpanError
 from savvy_ros.mapping.map_view import MapEventView, MapObjectView, MapView
 from savvy_ros.qa.errors import EventNotHeardError, UnknownObjectError
 from savvy_ros.qa.occurrences import nth_occurrence, occurrences, ordinal_word
-from savvy_ros.qa.phrase_matcher import PhraseMatcher, content_words, phonetic_agreement, sound_alike_share
+from savvy_ros.qa.phrase_matcher import PhraseMatcher, content_words, head_word, phonetic_agreement, sound_alike_share
 from savvy_ros.qa.question import EventAnchor, ObjectRef, RefKind
 from savvy_ros.qa.question_parser import normalise
 from savvy_ros.vision.coco_labels import COCO_LABELS
+from savvy_ros.word_stems import stem
 
 
 @dataclass(frozen=True)
@@ -391,6 +392,19 @@ def _absent_name(phrase: str, score: float, index: MapIndex, matcher: PhraseMatc
     return absent[best] if float(scores[best]) >= score + ABSENT_NAME_MARGIN else None
 
 
+# Heads that name a part or side of what their modifier names: a "tv screen" is the tv.
+PART_HEADS = frozenset(stem(w) for w in 'screen one object thing area top front back side part unit set'.split())
+
+
+def only_qualifies(name: str, phrase: str) -> bool:
+    """Whether all of `name` is in `phrase` but not its head, so that the name only qualifies another
+    thing: "cat" in "cat basket" (a basket), "window" in "the dog outside the window" (a dog). Word
+    overlap alone scores such a name as if the phrase named it."""
+    head, words, named = head_word(phrase), content_words(phrase), content_words(name)
+    return head is not None and len(words) > 1 and bool(named) and named <= words and head not in named \
+        and head not in PART_HEADS
+
+
 def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
                   thresholds: GroundingThresholds = GroundingThresholds(),
                   best_guess: bool = False, exclude: set[int] | None = None,
@@ -418,12 +432,17 @@ def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
     if wanted in names:
         score, name = 1.0, wanted
     else:
-        # Maps repeat labels (many "chair"s): each distinct name is scored once.
-        scores = matcher.similarity(ref.text, names)
-        best = max(range(len(names)), key=lambda i: (round(float(scores[i]), 6), -i))
-        score, name = float(scores[best]), names[best]
+        # Maps repeat labels (many "chair"s): each distinct name is scored once. A name that only
+        # qualifies the phrase's head is held below the threshold: a best guess at most.
+        scores = [min(float(score), thresholds.object * 0.99) if only_qualifies(name, ref.text) else float(score)
+                  for name, score in zip(names, matcher.similarity(ref.text, names))]
+        best = max(range(len(names)), key=lambda i: (round(scores[i], 6), -i))
+        score, name = scores[best], names[best]
     obj = best_supported(usable(name))
     known = ', '.join(sorted({o.label for n in names for o in index.objects_by_name[n]})[:12])
+    if score < thresholds.object and not best_guess and only_qualifies(name, ref.text):
+        raise UnknownObjectError(f'no object in the map matches "{ref.text}": the mapped "{obj.label}" (object '
+                                 f'{obj.id}) only qualifies what it names; known labels: {known}')
     absent = _absent_name(ref.text, score, index, matcher)
     if absent is not None:
         if not best_guess:

@@ -47,6 +47,23 @@ def content_words(text: str) -> set[str]:
     return {stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP_WORDS}
 
 
+# Words after which a noun phrase's head has been said ("the sofa in the corner": sofa).
+_POSTMODIFIER_STARTS = frozenset('in on at near by with of from behind beside next under over against across between '
+                                 'along inside outside above below beneath for to that which where'.split())
+
+
+def head_word(text: str) -> str | None:
+    """Stem of the head of a noun phrase: its last content word before any postmodifier ("cat basket":
+    basket; "the lamp on the desk": lamp). English compounds name the kind of thing by their last noun."""
+    words: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if word in _POSTMODIFIER_STARTS and words:
+            break
+        if word not in _STOP_WORDS:
+            words.append(word)
+    return stem(words[-1]) if words else None
+
+
 @functools.lru_cache(maxsize=4096)   # every question compares its topic with the same transcripts
 def _sound_keys(text: str) -> frozenset[str]:
     """Metaphone keys of the content words of `text`."""
