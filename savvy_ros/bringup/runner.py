@@ -65,6 +65,9 @@ class Bringup:
                 node = entry.node_class()(context=self.context)
                 self.nodes.append(node)
                 node_executor_kind(node)   # declared (and checked) with the node's own parameters
+                if getattr(node, 'process_niceness', 0):   # e.g. config/replay.yaml's, meant for a process each
+                    node.get_logger().info(f'niceness {node.process_niceness} not applied: under savvy-ros bringup '
+                                           'every node shares one process (the node executables apply it)')
         except BaseException:
             self.shutdown()
             raise

@@ -29,6 +29,22 @@ def test_the_replay_file_wins_over_the_parameter_file_node_by_node():
         bringup.shutdown()
 
 
+def test_bringup_leaves_its_process_priority_to_the_node_executables(capfd):
+    """replay.yaml lowers the map node's priority for a process of its own; bringup's one process, which
+    the vision node shares, keeps its own and says so."""
+    import os
+
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    bringup = Bringup(params_file=PARAMS, nodes_wanted=['map_node'], overlay_files=[replay_params_file()])
+    try:
+        (node,) = bringup.start()
+        assert node.process_niceness == 5
+        assert os.getpriority(os.PRIO_PROCESS, 0) == before
+    finally:
+        bringup.shutdown()
+    assert 'niceness 5 not applied: under savvy-ros bringup every node shares one process' in capfd.readouterr().err
+
+
 def test_a_missing_replay_file_is_named(tmp_path):
     bringup = Bringup(params_file=PARAMS, nodes_wanted=['monitor_node'], overlay_files=[tmp_path / 'replay.yaml'])
     with pytest.raises(FileNotFoundError, match='parameter file not found: .*replay.yaml'):
