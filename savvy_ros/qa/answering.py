@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,6 +58,7 @@ class LocatedPoint:
     label: str
     evidence: tuple[str, ...]
     score: float                     # grounding score
+    stands_in: bool = False          # an object the phrase only qualifies, for where the thing named is
 
 
 def _link_confidence(grounding_score: float, heard: MapEventView) -> float:
@@ -143,6 +145,10 @@ class QuestionAnswerer:
         if ref.kind is RefKind.NAMED:
             grounded = ground_object(ref, self.view, self.matcher, thresholds=self.thresholds,
                                      best_guess=self.best_guess, exclude=exclude, index=self.index)
+            if grounded.stands_in:
+                point = self._at_object(grounded.object, t0, t1, grounded.score,
+                                        note=f', standing in for "{ref.text}", which the map lacks; best guess')
+                return dataclasses.replace(point, stands_in=True)
             unsure = f': the closest to "{ref.text}"; best guess' if grounded.score < self.thresholds.object else ''
             return self._at_object(grounded.object, t0, t1, grounded.score, note=unsure)
         if ref.kind is RefKind.TALKER:
@@ -351,7 +357,8 @@ class QuestionAnswerer:
         """locate(); with best_guess, None for a named object the map has no object for: none left to
         stand for it, or only ones the service would refuse (similarity below the object threshold).
         An unrelated object would put the viewpoint anywhere in the room; the wearer's stance is the
-        better guess (re-answering the bench maps: exo direction 44.8 -> 51.4 %)."""
+        better guess (re-answering the bench maps: exo direction 44.8 -> 51.4 %). An object the phrase
+        only qualifies is not unrelated: the cat's place is a guess at its basket's."""
         named_guess = self.best_guess and ref is not None and ref.kind is RefKind.NAMED
         try:
             point = self.locate(ref, event, t0, t1, exclude=exclude)
@@ -359,7 +366,7 @@ class QuestionAnswerer:
             if not named_guess:
                 raise
             return None
-        return None if named_guess and point.score < self.thresholds.object else point
+        return None if named_guess and point.score < self.thresholds.object and not point.stands_in else point
 
     def _missing(self, ref: ObjectRef | None, exclude: set[int]) -> str:
         """Why a named object of an exo question has no place in the map: absent, or the very object the

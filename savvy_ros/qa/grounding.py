@@ -129,6 +129,9 @@ class GroundedEvent:
 class GroundedObject:
     object: MapObjectView
     score: float
+    # The object only qualifies the phrase ("cat" for "the cat basket"): a best guess at where the thing
+    # named is (a tv stand stands under its tv), not at what it is.
+    stands_in: bool = False
 
 
 def _event_texts(event: MapEventView, view: MapView) -> list[str]:
@@ -440,7 +443,8 @@ def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
         score, name = scores[best], names[best]
     obj = best_supported(usable(name))
     known = ', '.join(sorted({o.label for n in names for o in index.objects_by_name[n]})[:12])
-    if score < thresholds.object and not best_guess and only_qualifies(name, ref.text):
+    stands_in = score < thresholds.object and only_qualifies(name, ref.text)
+    if stands_in and not best_guess:
         raise UnknownObjectError(f'no object in the map matches "{ref.text}": the mapped "{obj.label}" (object '
                                  f'{obj.id}) only qualifies what it names; known labels: {known}')
     absent = _absent_name(ref.text, score, index, matcher)
@@ -454,4 +458,4 @@ def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
         raise UnknownObjectError(f'no object in the map matches "{ref.text}": the closest is "{obj.label}" '
                                  f'(object {obj.id}, similarity {score:.2f} < {thresholds.object:.2f}); '
                                  f'known labels: {known}')
-    return GroundedObject(obj, score)
+    return GroundedObject(obj, score, stands_in)

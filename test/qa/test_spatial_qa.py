@@ -480,3 +480,16 @@ def test_every_error_code_the_core_can_give_is_listed_in_the_service_definition(
     srv = (Path(__file__).resolve().parents[2] / 'srv' / 'AskSpatial.srv').read_text()
     listed = srv[srv.index('string error_code'):srv.index('string answer ')]
     assert codes == set(re.findall(r'\b[a-z]+(?:_[a-z]+)+\b|\binternal\b', listed)) - {'error_code'}
+
+
+def test_an_object_the_phrase_only_qualifies_stands_in_for_it_only_as_a_best_guess(qa, view):
+    """A kettle stand is not the kettle: refused; as a best guess the kettle says where the stand is (and
+    the explanation says so), rather than the wearer's stance that stands in for unrelated objects."""
+    question = 'How far is the kettle stand from the couch?'
+    refused = ask(qa, view, question)
+    assert not refused.success and refused.error_code == 'unknown_object'
+    assert 'the mapped "kettle" (object 3) only qualifies what it names' in refused.error
+    guessed = ask(qa, view, question, best_guess=True)
+    assert guessed.success, guessed.error
+    assert guessed.answer.value == pytest.approx(4.0)      # where the kettle is, as for "the kettle"
+    assert 'standing in for "kettle stand", which the map lacks; best guess' in guessed.answer.explanation
