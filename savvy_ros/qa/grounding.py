@@ -432,18 +432,20 @@ def ground_object(ref: ObjectRef, view: MapView, matcher: PhraseMatcher, *,
         raise UnknownObjectError(f'no object in the map to match "{ref.text}": the only ones mapped, {used}, '
                                  f'already stand for other objects of the question')
     wanted = ref.text.strip().casefold()
+    qualifiers: set[str] = set()
     if wanted in names:
         score, name = 1.0, wanted
     else:
         # Maps repeat labels (many "chair"s): each distinct name is scored once. A name that only
         # qualifies the phrase's head is held below the threshold: a best guess at most.
-        scores = [min(float(score), thresholds.object * 0.99) if only_qualifies(name, ref.text) else float(score)
+        qualifiers = {n for n in names if only_qualifies(n, ref.text)}
+        scores = [min(float(score), thresholds.object * 0.99) if name in qualifiers else float(score)
                   for name, score in zip(names, matcher.similarity(ref.text, names))]
         best = max(range(len(names)), key=lambda i: (round(scores[i], 6), -i))
         score, name = scores[best], names[best]
     obj = best_supported(usable(name))
     known = ', '.join(sorted({o.label for n in names for o in index.objects_by_name[n]})[:12])
-    stands_in = score < thresholds.object and only_qualifies(name, ref.text)
+    stands_in = score < thresholds.object and name in qualifiers
     if stands_in and not best_guess:
         raise UnknownObjectError(f'no object in the map matches "{ref.text}": the mapped "{obj.label}" (object '
                                  f'{obj.id}) only qualifies what it names; known labels: {known}')
